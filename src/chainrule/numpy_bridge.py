@@ -1,0 +1,174 @@
+"""The NumPy bridge: ``__array_ufunc__`` (NEP 13) and ``__array_function__`` (NEP 18).
+
+NumPy hands every ufunc call and every public function call that involves a tensor to this
+module.  Ufuncs map to primitives (:data:`UFUNCS`); other functions map to handlers written
+with primitives (:data:`FUNCTIONS`, filled by the rule tables through :func:`implements`).
+Functions that carry no derivative (:data:`NONDIFF`) run on the values.  Anything else given
+a tensor that needs a derivative raises ``TypeError``: a gradient is never silently dropped.
+"""
+import numpy as np
+
+from .engine import apply
+
+UFUNCS = {}        # ufunc -> Primitive
+FUNCTIONS = {}     # NumPy function -> handler(*args, **kwargs)
+NONDIFF = set()    # NumPy functions and ufuncs whose results carry no gradient
+
+_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min,
+           np.logical_and: np.all, np.logical_or: np.any}
+_ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
+
+
+def implements(*funcs):
+    """Register a handler for NumPy functions (used by the rule tables)."""
+    def deco(handler):
+        for f in funcs:
+            FUNCTIONS[f] = handler
+        return handler
+    return deco
+
+
+def register_ufunc(ufunc, prim):
+    UFUNCS[ufunc] = prim
+    return prim
+
+
+def nondiff(*funcs):
+    NONDIFF.update(funcs)
+
+
+def _traced(x):
+    """True if ``x`` (or anything nested in it) is a tensor that takes part in a graph."""
+    from .tensor import Tensor
+    if isinstance(x, Tensor):
+        return x._node is not None or x._tangent is not None or x._level > 0
+    if isinstance(x, (list, tuple)):
+        return any(_traced(i) for i in x)
+    if isinstance(x, dict):
+        return any(_traced(i) for i in x.values())
+    return False
+
+
+def _values(x):
+    """Replace tensors (nested in lists/tuples/dicts) by their plain values."""
+    from .tensor import Tensor, _base_array
+    if isinstance(x, Tensor):
+        return _base_array(x)
+    if isinstance(x, list):
+        return [_values(i) for i in x]
+    if isinstance(x, tuple):
+        return tuple(_values(i) for i in x)
+    if isinstance(x, dict):
+        return {k: _values(v) for k, v in x.items()}
+    return x
+
+
+def _wrap(res):
+    from .tensor import _make
+    if isinstance(res, (np.ndarray, np.generic)):
+        return _make(np.asarray(res) if isinstance(res, np.generic) else res, None, 0, None)
+    if isinstance(res, tuple):
+        return tuple(_wrap(r) for r in res)
+    if isinstance(res, list):
+        return [_wrap(r) for r in res]
+    return res
+
+
+def _fname(f):
+    mod = getattr(f, "__module__", "numpy") or "numpy"
+    mod = mod.replace("numpy.linalg._linalg", "numpy.linalg").replace("numpy._core", "numpy")
+    mod = "np" + mod[5:] if mod.startswith("numpy") else mod
+    if ".core" in mod or "._" in mod or mod.startswith("np.lib"):
+        mod = "np"
+    return f"{mod}.{f.__name__}"
+
+
+def _no_rule_error(fname):
+    return TypeError(
+        f"{fname} has no derivative rule in chainrule, and one of its inputs requires a "
+        "gradient, so the gradient would be lost. Detach the input if you only want values "
+        f"(x.detach()), or give {fname} a rule: wrap it with @cr.primitive and add "
+        "cr.defvjp(...) (and cr.defjvp(...) for forward mode).")
+
+
+def _run_on_values(func, args, kwargs):
+    return _wrap(func(*_values(args), **_values(kwargs)))
+
+
+# ---------------------------------------------------------------------- ufuncs
+def array_ufunc(ufunc, method, inputs, kwargs):
+    from .tensor import Tensor, _setitem
+    out = kwargs.pop("out", None)
+    where = kwargs.pop("where", True)
+    dtype = kwargs.pop("dtype", None)
+    if out is not None:
+        if len(out) != 1:
+            raise TypeError(f"{ufunc.__name__} with several out= arrays is not supported")
+        out = out[0]
+    if method == "__call__":
+        if kwargs:
+            raise TypeError(
+                f"np.{ufunc.__name__}: keyword(s) {sorted(kwargs)} are not supported on tensors")
+        prim = UFUNCS.get(ufunc)
+        if prim is not None:
+            res = apply(prim, inputs, {})
+        elif ufunc in NONDIFF or not _traced(inputs):
+            res = _run_on_values(ufunc, inputs, {})
+            if isinstance(res, Tensor):
+                res = _at_level(res, inputs)
+        else:
+            raise _no_rule_error(f"np.{ufunc.__name__}")
+    elif method in ("reduce", "accumulate"):
+        table = _REDUCE if method == "reduce" else _ACCUMULATE
+        func = table.get(ufunc)
+        if func is None:
+            if _traced(inputs):
+                raise _no_rule_error(f"np.{ufunc.__name__}.{method}")
+            res = _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
+        else:
+            axis = kwargs.pop("axis", 0)
+            keep = kwargs.pop("keepdims", False)
+            if kwargs:
+                raise TypeError(f"np.{ufunc.__name__}.{method}: keyword(s) {sorted(kwargs)} "
+                                "are not supported on tensors")
+            res = func(inputs[0], axis=axis, keepdims=keep) if method == "reduce" else \
+                func(inputs[0], axis=axis)
+    else:
+        if _traced(inputs):
+            raise _no_rule_error(f"np.{ufunc.__name__}.{method}")
+        return _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
+    if dtype is not None:
+        res = res.astype(dtype)
+    if where is not True:
+        fill = out if out is not None else np.zeros_like(res)
+        res = np.where(where, res, fill)
+    if out is not None:
+        if isinstance(out, Tensor):
+            _setitem(out, Ellipsis, res)
+            return out
+        if _traced(res):
+            raise TypeError(
+                f"np.{ufunc.__name__}(..., out=a plain ndarray) would drop the gradient; make "
+                "the output with np.zeros_like(x) (a tensor), or leave out out=")
+        out[...] = _values(res)
+        return out
+    return res
+
+
+def _at_level(res, inputs):
+    """Constant results of non-differentiable ops live at the level of their inputs."""
+    from .tensor import Tensor
+    top = max((a._level for a in inputs if isinstance(a, Tensor)), default=0)
+    if top and isinstance(res, Tensor):
+        res._level = top
+    return res
+
+
+# ---------------------------------------------------------------------- functions
+def array_function(func, types, args, kwargs):
+    handler = FUNCTIONS.get(func)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if func in NONDIFF or not (_traced(args) or _traced(kwargs)):
+        return _run_on_values(func, args, kwargs)
+    raise _no_rule_error(_fname(func))

@@ -1,0 +1,76 @@
+"""Helpers the rule tables use to declare primitives and hook them into the NumPy bridge."""
+import numpy as np
+
+from ..engine import Primitive
+from ..numpy_bridge import implements, register_ufunc
+
+_ALL = []
+
+
+def all_primitives():
+    """Every primitive declared by the rule tables, in declaration order."""
+    return list(_ALL)
+
+
+def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
+            elementwise=False, raw=False):
+    """Declare a primitive: its implementation and its rules, in one place.
+
+    ``raw=True`` marks an implementation that only understands ndarrays (not a NumPy
+    function that dispatches on tensors): given lower-level tensors, it is sent back through
+    the engine so each level records it.
+    """
+    p = Primitive(lowered(fn) if raw else fn, name=name, nary=nary, nondiff=nondiff,
+                  elementwise=elementwise)
+    if raw:
+        p.fn.prim = p
+    p.defvjp(*vjp)
+    p.defjvp(*jvp, joint=joint)
+    _ALL.append(p)
+    return p
+
+
+def lowered(fn):
+    """Wrap an ndarray-only ``fn`` so that tensor arguments go through the engine again."""
+    import functools
+
+    from ..engine import apply
+    from ..tensor import Tensor
+
+    @functools.wraps(fn)
+    def run(*args, **kw):
+        for a in args:
+            if isinstance(a, Tensor):
+                return apply(run.prim, args, kw)
+        return fn(*args, **kw)
+    return run
+
+
+def defufunc(ufunc, vjp=(), jvp=(), name=None):
+    """A broadcasting elementwise primitive that NumPy's ``ufunc`` dispatches to."""
+    p = defprim(ufunc, vjp, jvp, name=name or ufunc.__name__, elementwise=True)
+    register_ufunc(ufunc, p)
+    return p
+
+
+def batch_ndim(t, x):
+    """Number of leading batch dimensions of tangent ``t`` for a value shaped like ``x``."""
+    return len(np.shape(t)) - len(np.shape(x))
+
+
+def neg_axes(axis, ndim):
+    """Normalize ``axis`` (None, int or tuple) to a sorted tuple of negative axes."""
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a - ndim if a >= 0 else a)
+    return tuple(sorted(out))
+
+
+__all__ = ["defprim", "defufunc", "batch_ndim", "neg_axes", "implements", "all_primitives"]

@@ -1,0 +1,727 @@
+"""``Tensor``: an ndarray that remembers how it was computed.
+
+A tensor holds its value in ``data`` and, when it takes part in differentiation, either the
+graph node that made it (reverse mode) or its tangent (forward mode).  Every Python operator
+and every NumPy function routes through :func:`chainrule.engine.apply`.
+"""
+import numbers
+
+import numpy as np
+
+from . import engine
+from .engine import STATE, Leaf, Node, apply, tick
+
+__all__ = ["Tensor", "tensor"]
+
+_new = object.__new__
+
+
+def _make(data, node, level, tangent):
+    """Fast constructor used by the engine (no checks)."""
+    t = _new(Tensor)
+    t.data = data
+    t._node = node
+    t._level = level
+    t._tangent = tangent
+    t.grad = None
+    t._vc = None
+    t._base = None
+    return t
+
+
+def _is_float_dtype(dtype):
+    return np.issubdtype(dtype, np.inexact)
+
+
+def _to_array(data, dtype):
+    """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
+    if isinstance(data, np.ndarray):
+        arr = data if dtype is None else data.astype(dtype, copy=False)
+        return arr.copy() if arr is data else arr
+    arr = np.array(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(
+            f"cannot make a tensor from {type(data).__name__} data of mixed or non-numeric "
+            "types; pass numbers, nested lists of numbers or tensors, or an ndarray")
+    return arr
+
+
+def _contains_tensor(data):
+    if isinstance(data, Tensor):
+        return True
+    if isinstance(data, (list, tuple)):
+        return any(_contains_tensor(d) for d in data)
+    return False
+
+
+def _build_nested(data):
+    """Build a tensor from nested lists that contain tensors, differentiably (by stacking)."""
+    if isinstance(data, (list, tuple)):
+        parts = [_build_nested(d) for d in data]
+        if not parts:
+            return np.array([])
+        return np.stack([p if isinstance(p, Tensor) else np.asarray(p, dtype=float)
+                         for p in parts])
+    if isinstance(data, Tensor):
+        return data
+    return np.asarray(data, dtype=float) if isinstance(data, numbers.Number) else np.asarray(data)
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """Make a :class:`Tensor` from numbers, (nested) lists, arrays or tensors.
+
+    Floats are float64 by default; float32 and complex stay as they are.  A nested list that
+    mixes tensors and numbers is built differentiably:
+
+    >>> import chainrule as cr
+    >>> a = cr.tensor(2.0, requires_grad=True)
+    >>> m = cr.tensor([[a, 0.0], [1.0, a * a]])
+    >>> m.sum().backward()
+    >>> float(a.grad)
+    5.0
+    """
+    if _contains_tensor(data) and not isinstance(data, Tensor):
+        out = _build_nested(data)
+        if dtype is not None:
+            out = out.astype(dtype)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+    if isinstance(data, Tensor):
+        arr = _base_array(data)
+        arr = np.array(arr, dtype=dtype, copy=True)
+    else:
+        arr = _to_array(data, dtype)
+    t = _make(arr, None, 0, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _base_array(x):
+    while isinstance(x, Tensor):
+        x = x.data
+    return x
+
+
+def _raw_index(idx):
+    """Indices may contain tensors (e.g. boolean masks); use their values."""
+    if isinstance(idx, Tensor):
+        return _base_array(idx)
+    if isinstance(idx, tuple):
+        return tuple(_base_array(i) if isinstance(i, Tensor) else i for i in idx)
+    if isinstance(idx, list) and any(isinstance(i, Tensor) for i in idx):
+        return [_base_array(i) if isinstance(i, Tensor) else i for i in idx]
+    return idx
+
+
+def _is_basic(idx):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral))
+               and not isinstance(i, bool) for i in items)
+
+
+def _refresh_view(v):
+    """Regenerate the graph of a view whose base was modified in place since it was taken."""
+    base = v._base
+    if base._base is not None:
+        _refresh_view(base)
+    if v._vsnap == v._vc[0]:
+        return
+    v._vsnap = v._vc[0]
+    level = base._level
+    node = None
+    if base._node is not None and v._level == level:
+        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index}, v.data, level)
+    v._node = node
+    if base._tangent is not None:
+        v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> import numpy as np, chainrule as cr
+    >>> x = cr.tensor(np.arange(4.0), requires_grad=True)
+    >>> y = 2 * np.dot(x, x)
+    >>> y.backward()
+    >>> x.grad
+    Tensor([ 0.,  4.,  8., 12.])
+    """
+
+    __slots__ = ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base", "_index",
+                 "_vsnap", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        t = tensor(data, dtype=dtype, requires_grad=requires_grad)
+        for name in ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base"):
+            object.__setattr__(self, name, getattr(t, name))
+        if isinstance(t._node, Leaf):
+            self._node = Leaf(self)
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self):
+        return self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    @property
+    def is_leaf(self):
+        return self._node is None or type(self._node) is Leaf
+
+    @property
+    def grad_fn(self):
+        node = self._node
+        return node if type(node) is Node else None
+
+    @property
+    def shape(self):
+        return np.shape(self.data)
+
+    @property
+    def dtype(self):
+        return _base_array(self.data).dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def mT(self):
+        return np.swapaxes(self, -1, -2)
+
+    @property
+    def real(self):
+        return np.real(self)
+
+    @property
+    def imag(self):
+        return np.imag(self)
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d tensor")
+        return shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __repr__(self):
+        arr = _base_array(self.data)
+        body = np.array2string(arr, separator=", ", prefix="Tensor(")
+        extra = ""
+        if arr.dtype not in (np.float64, np.int64, np.bool_) and arr.size:
+            extra = f", dtype={arr.dtype}"
+        if self._level:
+            extra += f", level={self._level}"
+        node = self._node
+        if type(node) is Node:
+            extra += f", grad_fn=<{node.prim.name}>"
+        elif node is not None:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self.size == 1 and spec:
+            return format(self.item(), spec)
+        return format(str(self), spec)
+
+    # ------------------------------------------------------------------ conversions
+    def __array__(self, dtype=None, copy=None):
+        if self._node is not None or self._tangent is not None or self._level:
+            raise TypeError(
+                "converting a tensor that requires grad to a NumPy array would drop its "
+                "gradient. Use x.detach() or x.numpy() if you want the values without the "
+                "gradient; to build an array from traced values, make it with "
+                "np.zeros_like(x) (a tensor) and assign into that, or use "
+                "cr.tensor([...]).")
+        arr = self.data
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def _scalar(self, kind):
+        if self.size != 1:
+            raise TypeError(
+                f"only size-1 tensors can be converted to Python {kind}s, this one has shape "
+                f"{self.shape}. For elementwise math use NumPy functions (np.exp(x), not "
+                "math.exp(x)); to get the values use x.numpy() or x.tolist().")
+        return _base_array(self.data).reshape(()).item()
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __complex__(self):
+        return complex(self._scalar("complex"))
+
+    def __index__(self):
+        if not np.issubdtype(self.dtype, np.integer):
+            raise TypeError("only integer tensors can be used as an index")
+        return int(self._scalar("int"))
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(
+                "the truth value of a tensor with more than one element is ambiguous; use "
+                "x.any() or x.all()")
+        return bool(self._scalar("bool"))
+
+    def __hash__(self):
+        return id(self)
+
+    def item(self):
+        """The value of a size-1 tensor as a Python number."""
+        return self._scalar("number")
+
+    def tolist(self):
+        return _base_array(self.data).tolist()
+
+    def numpy(self):
+        """The values as an ndarray, outside any graph (shares memory at level 0)."""
+        return _base_array(self.data)
+
+    # ------------------------------------------------------------------ graph control
+    def detach(self):
+        """A tensor with the same values that takes no part in any graph."""
+        return _make(_base_array(self.data), None, 0, None)
+
+    def requires_grad_(self, flag=True):
+        """Make this tensor a leaf whose ``.grad`` starts as ``None`` and accumulates."""
+        if flag:
+            if not _is_float_dtype(self.dtype):
+                raise ValueError(
+                    f"only floating point and complex tensors can require gradients, this one "
+                    f"is {self.dtype}. Make it with a float dtype, e.g. "
+                    "cr.tensor(x, dtype=float).")
+            if self._node is None:
+                self._node = Leaf(self, "add")
+            elif type(self._node) is Node:
+                raise RuntimeError(
+                    "requires_grad_() on a tensor computed from others; it already requires "
+                    "grad. To make it a new leaf, use x = x.detach().requires_grad_().")
+        else:
+            if type(self._node) is Node:
+                raise RuntimeError(
+                    "cannot turn off requires_grad of a computed tensor; use x.detach()")
+            self._node = None
+        return self
+
+    def attach_grad(self, grad_req="write"):
+        """MXNet: make this a leaf with a zero ``.grad`` that each backward overwrites.
+
+        ``grad_req='add'`` accumulates instead; ``'null'`` stops recording gradients.
+        """
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', not {grad_req!r}")
+        if not _is_float_dtype(self.dtype):
+            raise ValueError(
+                f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
+                "make it with a float dtype, e.g. np.arange(4.0)")
+        if type(self._node) is Node or self._level or self._base is not None:
+            self.data = np.array(_base_array(self.data))
+            self._level = 0
+            self._base = None
+            self._vc = None
+            self._tangent = None
+        if grad_req == "null":
+            self._node = None
+            self.grad = None
+            return self
+        self._node = Leaf(self, grad_req)
+        self.grad = _make(np.zeros_like(self.data), None, 0, None)
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place (``x.grad.zero_()``)."""
+        with engine.no_grad():
+            self[...] = 0
+        return self
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a result replaces it."""
+        node = self._node
+        if node is None:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        if node.hooks is None:
+            node.hooks = []
+        node.hooks.append(fn)
+        return _HookHandle(node.hooks, fn)
+
+    def retain_grad(self):
+        """Keep the gradient of a computed tensor in ``.grad`` after backward."""
+        if type(self._node) is not Node:
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                t.grad = g if t.grad is None else t.grad + g
+        self.register_hook(keep)
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Accumulate the gradient of this tensor into the leaves' ``.grad``.
+
+        A non-scalar tensor is summed first (the product with ones); ``gradient=v`` gives
+        the vector-Jacobian product with ``v`` instead.
+        """
+        if self._base is not None:
+            _refresh_view(self)
+        node = self._node
+        if node is None:
+            raise RuntimeError(
+                "this tensor does not require grad, so there is nothing to differentiate: "
+                "make an input with requires_grad=True (or x.attach_grad()) and compute from "
+                "it with recording on")
+        g = _seed(self, gradient)
+        if create_graph:
+            with engine.enable_grad():
+                engine.backward_pass([node], [g], True, True)
+        else:
+            engine.backward_pass([node], [g], retain_graph, False)
+
+    # ------------------------------------------------------------------ copies, dtypes
+    def astype(self, dtype, copy=True):
+        return _R.astype_p(self, dtype=np.dtype(dtype))
+
+    def copy(self):
+        return _R.copy_p(self)
+
+    clone = copy
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        import copy as _copy
+        if type(self._node) is Node:
+            raise RuntimeError(
+                "deepcopy of a tensor computed inside a graph is not supported; deep-copy "
+                "x.detach() (and set requires_grad again if needed)")
+        out = tensor(np.array(self.numpy(), copy=True))
+        if self._node is not None:
+            out._node = Leaf(out, self._node.mode)
+        if self.grad is not None:
+            out.grad = _copy.deepcopy(self.grad, memo)
+        memo[id(self)] = out
+        return out
+
+    def __reduce_ex__(self, protocol):
+        if type(self._node) is Node or self._level:
+            raise RuntimeError(
+                "cannot pickle a tensor in the middle of a graph; pickle x.detach() instead")
+        mode = self._node.mode if self._node is not None else None
+        grad = None if self.grad is None else self.grad.numpy()
+        return (_unpickle, (self.numpy(), mode, grad))
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, idx):
+        idx = _raw_index(idx)
+        out = apply(_R.getitem_p, (self,), {"idx": idx})
+        if _is_basic(idx) and out.shape:
+            # a view: share the version counter so in-place writes are seen by both
+            if self._vc is None:
+                self._vc = [0]
+            out._vc = self._vc
+            out._base = self
+            out._index = idx
+            out._vsnap = self._vc[0]
+        return out
+
+    def __setitem__(self, idx, value):
+        _setitem(self, _raw_index(idx), value)
+
+    # ------------------------------------------------------------------ NumPy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_bridge import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_bridge import array_function
+        return array_function(func, types, args, kwargs)
+
+
+class _HookHandle:
+    def __init__(self, hooks, fn):
+        self.hooks, self.fn = hooks, fn
+
+    def remove(self):
+        if self.fn in self.hooks:
+            self.hooks.remove(self.fn)
+
+
+def _unpickle(arr, mode, grad):
+    t = tensor(arr)
+    if mode is not None:
+        t._node = Leaf(t, mode)
+    if grad is not None:
+        t.grad = tensor(grad)
+    return t
+
+
+def _seed(t, gradient):
+    """The starting cotangent of a backward pass from ``t``."""
+    if gradient is None:
+        return _ones_like_raw(t.data)
+    if isinstance(gradient, Tensor):
+        g = gradient.data if gradient._level == t._level else gradient
+    else:
+        g = np.asarray(gradient, dtype=t.dtype)
+    if np.shape(g) != t.shape:
+        raise ValueError(
+            f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "
+            "gradient= must have the same shape as the tensor it seeds")
+    return g
+
+
+def _ones_like_raw(data):
+    """ones with the shape and dtype of ``data`` (plain ndarray: a constant at every level)."""
+    arr = _base_array(data)
+    return np.ones(arr.shape, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
+
+
+# ---------------------------------------------------------------------- in-place writes
+def _inplace_leaf_error(t):
+    raise RuntimeError(
+        "a leaf tensor that requires grad is being changed in place while recording, which "
+        "would lose the gradient to its old value. Wrap parameter updates in "
+        "`with cr.no_grad():`, or make a new tensor (x = x + 1, or y = x.copy(); y[...] = v).")
+
+
+def _write_data(t, idx, raw):
+    """Write ``raw`` into ``t.data[idx]``, nesting the storage if ``raw`` is a lower tensor."""
+    data = t.data
+    if isinstance(raw, Tensor) and not isinstance(data, Tensor):
+        if raw._node is not None or raw._tangent is not None or raw._level:
+            data = _make(data, None, raw._level, None)
+            t.data = data
+    data[idx] = raw
+
+
+def _setitem(t, idx, value):
+    """``t[idx] = value``: write in place and rebase ``t``'s history on the new value."""
+    if t._base is not None:
+        _refresh_view(t)
+    level = t._level
+    if isinstance(value, Tensor):
+        if value._base is not None:
+            _refresh_view(value)
+        if value._level > level:
+            raise TypeError(
+                "cannot assign a value that is being differentiated into a tensor that was "
+                "made outside the function being differentiated; create the tensor inside it "
+                "(e.g. out = np.zeros_like(x)) so the assignment can be recorded")
+        vnode = value._node if value._level == level else None
+        vtan = value._tangent if value._level == level else None
+        raw = value.data if value._level == level else value
+    else:
+        vnode = vtan = None
+        raw = value
+    recording = STATE.grad_enabled and (t._node is not None or vnode is not None)
+    if recording and type(t._node) is Leaf:
+        _inplace_leaf_error(t)
+    old_tan = t._tangent
+    _write_data(t, idx, raw)
+    node = None
+    if recording:
+        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, None, level)
+    tangent = None
+    if old_tan is not None or vtan is not None:
+        tangent = _R.setitem_tangent(old_tan, vtan, t.data, raw, idx)
+    if node is None and tangent is None and t._node is None and t._tangent is None:
+        _bump(t)
+        return
+    if not recording and type(t._node) is Leaf:   # e.g. an update under no_grad
+        _bump(t)
+        return
+    _rebase(t, node, tangent)
+
+
+def _inplace_op(t, prim, other):
+    """``t op= other`` for the arithmetic operators: compute, then write in place."""
+    recording = STATE.grad_enabled and (t._node is not None or
+                                        (isinstance(other, Tensor) and other._node is not None))
+    if recording and type(t._node) is Leaf:
+        _inplace_leaf_error(t)
+    if t._base is not None:
+        _refresh_view(t)
+    src = t
+    if recording and t._node is not None:
+        src = _make(t.data.copy(), t._node, t._level, t._tangent)   # keep the old value
+    res = prim(src, other) if isinstance(src, Tensor) else prim(src, other)
+    if isinstance(res, Tensor) and res._level > t._level:
+        raise TypeError(
+            "cannot update a tensor made outside the function being differentiated with a "
+            "value computed inside it; make the tensor inside the function")
+    if isinstance(res, Tensor) and res._level == t._level:
+        raw, node, tangent = res.data, res._node, res._tangent
+    else:
+        raw, node, tangent = res, None, None
+    data = t.data
+    if isinstance(data, np.ndarray) and isinstance(raw, np.ndarray):
+        np.copyto(data, raw, casting="same_kind")
+    else:
+        _write_data(t, Ellipsis, raw)
+    if not recording and tangent is None and t._tangent is None:
+        _bump(t)
+        return t
+    if not recording:
+        node = t._node
+    _rebase(t, node, tangent)
+    return t
+
+
+def _bump(t):
+    if t._vc is None:
+        t._vc = [0]
+    t._vc[0] = tick()
+    if t._base is not None:
+        t._vsnap = t._vc[0]
+
+
+def _rebase(t, node, tangent):
+    """Give ``t`` new history after an in-place write, and its bases too if it is a view."""
+    old = t._node
+    if type(old) is Node:
+        old.dirty = True
+    t._node = node
+    t._tangent = tangent
+    child = t
+    chain = [t]
+    while child._base is not None:
+        base = child._base
+        bold = base._node
+        if type(bold) is Node:
+            bold.dirty = True
+        if type(bold) is Leaf and STATE.grad_enabled and child._node is not None:
+            _inplace_leaf_error(base)
+        if child._node is not None or (bold is not None and type(bold) is not Leaf):
+            wrapped = _make(child.data, child._node, child._level, None)
+            base._node = Node(_R.setitem_p, (bold, child._node), (None, wrapped),
+                              {"idx": child._index}, None, base._level)
+        if child._tangent is not None or base._tangent is not None:
+            base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
+                                               child.data, child._index)
+        chain.append(base)
+        child = base
+    if t._vc is None:
+        t._vc = [0]
+    stamp = tick()
+    t._vc[0] = stamp
+    for c in chain:
+        if c._base is not None:
+            c._vsnap = stamp
+
+
+# ---------------------------------------------------------------------- operators
+def _binary(prim_name, reflected=False):
+    def op(self, other):
+        if isinstance(other, (list, tuple)):
+            other = np.asarray(other)
+        prim = getattr(_R, prim_name)
+        return apply(prim, (other, self) if reflected else (self, other), {})
+    op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
+    return op
+
+
+def _inplace(prim_name):
+    def op(self, other):
+        return _inplace_op(self, getattr(_R, prim_name), other)
+    return op
+
+
+for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_p"),
+                     ("truediv", "divide_p"), ("floordiv", "floor_divide_p"),
+                     ("mod", "mod_p"), ("pow", "power_p"), ("matmul", "matmul_p")]:
+    setattr(Tensor, f"__{_name}__", _binary(_prim))
+    setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
+    setattr(Tensor, f"__i{_name}__", _inplace(_prim))
+
+for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
+                     ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
+                     ("and", "logical_and_p"), ("or", "logical_or_p"), ("xor", "logical_xor_p")]:
+    setattr(Tensor, f"__{_name}__", _binary(_prim))
+Tensor.__rand__ = _binary("logical_and_p", True)
+Tensor.__ror__ = _binary("logical_or_p", True)
+Tensor.__rxor__ = _binary("logical_xor_p", True)
+Tensor.__neg__ = lambda self: apply(_R.negative_p, (self,), {})
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: apply(_R.absolute_p, (self,), {})
+Tensor.__invert__ = lambda self: apply(_R.logical_not_p, (self,), {})
+Tensor.__divmod__ = lambda self, other: (self // other, self % other)
+
+
+# ---------------------------------------------------------------------- ndarray methods
+def _method(fname):
+    def m(self, *args, **kwargs):
+        return getattr(np, fname)(self, *args, **kwargs)
+    m.__name__ = fname
+    m.__doc__ = f"Same as ``np.{fname}(x, ...)``."
+    return m
+
+
+for _f in ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "ravel", "squeeze",
+           "clip", "cumsum", "cumprod", "var", "std", "dot", "all", "any", "trace",
+           "diagonal", "round", "nonzero", "argsort", "repeat", "conj", "take", "swapaxes",
+           "sort"):
+    setattr(Tensor, _f, _method(_f))
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return np.reshape(self, shape, order=order)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    return np.transpose(self, axes or None)
+
+
+def _norm(self, ord=None, axis=None, keepdims=False):
+    """The 2-norm (Frobenius for matrices), as in PyTorch; ``ord``/``axis`` as NumPy."""
+    if ord is None and axis is None:
+        return np.sqrt(np.sum(self * self)) if self.ndim != 1 else np.linalg.norm(self)
+    return np.linalg.norm(self, ord=ord, axis=axis, keepdims=keepdims)
+
+
+Tensor.reshape = _reshape
+Tensor.view = _reshape
+Tensor.transpose = _transpose
+Tensor.flatten = lambda self: np.ravel(self).copy()
+Tensor.norm = _norm
+Tensor.exp = lambda self: np.exp(self)
+Tensor.log = lambda self: np.log(self)
+Tensor.abs = lambda self: np.abs(self)
+Tensor.sqrt = lambda self: np.sqrt(self)
+Tensor.sin = lambda self: np.sin(self)
+Tensor.cos = lambda self: np.cos(self)
+Tensor.tanh = lambda self: np.tanh(self)
+Tensor.numel = lambda self: self.size
+Tensor.dim = lambda self: self.ndim
+Tensor.size_ = Tensor.size
+
+from . import rules as _R  # noqa: E402  (the rule tables use Tensor only through NumPy)
