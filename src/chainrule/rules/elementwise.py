@@ -6,7 +6,8 @@ textbook derivative.
 """
 import numpy as np
 
-from .registry import defufunc
+from ..numpy_bridge import implements, register_ufunc
+from .registry import defprim, defufunc
 
 __all__ = []
 
@@ -140,10 +141,9 @@ def _pick(x, y):
     return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
 
 
-def _pick_nan(x, y, keep_nan):
+def _pick_nan(x, y):
     """fmax/fmin ignore NaN: the gradient goes to the non-NaN side."""
-    w = _pick(x, y) if keep_nan else _pick(x, y)
-    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, w))
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _pick(x, y)))
 
 
 _public(
@@ -155,14 +155,14 @@ _public(
                                         lambda g, ans, x, y: g * _pick(x, y)),
                        jvp=(lambda t, ans, x, y: t * _pick(y, x),
                             lambda t, ans, x, y: t * _pick(x, y))),
-    fmax_p=defufunc(np.fmax, vjp=(lambda g, ans, x, y: g * _pick_nan(x, y, True),
-                                  lambda g, ans, x, y: g * _pick_nan(y, x, True)),
-                    jvp=(lambda t, ans, x, y: t * _pick_nan(x, y, True),
-                         lambda t, ans, x, y: t * _pick_nan(y, x, True))),
-    fmin_p=defufunc(np.fmin, vjp=(lambda g, ans, x, y: g * _pick_nan(y, x, True),
-                                  lambda g, ans, x, y: g * _pick_nan(x, y, True)),
-                    jvp=(lambda t, ans, x, y: t * _pick_nan(y, x, True),
-                         lambda t, ans, x, y: t * _pick_nan(x, y, True))),
+    fmax_p=defufunc(np.fmax, vjp=(lambda g, ans, x, y: g * _pick_nan(x, y),
+                                  lambda g, ans, x, y: g * _pick_nan(y, x)),
+                    jvp=(lambda t, ans, x, y: t * _pick_nan(x, y),
+                         lambda t, ans, x, y: t * _pick_nan(y, x))),
+    fmin_p=defufunc(np.fmin, vjp=(lambda g, ans, x, y: g * _pick_nan(y, x),
+                                  lambda g, ans, x, y: g * _pick_nan(x, y)),
+                    jvp=(lambda t, ans, x, y: t * _pick_nan(y, x),
+                         lambda t, ans, x, y: t * _pick_nan(x, y))),
 )
 
 # ---------------------------------------------------------------- complex parts
@@ -170,3 +170,46 @@ _public(
     conjugate_p=defufunc(np.conjugate, vjp=(lambda g, ans, x: np.conjugate(g),),
                          jvp=(lambda t, ans, x: np.conjugate(t),)),
 )
+
+# ---------------------------------------------------------------- selection
+def _where_fn(cond, x, y):
+    return np.where(cond, x, y)
+
+
+_public(
+    where_p=defprim(_where_fn, name="where", elementwise=True,
+                    vjp=(None, lambda g, ans, c, x, y: _where0(c, g),
+                         lambda g, ans, c, x, y: _where0(np.logical_not(c), g)),
+                    jvp=(None, lambda t, ans, c, x, y: _where0(c, t),
+                         lambda t, ans, c, x, y: _where0(np.logical_not(c), t))),
+)
+
+
+@implements(np.where)
+def _where(condition, x=None, y=None):
+    if x is None and y is None:
+        return np.nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    return where_p(condition, x, y)
+
+
+@implements(np.clip)
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    res = a
+    if lo is not None:
+        res = where_p(res < lo, lo, res)
+    if hi is not None:
+        res = where_p(res > hi, hi, res)
+    if lo is None and hi is None:
+        raise ValueError("np.clip needs a_min or a_max")
+    if out is not None:
+        out[...] = res
+        return out
+    return res
+
+
+for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa: F821
+    register_ufunc(_alias, _prim)

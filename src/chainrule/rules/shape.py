@@ -217,3 +217,30 @@ def _broadcast_to(array, shape, subok=False):
         shape = (int(shape),)
     return broadcast_to_p(array, shape=tuple(shape))
 
+
+
+# ---------------------------------------------------------------- new arrays shaped like others
+def _like(np_fn):
+    def handler(a, *args, dtype=None, order="K", subok=True, shape=None, **kw):
+        from ..tensor import Tensor, _base_array, _make
+        if not isinstance(a, Tensor):
+            return np_fn(a, *args, dtype=dtype, shape=shape, **kw)
+        base = _base_array(a)
+        return _make(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level, None)
+    return handler
+
+
+implements(np.zeros_like)(_like(np.zeros_like))
+implements(np.ones_like)(_like(np.ones_like))
+implements(np.empty_like)(_like(np.zeros_like))   # zeros: never expose stale memory
+
+
+@implements(np.full_like)
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    from ..numpy_bridge import _traced
+    from ..tensor import Tensor, _base_array
+    if isinstance(fill_value, Tensor) and _traced(fill_value):
+        return np.zeros_like(a, dtype=dtype, shape=shape) + fill_value
+    if isinstance(fill_value, Tensor):
+        fill_value = _base_array(fill_value)
+    return _like(np.full_like)(a, fill_value, dtype=dtype, shape=shape)
