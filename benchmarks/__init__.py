@@ -1,0 +1,1 @@
+"""chainrule's benchmarks: ``python -m benchmarks`` (see :mod:`benchmarks.run`)."""
