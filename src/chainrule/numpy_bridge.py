@@ -110,7 +110,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             raise TypeError(
                 f"np.{ufunc.__name__}: keyword(s) {sorted(kwargs)} are not supported on tensors")
         prim = UFUNCS.get(ufunc)
-        if prim is not None:
+        if prim is None and ufunc in FUNCTIONS:      # np.matmul is a ufunc and a function
+            res = FUNCTIONS[ufunc](*inputs)
+        elif prim is not None:
             res = apply(prim, inputs, {})
         elif ufunc in NONDIFF or not _traced(inputs):
             res = _run_on_values(ufunc, inputs, {})

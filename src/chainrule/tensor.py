@@ -132,7 +132,7 @@ def _refresh_view(v):
     level = base._level
     node = None
     if base._node is not None and v._level == level:
-        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index}, v.data, level)
+        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index, "shape": base.shape}, v.data, level)
     v._node = node
     if base._tangent is not None:
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
@@ -439,7 +439,7 @@ class Tensor:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
         idx = _raw_index(idx)
-        out = apply(_R.getitem_p, (self,), {"idx": idx})
+        out = apply(_R.getitem_p, (self,), {"idx": idx, "shape": self.shape})
         if _is_basic(idx) and out.shape:
             # a view: share the version counter so in-place writes are seen by both
             if self._vc is None:
@@ -546,7 +546,7 @@ def _setitem(t, idx, value):
     _write_data(t, idx, raw)
     node = None
     if recording:
-        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, None, level)
+        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, t.data, level)
     tangent = None
     if old_tan is not None or vtan is not None:
         tangent = _R.setitem_tangent(old_tan, vtan, t.data, raw, idx)
@@ -620,7 +620,7 @@ def _rebase(t, node, tangent):
         if child._node is not None or (bold is not None and type(bold) is not Leaf):
             wrapped = _make(child.data, child._node, child._level, None)
             base._node = Node(_R.setitem_p, (bold, child._node), (None, wrapped),
-                              {"idx": child._index}, None, base._level)
+                              {"idx": child._index}, base.data, base._level)
         if child._tangent is not None or base._tangent is not None:
             base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
                                                child.data, child._index)

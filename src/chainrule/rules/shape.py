@@ -79,12 +79,14 @@ def _scatter_jvp(t, ans, g, shape, idx):
 
 # the VJP of indexing; its own VJP is indexing again, so higher orders work
 scatter_add_p = defprim(_scatter_fn, name="scatter_add", raw=True,
-                        vjp=(lambda g, ans, v, shape, idx: getitem_p(g, idx=idx),),
+                        vjp=(lambda g, ans, v, shape, idx: getitem_p(g, idx=idx, shape=shape),),
                         jvp=(_scatter_jvp,))
 
-getitem_p = defprim(lambda x, idx: x[idx], name="getitem",
-                    vjp=(lambda g, ans, x, idx: scatter_add_p(g, shape=np.shape(x), idx=idx),),
-                    jvp=(lambda t, ans, x, idx: index_tangent(t, x, idx),))
+# ``shape`` (x's shape) is passed along so the VJP never reads x itself: writing into x
+# after indexing it (out[i] = out[i - 1] * a) stays legal
+getitem_p = defprim(lambda x, idx, shape: x[idx], name="getitem",
+                    vjp=(lambda g, ans, x, idx, shape: scatter_add_p(g, shape=shape, idx=idx),),
+                    jvp=(lambda t, ans, x, idx, shape: index_tangent(t, x, idx),))
 
 
 def _setitem_fn(x, v, idx):

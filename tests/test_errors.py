@@ -1,0 +1,157 @@
+"""Every mistake a user can make gets a specific error that says what to do."""
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def test_function_without_rule_names_it():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"np\.i0.*cr\.defvjp"):
+        np.i0(x)
+    with pytest.raises(TypeError, match=r"unwrap.*cr\.primitive|np\.unwrap"):
+        np.unwrap(x)
+
+
+def test_function_without_rule_runs_on_plain_tensors():
+    x = cr.tensor(np.ones(3))
+    res = np.i0(x)
+    assert isinstance(res, cr.Tensor)
+    np.testing.assert_allclose(res.numpy(), np.i0(np.ones(3)))
+
+
+def test_asarray_of_tensor_requiring_grad():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"detach\(\)"):
+        np.asarray(x)
+    with pytest.raises(TypeError, match=r"detach\(\)"):
+        np.array(x)
+    np.testing.assert_array_equal(np.asarray(x.detach()), np.ones(3))
+    np.testing.assert_array_equal(x.numpy(), np.ones(3))
+
+
+def test_assign_into_plain_ndarray_says_zeros_like():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    B = np.zeros(4)
+    with pytest.raises(TypeError, match=r"np\.zeros_like\(x\)"):
+        B[:3] = x
+    B = np.zeros_like(x)
+    assert isinstance(B, cr.Tensor)
+    B[:2] = x[:2] * 3
+    B.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 0.0])
+
+
+def test_math_exp_on_vector_points_to_np_exp():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"np\.exp"):
+        math.exp(x)
+    assert math.exp(cr.tensor(0.0)) == 1.0
+
+
+def test_second_backward_needs_retain_graph():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    y = (np.sin(x) * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"retain_graph=True"):
+        y.backward()
+    y = (np.sin(x) * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * (np.cos(1.0) + np.sin(1.0)))
+
+
+@pytest.mark.parametrize("data", [np.arange(3), np.array([True, False])])
+def test_requires_grad_on_integer_or_bool(data):
+    with pytest.raises(ValueError, match=r"float"):
+        cr.tensor(data, requires_grad=True)
+    with pytest.raises(ValueError, match=r"float"):
+        cr.tensor(data).requires_grad_()
+    with pytest.raises(ValueError, match=r"float"):
+        cr.tensor(data).attach_grad()
+
+
+def test_gradient_of_wrong_shape():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match=r"shape"):
+        y.backward(gradient=np.ones(4))
+
+
+def test_inplace_change_of_saved_tensor():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    h = x * 1.0
+    y = np.sin(h)
+    h[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"'sin'.*in-place"):
+        y.sum().backward()
+
+
+def test_inplace_change_of_saved_output():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    y = np.exp(x)
+    y[0] = 0.0
+    with pytest.raises(RuntimeError, match=r"'exp'.*in-place"):
+        y.sum().backward()
+
+
+def test_inplace_change_not_needed_is_fine():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    y = x + 1            # add saves nothing
+    y[0] = 0.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0])
+
+
+def test_inplace_on_leaf_requiring_grad():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"no_grad"):
+        x += 1
+    with pytest.raises(RuntimeError, match=r"no_grad"):
+        x[0] = 2.0
+    with cr.no_grad():
+        x -= 0.5                 # a parameter update
+    assert x.requires_grad and x.is_leaf
+    np.testing.assert_array_equal(x.numpy(), 0.5 * np.ones(3))
+
+
+def test_backward_on_tensor_without_grad():
+    with pytest.raises(RuntimeError, match=r"requires_grad=True"):
+        cr.tensor(1.0).backward()
+
+
+def test_bool_of_vector():
+    with pytest.raises(ValueError, match=r"any\(\).*all\(\)"):
+        bool(cr.tensor([1.0, 2.0]))
+
+
+def test_transform_integer_input():
+    with pytest.raises(TypeError, match=r"float"):
+        cr.grad(lambda x: x * x)(2)
+    with pytest.raises(TypeError, match=r"float"):
+        cr.jacfwd(lambda x: x * x)(np.arange(3))
+
+
+def test_grad_of_vector_function():
+    with pytest.raises(TypeError, match=r"scalar.*jacobian"):
+        cr.grad(lambda x: x * x)(np.ones(3))
+
+
+def test_autograd_grad_unused_and_no_grad_input():
+    x = cr.tensor(1.0, requires_grad=True)
+    z = cr.tensor(1.0, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"allow_unused=True"):
+        cr.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = cr.autograd.grad(y, [x, z], allow_unused=True)
+    assert float(gx) == 2.0 and gz is None
+    with pytest.raises(RuntimeError, match=r"requires_grad=True"):
+        cr.autograd.grad(x * 2, cr.tensor(1.0))
+
+
+def test_unsupported_ufunc_method():
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"np\.add\.outer|rule"):
+        np.add.outer(x, x)
