@@ -281,18 +281,26 @@ class Leaf:
 
 
 class Node:
-    """One recorded operation: the primitive, the nodes of its inputs, and what it saved."""
+    """One recorded operation: the primitive, the nodes of its inputs, and what it saved.
 
-    __slots__ = ("prim", "parents", "args", "kw", "ans", "shape", "stamp", "hooks", "dirty",
-                 "level", "__weakref__")
+    ``args`` are the inputs as given (tensors and constants), ``raws`` their values at this
+    node's level (what the rules get in a first-order backward pass).
+    """
 
-    def __init__(self, prim, parents, args, kw, ans, level):
+    __slots__ = ("prim", "parents", "args", "raws", "kw", "ans", "shape", "stamp", "hooks",
+                 "dirty", "level", "__weakref__")
+
+    def __init__(self, prim, parents, args, kw, ans, level, raws=None):
         self.prim = prim
         self.parents = parents
         self.args = args
+        self.raws = raws
         self.kw = kw
         self.ans = ans if prim.uses_ans else None
-        self.shape = np.shape(ans)
+        try:
+            self.shape = ans.shape
+        except AttributeError:
+            self.shape = np.shape(ans)
         self.stamp = _clock[0]
         self.hooks = None
         self.dirty = None
@@ -305,33 +313,43 @@ class Node:
 # --------------------------------------------------------------------------- forward
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
-    from .tensor import Tensor, _make, _refresh_view
+    T = Tensor
     top = -1
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, T):
             if a._base is not None:
                 _refresh_view(a)
             if a._level > top:
                 top = a._level
     if top < 0:
         return prim.fn(*args, **kw)
-    raws = tuple(a.data if isinstance(a, Tensor) and a._level == top else a for a in args)
-    ans = prim.fn(*raws, **kw)
+    raws = []
+    parents = []
+    recorded = tangent = False
+    for a in args:
+        if isinstance(a, T) and a._level == top:
+            raws.append(a.data)
+            p = a._node
+            parents.append(p)
+            if p is not None:
+                recorded = True
+            if a._tangent is not None:
+                tangent = True
+        else:
+            raws.append(a)
+            parents.append(None)
+    ans = prim.fn(*raws, **kw) if kw else prim.fn(*raws)
     if prim.nondiff:
         return _make(ans, None, top, None)
     node = None
-    if STATE.grad_enabled:
-        parents = tuple(a._node if isinstance(a, Tensor) and a._level == top else None
-                        for a in args)
-        if any(p is not None for p in parents):
-            if not prim.vjps:
-                _no_rule(prim, "reverse")
-            node = Node(prim, parents, args, kw, ans, top)
-    tangent = None
-    for a in args:
-        if isinstance(a, Tensor) and a._level == top and a._tangent is not None:
-            tangent = _push_tangents(prim, args, raws, kw, ans, top)
-            break
+    if recorded and STATE.grad_enabled:
+        if not prim.vjps:
+            _no_rule(prim, "reverse")
+        node = Node(prim, tuple(parents), args, kw, ans, top, tuple(raws))
+    if tangent:
+        tangent = _push_tangents(prim, args, raws, kw, ans, top)
+    else:
+        tangent = None
     return _make(ans, node, top, tangent)
 
 
@@ -345,7 +363,6 @@ def _push_tangents(prim, args, raws, kw, ans, top):
     Tangents have the shape ``batch + value.shape``; for broadcasting elementwise primitives
     the engine lines each tangent up with the output first, so rules need not care.
     """
-    from .tensor import Tensor
     tangents = [a._tangent if isinstance(a, Tensor) and a._level == top else None for a in args]
     out_nd = _ndim(ans)
     batch = None
@@ -406,7 +423,6 @@ def _unbroadcast(g, shape):
 
 def _check_versions(node):
     """Raise if a tensor this node saved was changed in place after it was recorded."""
-    from .tensor import Tensor
     if node.dirty is not None and node.prim.uses_ans:
         _inplace_error(node, "its output")
     if node.stamp == _clock[0]:
@@ -471,7 +487,6 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
     where a target was not reached) and no ``.grad`` is touched.  With ``create_graph`` the
     rules run on tensors, so the result is differentiable again.
     """
-    from .tensor import Tensor, _make
     counts = _topo_counts(roots)
     adj = {}
     for r, g in zip(roots, grads):
@@ -482,47 +497,43 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
         target_set = {t: i for i, t in enumerate(targets)}
         found = [None] * len(targets)
     ready = [r for r in adj if counts.get(r, 0) == 0]
-    # roots may be consumed by other roots: only start from those nobody else consumes
+    clock = _clock
     while ready:
         node = ready.pop()
         g = adj.pop(node)
         if node.hooks:
-            for h in node.hooks:
-                res = h(g if isinstance(g, Tensor) else _make(g, None, 0, None))
-                if res is not None:
-                    g = res if create_graph else (res.data if isinstance(res, Tensor) else res)
+            g = _run_hooks(node, g, create_graph)
         if target_set is not None and node in target_set:
             found[target_set[node]] = g
         if type(node) is Leaf:
             if target_set is None:
                 _deposit(node, g, create_graph)
             continue
-        args = node.args
-        if args is None:
+        raws = node.raws
+        if raws is None:
             _freed_error(node)
-        _check_versions(node)
+        if node.dirty is not None or node.stamp != clock[0]:
+            _check_versions(node)
         prim = node.prim
-        level = node.level
-        if create_graph:
-            raws = tuple(
-                (_make(a.data, p, level, None) if p is not None else a.data)
-                if isinstance(a, Tensor) and a._level == level else a
-                for a, p in zip(args, node.parents))
-            ans = _make(node.ans, node, level, None) if node.ans is not None else None
-            if not isinstance(g, Tensor):
-                g = _make(g, None, level, None)
-        else:
-            raws = tuple(a.data if isinstance(a, Tensor) and a._level == level else a
-                         for a in args)
-            ans = node.ans
+        ans = node.ans
         kw = node.kw
+        if create_graph:
+            raws, ans, g = _recorded_inputs(node, g)
+        vjps = prim.vjps
+        nary = prim.nary
         for i, p in enumerate(node.parents):
             if p is None:
                 continue
-            rule = prim.vjp_rule(i)
+            rule = vjps[i] if not nary and i < len(vjps) else prim.vjp_rule(i)
             if rule is None:
                 _no_rule(prim, "reverse", i)
-            gi = _unbroadcast(rule(g, ans, *raws, **kw), p.shape)
+            gi = rule(g, ans, *raws, **kw) if kw else rule(g, ans, *raws)
+            try:
+                same = gi.shape == p.shape
+            except AttributeError:
+                same = False
+            if not same:
+                gi = _unbroadcast(gi, p.shape)
             prev = adj.get(p)
             adj[p] = gi if prev is None else prev + gi
             c = counts[p] - 1
@@ -530,13 +541,32 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
             if c == 0:
                 ready.append(p)
         if not retain_graph:
-            node.args = None
-            node.ans = None
+            node.args = node.raws = node.ans = None
     return found
 
 
+def _run_hooks(node, g, create_graph):
+    for h in node.hooks:
+        res = h(g if isinstance(g, Tensor) else _make(g, None, 0, None))
+        if res is not None:
+            g = res if create_graph else (res.data if isinstance(res, Tensor) else res)
+    return g
+
+
+def _recorded_inputs(node, g):
+    """The rules' inputs as tensors of the node's level, so the backward pass is recorded."""
+    level = node.level
+    raws = tuple(
+        (_make(a.data, p, level, None) if p is not None else a.data)
+        if isinstance(a, Tensor) and a._level == level else a
+        for a, p in zip(node.args, node.parents))
+    ans = _make(node.ans, node, level, None) if node.ans is not None else None
+    if not isinstance(g, Tensor) or g._level != level:
+        g = _make(g, None, level, None)
+    return raws, ans, g
+
+
 def _deposit(leaf, g, create_graph):
-    from .tensor import Tensor, _make
     t = leaf.ref()
     if t is None:
         return
@@ -551,3 +581,8 @@ def _deposit(leaf, g, create_graph):
             t.grad = t.grad + g
         else:
             t.grad = _make(t.grad.data + g.data, None, 0, None)
+
+
+# bound by chainrule.tensor once the Tensor class exists (the engine and the tensor need each
+# other; late binding keeps imports out of the hot path)
+Tensor = _make = _refresh_view = None

@@ -132,7 +132,7 @@ def _refresh_view(v):
     level = base._level
     node = None
     if base._node is not None and v._level == level:
-        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index, "shape": base.shape}, v.data, level)
+        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index, "shape": base.shape}, v.data, level, (base.data,))
     v._node = node
     if base._tangent is not None:
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
@@ -455,12 +455,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_bridge import array_ufunc
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        if method == "__call__" and not kwargs:
+            prim = _UFUNCS.get(ufunc)
+            if prim is not None:
+                return apply(prim, inputs, _NOKW)
+        return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_bridge import array_function
-        return array_function(func, types, args, kwargs)
+        return _bridge.array_function(func, types, args, kwargs)
 
 
 class _HookHandle:
@@ -546,7 +548,7 @@ def _setitem(t, idx, value):
     _write_data(t, idx, raw)
     node = None
     if recording:
-        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, t.data, level)
+        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, t.data, level, (None, None))
     tangent = None
     if old_tan is not None or vtan is not None:
         tangent = _R.setitem_tangent(old_tan, vtan, t.data, raw, idx)
@@ -620,7 +622,7 @@ def _rebase(t, node, tangent):
         if child._node is not None or (bold is not None and type(bold) is not Leaf):
             wrapped = _make(child.data, child._node, child._level, None)
             base._node = Node(_R.setitem_p, (bold, child._node), (None, wrapped),
-                              {"idx": child._index}, base.data, base._level)
+                              {"idx": child._index}, base.data, base._level, (None, child.data))
         if child._tangent is not None or base._tangent is not None:
             base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
                                                child.data, child._index)
@@ -633,44 +635,6 @@ def _rebase(t, node, tangent):
     for c in chain:
         if c._base is not None:
             c._vsnap = stamp
-
-
-# ---------------------------------------------------------------------- operators
-def _binary(prim_name, reflected=False):
-    def op(self, other):
-        if isinstance(other, (list, tuple)):
-            other = np.asarray(other)
-        prim = getattr(_R, prim_name)
-        return apply(prim, (other, self) if reflected else (self, other), {})
-    op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
-    return op
-
-
-def _inplace(prim_name):
-    def op(self, other):
-        return _inplace_op(self, getattr(_R, prim_name), other)
-    return op
-
-
-for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_p"),
-                     ("truediv", "divide_p"), ("floordiv", "floor_divide_p"),
-                     ("mod", "mod_p"), ("pow", "power_p"), ("matmul", "matmul_p")]:
-    setattr(Tensor, f"__{_name}__", _binary(_prim))
-    setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
-    setattr(Tensor, f"__i{_name}__", _inplace(_prim))
-
-for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
-                     ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
-                     ("and", "logical_and_p"), ("or", "logical_or_p"), ("xor", "logical_xor_p")]:
-    setattr(Tensor, f"__{_name}__", _binary(_prim))
-Tensor.__rand__ = _binary("logical_and_p", True)
-Tensor.__ror__ = _binary("logical_or_p", True)
-Tensor.__rxor__ = _binary("logical_xor_p", True)
-Tensor.__neg__ = lambda self: apply(_R.negative_p, (self,), {})
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = lambda self: apply(_R.absolute_p, (self,), {})
-Tensor.__invert__ = lambda self: apply(_R.logical_not_p, (self,), {})
-Tensor.__divmod__ = lambda self, other: (self // other, self % other)
 
 
 # ---------------------------------------------------------------------- ndarray methods
@@ -724,4 +688,53 @@ Tensor.numel = lambda self: self.size
 Tensor.dim = lambda self: self.ndim
 Tensor.size_ = Tensor.size
 
+engine.Tensor, engine._make, engine._refresh_view = Tensor, _make, _refresh_view
+_NOKW = {}
+from . import numpy_bridge as _bridge  # noqa: E402
 from . import rules as _R  # noqa: E402  (the rule tables use Tensor only through NumPy)
+from .numpy_bridge import UFUNCS as _UFUNCS  # noqa: E402
+
+# ---------------------------------------------------------------------- operators
+def _binary(prim_name, reflected=False):
+    prim = getattr(_R, prim_name)
+    if reflected:
+        def op(self, other):
+            if isinstance(other, (list, tuple)):
+                other = np.asarray(other)
+            return apply(prim, (other, self), _NOKW)
+    else:
+        def op(self, other):
+            if isinstance(other, (list, tuple)):
+                other = np.asarray(other)
+            return apply(prim, (self, other), _NOKW)
+    op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
+    return op
+
+
+def _inplace(prim_name):
+    def op(self, other):
+        return _inplace_op(self, getattr(_R, prim_name), other)
+    return op
+
+
+for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_p"),
+                     ("truediv", "divide_p"), ("floordiv", "floor_divide_p"),
+                     ("mod", "mod_p"), ("pow", "power_p"), ("matmul", "matmul_p")]:
+    setattr(Tensor, f"__{_name}__", _binary(_prim))
+    setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
+    setattr(Tensor, f"__i{_name}__", _inplace(_prim))
+
+for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
+                     ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
+                     ("and", "logical_and_p"), ("or", "logical_or_p"), ("xor", "logical_xor_p")]:
+    setattr(Tensor, f"__{_name}__", _binary(_prim))
+Tensor.__rand__ = _binary("logical_and_p", True)
+Tensor.__ror__ = _binary("logical_or_p", True)
+Tensor.__rxor__ = _binary("logical_xor_p", True)
+Tensor.__neg__ = lambda self: apply(_R.negative_p, (self,), {})
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: apply(_R.absolute_p, (self,), {})
+Tensor.__invert__ = lambda self: apply(_R.logical_not_p, (self,), {})
+Tensor.__divmod__ = lambda self, other: (self // other, self % other)
+
+
