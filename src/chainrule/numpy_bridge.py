@@ -9,6 +9,7 @@ a tensor that needs a derivative raises ``TypeError``: a gradient is never silen
 import numpy as np
 
 from .engine import apply
+from .tensor import Tensor, _base_array, _make, _setitem   # tensor.py imports us once they exist
 
 UFUNCS = {}        # ufunc -> Primitive
 FUNCTIONS = {}     # NumPy function -> handler(*args, **kwargs)
@@ -39,7 +40,6 @@ def nondiff(*funcs):
 
 def _traced(x):
     """True if ``x`` (or anything nested in it) is a tensor that takes part in a graph."""
-    from .tensor import Tensor
     if isinstance(x, Tensor):
         return x._node is not None or x._tangent is not None or x._level > 0
     if isinstance(x, (list, tuple)):
@@ -51,7 +51,6 @@ def _traced(x):
 
 def _values(x):
     """Replace tensors (nested in lists/tuples/dicts) by their plain values."""
-    from .tensor import Tensor, _base_array
     if isinstance(x, Tensor):
         return _base_array(x)
     if isinstance(x, list):
@@ -64,7 +63,6 @@ def _values(x):
 
 
 def _wrap(res):
-    from .tensor import _make
     if isinstance(res, (np.ndarray, np.generic)):
         return _make(np.asarray(res) if isinstance(res, np.generic) else res, None, 0, None)
     if isinstance(res, tuple):
@@ -97,7 +95,6 @@ def _run_on_values(func, args, kwargs):
 
 # ---------------------------------------------------------------------- ufuncs
 def array_ufunc(ufunc, method, inputs, kwargs):
-    from .tensor import Tensor, _setitem
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
     dtype = kwargs.pop("dtype", None)
@@ -159,7 +156,6 @@ def array_ufunc(ufunc, method, inputs, kwargs):
 
 def _at_level(res, inputs):
     """Constant results of non-differentiable ops live at the level of their inputs."""
-    from .tensor import Tensor
     top = max((a._level for a in inputs if isinstance(a, Tensor)), default=0)
     if top and isinstance(res, Tensor):
         res._level = top
@@ -174,3 +170,9 @@ def array_function(func, types, args, kwargs):
     if func in NONDIFF or not (_traced(args) or _traced(kwargs)):
         return _run_on_values(func, args, kwargs)
     raise _no_rule_error(_fname(func))
+
+
+# shape queries are asked constantly (also by the rules): answer them without a detour
+FUNCTIONS[np.shape] = lambda a: a.shape
+FUNCTIONS[np.ndim] = lambda a: len(a.shape)
+FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
