@@ -38,4 +38,5 @@ nondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzer
         np.can_cast, np.min_scalar_type, np.digitize, np.histogram, np.bincount,
         np.lexsort, np.unique, np.isin, np.in1d if hasattr(np, "in1d") else np.isin,
         np.fix, np.sign, np.iscomplexobj, np.may_share_memory, np.shares_memory,
-        np.argpartition)
+        np.argpartition, np.all, np.any, np.isneginf, np.isposinf, np.iscomplex,
+        np.array_repr, np.array_str, np.array2string)
