@@ -175,8 +175,8 @@ def vjp(fun, *primals, has_aux=False):
 
     >>> import numpy as np, chainrule as cr
     >>> y, pullback = cr.vjp(np.sin, 0.0)
-    >>> pullback(2.0)
-    (2.0,)
+    >>> [float(g) for g in pullback(2.0)]
+    [2.0]
     """
     out, aux, fn = _make_vjp(fun, primals, {}, tuple(range(len(primals))), has_aux)
 
@@ -323,7 +323,8 @@ def jvp(fun, primals, tangents):
     """``(fun(*primals), J @ tangents)`` by forward mode.
 
     >>> import numpy as np, chainrule as cr
-    >>> cr.jvp(np.sin, (0.0,), (3.0,))
+    >>> y, dy = cr.jvp(np.sin, (0.0,), (3.0,))
+    >>> float(y), float(dy)
     (0.0, 3.0)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
