@@ -291,6 +291,8 @@ class Node:
                  "dirty", "level", "__weakref__")
 
     def __init__(self, prim, parents, args, kw, ans, level, raws=None):
+        if not prim.vjps:
+            _no_rule(prim, "reverse")
         self.prim = prim
         self.parents = parents
         self.args = args
@@ -313,6 +315,57 @@ class Node:
 # --------------------------------------------------------------------------- forward
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
+    T = Tensor
+    if len(args) == 2 and not kw:
+        # the common case, a binary operator between a tensor and a constant or two tensors
+        # of one level, without views or tangents: one pass, no lists
+        a, b = args
+        ta, tb = isinstance(a, T), isinstance(b, T)
+        if ta and tb:
+            if (a._level == b._level and a._base is None and b._base is None
+                    and a._tangent is None and b._tangent is None):
+                ans = prim.fn(a.data, b.data)
+                if prim.nondiff:
+                    return _make(ans, None, a._level, None)
+                pa, pb = a._node, b._node
+                if (pa is not None or pb is not None) and STATE.grad_enabled:
+                    return _make(ans, Node(prim, (pa, pb), args, kw, ans, a._level,
+                                           (a.data, b.data)), a._level, None)
+                return _make(ans, None, a._level, None)
+        elif ta:
+            if a._base is None and a._tangent is None:
+                ans = prim.fn(a.data, b)
+                if prim.nondiff:
+                    return _make(ans, None, a._level, None)
+                pa = a._node
+                if pa is not None and STATE.grad_enabled:
+                    return _make(ans, Node(prim, (pa, None), args, kw, ans, a._level,
+                                           (a.data, b)), a._level, None)
+                return _make(ans, None, a._level, None)
+        elif tb and b._base is None and b._tangent is None:
+            ans = prim.fn(a, b.data)
+            if prim.nondiff:
+                return _make(ans, None, b._level, None)
+            pb = b._node
+            if pb is not None and STATE.grad_enabled:
+                return _make(ans, Node(prim, (None, pb), args, kw, ans, b._level,
+                                       (a, b.data)), b._level, None)
+            return _make(ans, None, b._level, None)
+    elif len(args) == 1:
+        a = args[0]
+        if isinstance(a, T) and a._base is None and a._tangent is None:
+            ans = prim.fn(a.data, **kw) if kw else prim.fn(a.data)
+            if prim.nondiff:
+                return _make(ans, None, a._level, None)
+            pa = a._node
+            if pa is not None and STATE.grad_enabled:
+                return _make(ans, Node(prim, (pa,), args, kw, ans, a._level, (a.data,)),
+                             a._level, None)
+            return _make(ans, None, a._level, None)
+    return _apply_general(prim, args, kw)
+
+
+def _apply_general(prim, args, kw):
     T = Tensor
     top = -1
     for a in args:
@@ -343,8 +396,6 @@ def apply(prim, args, kw):
         return _make(ans, None, top, None)
     node = None
     if recorded and STATE.grad_enabled:
-        if not prim.vjps:
-            _no_rule(prim, "reverse")
         node = Node(prim, tuple(parents), args, kw, ans, top, tuple(raws))
     if tangent:
         tangent = _push_tangents(prim, args, raws, kw, ans, top)
