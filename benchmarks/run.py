@@ -1,12 +1,13 @@
 """Benchmark runner: ``python benchmarks/run.py`` or ``python -m benchmarks`` (not part of CI).
 
-Each (workload, library) pair runs in its own subprocess, with one thread for every math
+Each (workload, library) pair runs in its own subprocesses, with one thread for every math
 library (OMP/MKL/OpenBLAS...), so that libraries do not disturb each other's caches, JITs or
-allocators.  In the subprocess, :func:`measure` warms up, picks how many calls make one
-sample (at least ``--min-time`` seconds), then takes ``--repeats`` samples with Python's
-garbage collector off and on, alternating, and reports the median of each.  Times are given
-in microseconds per operation of the workload (one call's time / the workload's op count),
-and as the ratio chainrule / library from the same run.
+allocators.  In a subprocess, :func:`measure` warms up, picks how many calls make one sample
+(at least ``--min-time`` seconds), then takes samples with Python's garbage collector off and
+on, alternating.  Each library gets ``--rounds`` such processes, interleaved with the other
+libraries' (see :func:`run_rounds`), and the table gives the median and the best of all its
+samples, in microseconds per operation of the workload (one call's time / the workload's op
+count), with the ratio chainrule / library from the same run.
 
 Workloads live in :mod:`benchmarks.workloads`; the chainrule measured is the one in this
 checkout's ``src/`` (put first on the subprocesses' ``PYTHONPATH``).
@@ -89,8 +90,13 @@ def measure(workload, library, params=None, repeats=15, min_time=0.05, warmup=3,
         "params": p, "ops": ops, "number": number, "repeats": repeats,
         "loss": float(loss), "grad": np.asarray(grad, dtype=float).tolist(),
         "samples_s": samples,
-        "us_per_op": {m: statistics.median(s) / ops * 1e6 for m, s in samples.items()},
-    }
+    } | _summary(samples, ops)
+
+
+def _summary(samples, ops):
+    """Median (and best) µs per op of each gc mode's samples."""
+    return {"us_per_op": {m: statistics.median(s) / ops * 1e6 for m, s in samples.items()},
+            "best_us_per_op": {m: min(s) / ops * 1e6 for m, s in samples.items()}}
 
 
 def _child(spec):
@@ -131,6 +137,31 @@ def run_isolated(spec, timeout=900):
     return json.loads(lines[-1])
 
 
+def run_rounds(workload, libraries, params, repeats, min_time, rounds):
+    """Measure each library in ``rounds`` separate processes, interleaved in time (the order
+    rotates each round), and pool their samples: a machine whose load changes during the run
+    then slows every library alike, and the ratios stay meaningful."""
+    per_round = max(1, math.ceil(repeats / rounds))
+    pooled = {}
+    for r in range(rounds):
+        k = r % len(libraries)
+        for lib in libraries[k:] + libraries[:k]:
+            res = run_isolated({"workload": workload, "library": lib, "params": params,
+                                "repeats": per_round, "min_time": min_time})
+            prev = pooled.get(lib)
+            if prev is None or "samples_s" not in prev or "samples_s" not in res:
+                pooled.setdefault(lib, res)
+                continue
+            for m, s in res["samples_s"].items():
+                prev["samples_s"][m].extend(s)
+            prev["repeats"] += res["repeats"]
+    results = [pooled[lib] for lib in libraries]
+    for res in results:
+        if "samples_s" in res:
+            res.update(_summary(res["samples_s"], res["ops"]))
+    return results
+
+
 def _agree(results, reference="numpy"):
     """Whether every library's loss and gradient match the reference library's."""
     ref = next((r for r in results if r["library"] == reference and "grad" in r), None)
@@ -141,36 +172,36 @@ def _agree(results, reference="numpy"):
                for r in results if "grad" in r)
 
 
+COLUMNS = [("median, gc off", "us_per_op", "off"), ("median, gc on", "us_per_op", "on"),
+           ("best, gc off", "best_us_per_op", "off")]
+
+
 def format_table(workload, results):
-    """The results of one workload as a text table (µs per op, ratios vs chainrule)."""
+    """The results of one workload as a text table: µs per op and, beside each, the ratio
+    chainrule time / library time (so chainrule is 1.00 and a faster library is above 1)."""
     wl = WORKLOADS[workload]
     done = [r for r in results if "us_per_op" in r]
-    lines = []
+    lines = [f"{workload}: {wl.description}"]
     if done:
         r0 = done[0]
         params = ", ".join(f"{k}={v}" for k, v in r0["params"].items())
-        lines.append(f"{workload}: {wl.description}")
-        lines.append(f"  ({params}; {r0['ops']} ops per call; median of {r0['repeats']} "
-                     "samples; ratio = chainrule time / library time)")
-    else:
-        lines.append(f"{workload}: {wl.description}")
+        lines.append(f"  {params}: {r0['ops']} ops per call; {r0['repeats']} samples per "
+                     "library; µs per op, ratio = chainrule / library")
     base = next((r for r in done if r["library"] == "chainrule"), None)
-    head = (f"  {'library':<12}{'version':<14}{'µs/op gc off':>14}{'ratio':>8}"
-            f"{'µs/op gc on':>14}{'ratio':>8}{'ms/call':>10}")
-    lines.append(head)
+    lines.append(f"  {'library':<12}{'version':<13}"
+                 + "".join(f"{title:>22}" for title, _, _ in COLUMNS) + f"{'ms/call':>10}")
     for r in results:
         name = r["library"]
         if "us_per_op" not in r:
             lines.append(f"  {name:<12}{r.get('skipped') or 'error: ' + r.get('error', '?')}")
             continue
-        cells = []
-        for m in GC_MODES:
-            us = r["us_per_op"][m]
-            ratio = base["us_per_op"][m] / us if base else float("nan")
-            cells.append(f"{us:>14.3f}{ratio:>8.2f}")
+        cells = ""
+        for _, key, mode in COLUMNS:
+            us = r[key][mode]
+            ratio = base[key][mode] / us if base else float("nan")
+            cells += f"{us:>14.2f}{ratio:>8.2f}"
         ms = statistics.median(r["samples_s"]["off"]) * 1e3
-        lines.append(f"  {name:<12}{str(r.get('version') or ''):<14}{''.join(cells)}"
-                     f"{ms:>10.3f}")
+        lines.append(f"  {name:<12}{str(r.get('version') or ''):<13}{cells}{ms:>10.3f}")
     ok = _agree(done)
     if ok is not None:
         lines.append(f"  losses and gradients agree with numpy's: {'yes' if ok else 'NO'}")
@@ -186,6 +217,18 @@ def _machine():
         pass
     return (f"Python {platform.python_version()}, NumPy {np.__version__}, {cpu}, "
             f"{os.cpu_count()} cpus, {platform.system()} {platform.release()}")
+
+
+def _commit():
+    """' at <commit>' of this checkout, with '+changes' if the work tree differs."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f" at {head}{' +changes' if dirty else ''}"
 
 
 def _parse_set(items):
@@ -204,7 +247,10 @@ def main(argv=None):
                         choices=list(WORKLOADS), help="default: all")
     parser.add_argument("--libraries", nargs="+", default=None,
                         help="default: every library the workload has")
-    parser.add_argument("--repeats", type=int, default=15, help="samples per gc mode")
+    parser.add_argument("--repeats", type=int, default=30,
+                        help="samples per gc mode and library, over all rounds")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="processes per library, interleaved with the other libraries'")
     parser.add_argument("--min-time", type=float, default=0.05,
                         help="seconds that one sample lasts at least")
     parser.add_argument("--set", nargs="*", metavar="KEY=VALUE",
@@ -216,25 +262,22 @@ def main(argv=None):
         _child(json.loads(args.child))
         return 0
     params = _parse_set(args.set)
+    for name in args.workloads:
+        unknown = [lib for lib in args.libraries or () if lib not in WORKLOADS[name].libraries]
+        if unknown:
+            parser.error(f"workload {name!r} has no {', '.join(unknown)}; it has "
+                         f"{', '.join(WORKLOADS[name].libraries)}")
     print(_machine())
     print(f"each library in its own process, {', '.join(THREAD_VARS[:3])}... = 1")
     everything = []
     for name in args.workloads:
         libs = args.libraries or list(WORKLOADS[name].libraries)
-        results = []
-        for lib in libs:
-            if lib not in WORKLOADS[name].libraries:
-                results.append({"workload": name, "library": lib,
-                                "skipped": "no implementation for this workload"})
-                continue
-            results.append(run_isolated({"workload": name, "library": lib, "params": params,
-                                         "repeats": args.repeats,
-                                         "min_time": args.min_time}))
+        results = run_rounds(name, libs, params, args.repeats, args.min_time, args.rounds)
         path = next((r.get("path") for r in results if r.get("path")), None)
         print()
         print(format_table(name, results))
         if path:
-            print(f"  chainrule from {path}")
+            print(f"  chainrule from {path}{_commit()}")
         everything.extend(results)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": _machine(), "results": everything},

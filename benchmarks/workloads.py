@@ -67,6 +67,7 @@ def overhead_numpy(n, steps):
 
 def overhead_torch(n, steps):
     import torch
+    torch.set_num_threads(1)
     x = torch.tensor(_overhead_input(n), dtype=torch.float64, requires_grad=True)
 
     def call():
