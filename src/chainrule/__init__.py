@@ -9,7 +9,8 @@ Tensor([ 0.,  4.,  8., 12.])
 >>> cr.grad(lambda x: np.sin(x).sum())(np.zeros(2))
 array([1., 1.])
 """
-from .engine import enable_grad, no_grad, set_grad_enabled
+from . import engine as _engine
+from .engine import detect_anomaly, enable_grad, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from . import rules  # noqa: F401  (registers the primitives with the NumPy bridge)
 from .extend import primitive, defvjp, defjvp
@@ -21,8 +22,7 @@ __version__ = "0.1.0"
 
 def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded."""
-    from .engine import STATE
-    return STATE.grad_enabled
+    return _engine.STATE.grad_enabled
 
 
 def stop_gradient(x):
@@ -30,7 +30,7 @@ def stop_gradient(x):
     return x.detach() if isinstance(x, Tensor) else x
 
 
-__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+__all__ = ["Tensor", "tensor", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "stop_gradient", "primitive", "defvjp", "defjvp", "check_grads", "autograd"]
 
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobian,  # noqa
