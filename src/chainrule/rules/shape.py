@@ -10,7 +10,8 @@ import numpy as np
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
-           "copy_p", "astype_p", "reshape_p", "transpose_p", "broadcast_to_p"]
+           "copy_p", "astype_p", "reshape_p", "transpose_p", "broadcast_to_p",
+           "concatenate_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
 # ---------------------------------------------------------------- indexing
@@ -22,6 +23,8 @@ def _expand_index(idx, ndim):
     for i in idx:
         if i is None or i is Ellipsis:
             continue
+        if isinstance(i, (bool, np.bool_)):
+            continue    # a scalar boolean adds an axis and uses none
         if isinstance(i, np.ndarray) and i.dtype == bool:
             used += i.ndim
         elif isinstance(i, (list,)) and len(i) and isinstance(np.asarray(i).flat[0], np.bool_):
@@ -59,10 +62,24 @@ def index_tangent(t, x, idx):
     return _batched(lambda a, i: a[i], t, x, idx)
 
 
+def _unique_index(idx):
+    """True if ``idx`` cannot select one position twice (no integer-array indices)."""
+    for i in (idx if isinstance(idx, tuple) else (idx,)):
+        if i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral, np.bool_)):
+            continue
+        if isinstance(i, np.ndarray) and (i.dtype == bool or i.ndim == 0):
+            continue
+        return False
+    return True
+
+
 def _scatter_fn(g, shape, idx):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated indices accumulate)."""
     out = np.zeros(shape, dtype=np.result_type(g))
-    np.add.at(out, idx, g)
+    if _unique_index(idx):
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
     return out
 
 
@@ -101,10 +118,23 @@ def _zero_at(g, idx):
     return g
 
 
-# x[idx] = v, recorded by Tensor.__setitem__ (the write itself happens in place)
+def _setitem_vjp_v(g, ans, x, v, idx):
+    """``g[idx]``, except where a repeated index let a later element of ``v`` win."""
+    gv = g[idx]
+    if _unique_index(idx):
+        return gv
+    shape = np.shape(g)                # the recorded node keeps no x: g has its shape
+    ids = np.full(shape, -1, dtype=np.intp)
+    sel = np.shape(ids[idx])
+    order = np.arange(int(np.prod(sel, dtype=np.int64))).reshape(sel)
+    ids[idx] = order
+    return np.where(ids[idx] == order, gv, np.zeros((), dtype=np.result_type(gv)))
+
+
+# x[idx] = v, recorded by Tensor.__setitem__ (the write itself happens in place); the node
+# saves neither x nor v, so the rules only use g and idx
 setitem_p = defprim(_setitem_fn, name="setitem",
-                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx),
-                         lambda g, ans, x, v, idx: g[idx]))
+                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx), _setitem_vjp_v))
 
 
 def setitem_tangent(tx, tv, x, v, idx):
@@ -246,3 +276,569 @@ def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     if isinstance(fill_value, Tensor):
         fill_value = _base_array(fill_value)
     return _like(np.full_like)(a, fill_value, dtype=dtype, shape=shape)
+
+
+# ---------------------------------------------------------------- helpers for the handlers
+def _base(x):
+    """The plain value of a (constant) index-like argument."""
+    from ..tensor import _base_array
+    return _base_array(x)
+
+
+def _pos_axis(axis, ndim):
+    """``axis`` as a non-negative int, checked against ``ndim`` (NumPy's AxisError)."""
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise np.exceptions.AxisError(a, ndim)
+    return a % ndim
+
+
+def _axis_tuple(axis, ndim):
+    """``axis`` (int or sequence) as a tuple of non-negative ints, no repeats."""
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    out = tuple(_pos_axis(a, ndim) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError("repeated axis")
+    return out
+
+
+def _arr(a):
+    """Tensors as they are, anything else (lists, numbers) as an ndarray."""
+    from ..tensor import Tensor
+    return a if isinstance(a, Tensor) else np.asarray(a)
+
+
+def _view(a, idx):
+    """``a[idx]``: a view for basic indices (as NumPy gives for flip, split...)."""
+    return _arr(a)[idx]
+
+
+def _gather(a, idx):
+    """``a[idx]`` as a copy (advanced indices), recorded as one getitem."""
+    return getitem_p(a, idx=idx, shape=np.shape(a))
+
+
+def _along(axis, idx):
+    """An index that applies ``idx`` to ``axis`` (non-negative) and keeps the other axes."""
+    return (slice(None),) * axis + (idx,)
+
+
+def _out(res, out):
+    if out is None:
+        return res
+    out[...] = res
+    return out
+
+
+# ---------------------------------------------------------------- axes: move, add, remove
+@implements(np.moveaxis)
+def _moveaxis(a, source, destination):
+    nd = np.ndim(a)
+    src = _axis_tuple(source, nd)
+    dst = _axis_tuple(destination, nd)
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number "
+                         "of elements")
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose_p(a, axes=tuple(order))
+
+
+@implements(np.swapaxes)
+def _swapaxes(a, axis1, axis2):
+    nd = np.ndim(a)
+    order = list(range(nd))
+    i, j = _pos_axis(axis1, nd), _pos_axis(axis2, nd)
+    order[i], order[j] = order[j], order[i]
+    return transpose_p(a, axes=tuple(order))
+
+
+@implements(np.expand_dims)
+def _expand_dims(a, axis):
+    shape = np.shape(a)
+    n = len(axis) if isinstance(axis, (tuple, list)) else 1
+    axes = _axis_tuple(axis, len(shape) + n)
+    rest = iter(shape)
+    new = tuple(1 if d in axes else next(rest) for d in range(len(shape) + n))
+    return reshape_p(a, shape=new)
+
+
+@implements(np.squeeze)
+def _squeeze(a, axis=None):
+    shape = np.shape(a)
+    if axis is None:
+        axes = tuple(d for d, n in enumerate(shape) if n == 1)
+    else:
+        axes = _axis_tuple(axis, len(shape))
+        if any(shape[d] != 1 for d in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal "
+                             "to one")
+    return reshape_p(a, shape=tuple(n for d, n in enumerate(shape) if d not in axes))
+
+
+def _atleast(ndmin, new_shape):
+    def handler(*arys):
+        res = []
+        for a in arys:
+            a = _arr(a)
+            nd = np.ndim(a)
+            res.append(a if nd >= ndmin else reshape_p(a, shape=new_shape(np.shape(a))))
+        return res[0] if len(res) == 1 else tuple(res)
+    return handler
+
+
+implements(np.atleast_1d)(_atleast(1, lambda s: (1,)))
+implements(np.atleast_2d)(_atleast(2, lambda s: (1,) * (2 - len(s)) + s))
+implements(np.atleast_3d)(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,),
+                                                 2: s + (1,)}[len(s)]))
+
+
+# ---------------------------------------------------------------- joining
+def _concat_vjp(i, g, ans, *xs, axis):
+    sizes = [np.shape(x)[axis] for x in xs]
+    start = sum(sizes[:i])
+    return g[(Ellipsis, slice(start, start + sizes[i])) + (slice(None),) * (-axis - 1)]
+
+
+def _concat_jvp(tangents, ans, *xs, axis):
+    k = next(i for i, t in enumerate(tangents) if t is not None)
+    batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
+    dtype = np.result_type(ans)
+    parts = [np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+             for t, x in zip(tangents, xs)]
+    return np.concatenate(parts, axis=axis)
+
+
+# axis is negative, so the rules work on tangents with leading batch dimensions
+concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
+                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp)
+
+
+@implements(np.concatenate)
+def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    arrays = [_arr(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        arrays = [np.ravel(a) for a in arrays]
+        axis = 0
+    nd = np.ndim(arrays[0])
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    if any(np.ndim(a) != nd for a in arrays):
+        raise ValueError("all the input arrays must have same number of dimensions")
+    if dtype is not None:
+        if casting != "same_kind":
+            raise NotImplementedError("np.concatenate with casting= is not supported on "
+                                      "tensors")
+        arrays = [a.astype(dtype) for a in arrays]
+    res = concatenate_p(*arrays, axis=_pos_axis(axis, nd) - nd)
+    return _out(res, out)
+
+
+@implements(np.stack)
+def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    arrays = [_arr(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    if len({np.shape(a) for a in arrays}) != 1:
+        raise ValueError("all input arrays must have the same shape")
+    ax = _pos_axis(axis, np.ndim(arrays[0]) + 1)
+    return _concatenate([np.expand_dims(a, ax) for a in arrays], axis=ax, out=out,
+                        dtype=dtype, casting=casting)
+
+
+@implements(np.hstack)
+def _hstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = [np.atleast_1d(_arr(a)) for a in tup]
+    axis = 0 if arrs and np.ndim(arrs[0]) == 1 else 1
+    return _concatenate(arrs, axis=axis, dtype=dtype, casting=casting)
+
+
+@implements(np.vstack)
+def _vstack(tup, *, dtype=None, casting="same_kind"):
+    return _concatenate([np.atleast_2d(_arr(a)) for a in tup], axis=0, dtype=dtype,
+                        casting=casting)
+
+
+@implements(np.dstack)
+def _dstack(tup):
+    return _concatenate([np.atleast_3d(_arr(a)) for a in tup], axis=2)
+
+
+@implements(np.column_stack)
+def _column_stack(tup):
+    cols = []
+    for a in tup:
+        a = _arr(a)
+        cols.append(np.reshape(a, (-1, 1)) if np.ndim(a) < 2 else a)
+    return _concatenate(cols, axis=1)
+
+
+@implements(np.append)
+def _append(arr, values, axis=None):
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        arr, values = np.ravel(arr), np.ravel(values)
+        axis = 0
+    return _concatenate([arr, values], axis=axis)
+
+
+# ---------------------------------------------------------------- splitting
+def _split(ary, indices_or_sections, axis, equal):
+    ary = _arr(ary)
+    ax = _pos_axis(axis, np.ndim(ary))
+    n = np.shape(ary)[ax]
+    sections = _base(indices_or_sections)
+    if np.ndim(sections) == 0:
+        k = int(sections)
+        if k <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extra = divmod(n, k)
+        if equal and extra:
+            raise ValueError("array split does not result in an equal division")
+        sizes = [each + 1] * extra + [each] * (k - extra)
+        points = [0] + list(np.cumsum(sizes))
+    else:
+        points = [0] + [int(i) for i in sections] + [n]
+    return [_view(ary, _along(ax, slice(points[i], points[i + 1])))
+            for i in range(len(points) - 1)]
+
+
+@implements(np.split)
+def _split_eq(ary, indices_or_sections, axis=0):
+    return _split(ary, indices_or_sections, axis, True)
+
+
+@implements(np.array_split)
+def _array_split(ary, indices_or_sections, axis=0):
+    return _split(ary, indices_or_sections, axis, False)
+
+
+@implements(np.hsplit)
+def _hsplit(ary, indices_or_sections):
+    if np.ndim(ary) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return _split(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0, True)
+
+
+@implements(np.vsplit)
+def _vsplit(ary, indices_or_sections):
+    if np.ndim(ary) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return _split(ary, indices_or_sections, 0, True)
+
+
+@implements(np.dsplit)
+def _dsplit(ary, indices_or_sections):
+    if np.ndim(ary) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return _split(ary, indices_or_sections, 2, True)
+
+
+# ---------------------------------------------------------------- reordering
+@implements(np.flip)
+def _flip(m, axis=None):
+    nd = np.ndim(m)
+    axes = range(nd) if axis is None else _axis_tuple(axis, nd)
+    return _view(m, tuple(slice(None, None, -1) if d in axes else slice(None)
+                          for d in range(nd)))
+
+
+@implements(np.fliplr)
+def _fliplr(m):
+    if np.ndim(m) < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return _flip(m, 1)
+
+
+@implements(np.flipud)
+def _flipud(m):
+    if np.ndim(m) < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return _flip(m, 0)
+
+
+@implements(np.rot90)
+def _rot90(m, k=1, axes=(0, 1)):
+    nd = np.ndim(m)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    a0, a1 = _pos_axis(axes[0], nd), _pos_axis(axes[1], nd)
+    if a0 == a1:
+        raise ValueError("Axes must be different.")
+    k = int(k) % 4
+    if k == 0:
+        return _view(m, (slice(None),))
+    if k == 2:
+        return _flip(_flip(m, a0), a1)
+    order = list(range(nd))
+    order[a0], order[a1] = order[a1], order[a0]
+    if k == 1:
+        return transpose_p(_flip(m, a1), axes=tuple(order))
+    return _flip(transpose_p(m, axes=tuple(order)), a1)
+
+
+def _neg_shift(shift):
+    return tuple(-s for s in shift)
+
+
+def _roll_jvp(t, ans, x, shift, axis):
+    return np.roll(t, shift, axis)
+
+
+# shift and axis are tuples of equal length, axes negative
+roll_p = defprim(lambda x, shift, axis: np.roll(x, shift, axis), name="roll",
+                 vjp=(lambda g, ans, x, shift, axis: np.roll(g, _neg_shift(shift), axis),),
+                 jvp=(_roll_jvp,))
+
+
+@implements(np.roll)
+def _roll(a, shift, axis=None):
+    a = _arr(a)
+    if axis is None:
+        return np.reshape(_roll(np.ravel(a), shift, 0), np.shape(a))
+    nd = np.ndim(a)
+    sh, ax = np.broadcast_arrays(np.asarray(_base(shift)), np.asarray(axis))
+    if sh.ndim > 1:
+        raise ValueError("'shift' and 'axis' should be scalars or 1D sequences")
+    axes = tuple(_pos_axis(i, nd) - nd for i in ax.ravel())
+    return roll_p(a, shift=tuple(int(s) for s in sh.ravel()), axis=axes)
+
+
+@implements(np.sort)
+def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    if order is not None:
+        raise NotImplementedError("np.sort with order= (structured arrays) is not supported "
+                                  "on tensors")
+    a = _arr(a)
+    if axis is None:
+        a, axis = np.ravel(a), -1
+    kw = {} if stable is None else {"stable": stable}
+    perm = np.argsort(_base(a), axis=axis, kind=kind, **kw)
+    return _take_along_axis(a, perm, axis)
+
+
+@implements(np.partition)
+def _partition(a, kth, axis=-1, kind="introselect", order=None):
+    if order is not None:
+        raise NotImplementedError("np.partition with order= is not supported on tensors")
+    a = _arr(a)
+    if axis is None:
+        a, axis = np.ravel(a), -1
+    perm = np.argpartition(_base(a), _base(kth), axis=axis, kind=kind)
+    return _take_along_axis(a, perm, axis)
+
+
+# ---------------------------------------------------------------- repeating and padding
+def _repeat_vjp(g, ans, x, repeats, axis):
+    ax = axis + np.ndim(x)
+    shape = np.shape(g)
+    g = np.reshape(g, shape[:ax] + (np.shape(x)[ax], repeats) + shape[ax + 1:])
+    return np.sum(g, axis=ax + 1)
+
+
+# a whole-number repeat along a (negative) axis; repeat counts per element use take
+repeat_p = defprim(lambda x, repeats, axis: np.repeat(x, repeats, axis), name="repeat",
+                   vjp=(_repeat_vjp,),
+                   jvp=(lambda t, ans, x, repeats, axis: np.repeat(t, repeats, axis),))
+
+
+@implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    a = _arr(a)
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    nd = np.ndim(a)
+    ax = _pos_axis(axis, nd)
+    reps = np.asarray(_base(repeats))
+    if reps.size == 1 and reps.ndim <= 1:
+        r = int(reps.reshape(()))
+        if r < 0:
+            raise ValueError("repeats may not contain negative values.")
+        return repeat_p(a, repeats=r, axis=ax - nd)
+    idx = np.repeat(np.arange(np.shape(a)[ax]), reps)
+    return _gather(a, _along(ax, idx))
+
+
+def _tile_vjp(g, ans, x, reps):
+    xshape = (1,) * (len(reps) - np.ndim(x)) + np.shape(x)
+    g = np.reshape(g, tuple(n for pair in zip(reps, xshape) for n in pair))
+    g = np.sum(g, axis=tuple(range(0, 2 * len(reps), 2)))
+    return np.reshape(g, np.shape(x))
+
+
+def _tile_jvp(t, ans, x, reps):
+    nb = batch_ndim(t, x)
+    shape = np.shape(t)
+    t = np.reshape(t, shape[:nb] + (1,) * (len(reps) - np.ndim(x)) + shape[nb:])
+    return np.tile(t, (1,) * nb + reps)
+
+
+# reps has one entry per output axis (at least x.ndim of them)
+tile_p = defprim(lambda x, reps: np.tile(x, reps), name="tile", vjp=(_tile_vjp,),
+                 jvp=(_tile_jvp,))
+
+
+@implements(np.tile)
+def _tile(A, reps):
+    A = _arr(A)
+    reps = tuple(int(r) for r in np.atleast_1d(_base(reps)))
+    nd = max(len(reps), np.ndim(A))
+    return tile_p(A, reps=(1,) * (nd - len(reps)) + reps)
+
+
+def _pad_vjp(g, ans, x, pad_width, value):
+    return g[tuple(slice(b, b + n) for (b, _), n in zip(pad_width, np.shape(x)))]
+
+
+def _pad_jvp(t, ans, x, pad_width, value):
+    return np.pad(t, ((0, 0),) * batch_ndim(t, x) + pad_width)
+
+
+# constant padding; the padded values are constants, so the tangent is padded with zeros
+pad_p = defprim(lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
+                name="pad", vjp=(_pad_vjp,), jvp=(_pad_jvp,))
+
+_INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+@implements(np.pad)
+def _pad(array, pad_width, mode="constant", **kwargs):
+    from ..numpy_bridge import _traced
+    array = _arr(array)
+    nd = np.ndim(array)
+    pw = np.broadcast_to(np.asarray(_base(pad_width)), (nd, 2))
+    if pw.size and (not np.issubdtype(pw.dtype, np.integer) or pw.min() < 0):
+        raise ValueError("pad_width must be non-negative integers")
+    pw = tuple((int(b), int(a)) for b, a in pw)
+    if not any(b or a for b, a in pw):
+        return copy_p(array)
+    if mode in ("constant", "empty"):
+        value = kwargs.pop("constant_values", 0) if mode == "constant" else 0
+        if kwargs:
+            raise ValueError(f"unsupported keyword arguments for mode '{mode}': "
+                             f"{set(kwargs)}")
+        if _traced(value):
+            if np.ndim(value):
+                raise NotImplementedError("np.pad with per-axis constant_values that require "
+                                          "grad is not supported; pass a scalar")
+            mask = np.pad(np.zeros(np.shape(array), dtype=bool), pw, constant_values=True)
+            fill = np.where(mask, value, 0.0).astype(np.result_type(array))
+            return pad_p(array, pad_width=pw, value=0) + fill
+        return pad_p(array, pad_width=pw, value=_base(value))
+    if mode in _INDEX_PAD_MODES:
+        if kwargs.pop("reflect_type", "even") != "even":
+            raise NotImplementedError("np.pad with reflect_type='odd' is not supported on "
+                                      "tensors")
+        if kwargs:
+            raise ValueError(f"unsupported keyword arguments for mode '{mode}': "
+                             f"{set(kwargs)}")
+        res = array
+        for d, (b, a) in enumerate(pw):
+            if b or a:   # padding by indexing: the index map of each axis, padded
+                idx = np.pad(np.arange(np.shape(res)[d]), (b, a), mode=mode)
+                res = _gather(res, _along(d, idx))
+        return res
+    raise NotImplementedError(f"np.pad mode={mode!r} is not supported on tensors; use "
+                              "'constant', 'edge', 'reflect', 'symmetric' or 'wrap'")
+
+
+# ---------------------------------------------------------------- diagonals and triangles
+def _diag_index(rows, cols, k):
+    """Row and column indices of the ``k``-th diagonal of a ``rows x cols`` matrix."""
+    r0, c0 = max(-k, 0), max(k, 0)
+    n = max(0, min(rows - r0, cols - c0))
+    return np.arange(n) + r0, np.arange(n) + c0
+
+
+@implements(np.diagonal)
+def _diagonal(a, offset=0, axis1=0, axis2=1):
+    nd = np.ndim(a)
+    if nd < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    a1, a2 = _pos_axis(axis1, nd), _pos_axis(axis2, nd)
+    if a1 == a2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    if (a1, a2) != (nd - 2, nd - 1):
+        a = np.moveaxis(a, (a1, a2), (-2, -1))
+    rows, cols = _diag_index(*np.shape(a)[-2:], int(offset))
+    return _gather(a, (Ellipsis, rows, cols))
+
+
+@implements(np.diag)
+def _diag(v, k=0):
+    v = _arr(v)
+    nd = np.ndim(v)
+    if nd == 2:
+        return _diagonal(v, k)
+    if nd != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    m = np.shape(v)[0] + abs(int(k))
+    return scatter_add_p(v, shape=(m, m), idx=_diag_index(m, m, int(k)))
+
+
+@implements(np.diagflat)
+def _diagflat(v, k=0):
+    return _diag(np.ravel(v), k)
+
+
+@implements(np.trace)
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return _out(np.sum(_diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype), out)
+
+
+def _triangle(m, mask):
+    return np.where(mask, m, np.zeros((), dtype=np.result_type(m)))
+
+
+@implements(np.tril)
+def _tril(m, k=0):
+    m = _arr(m)
+    return _triangle(m, np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool))
+
+
+@implements(np.triu)
+def _triu(m, k=0):
+    m = _arr(m)
+    return _triangle(m, ~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool))
+
+
+# ---------------------------------------------------------------- gathering
+@implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    a = _arr(a)
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    ax = _pos_axis(axis, np.ndim(a))
+    ind = np.asarray(_base(indices))
+    n = np.shape(a)[ax]
+    if mode == "wrap":
+        ind = ind % n
+    elif mode == "clip":
+        ind = np.clip(ind, 0, n - 1)
+    elif mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return _out(_gather(a, _along(ax, ind)), out)
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis=-1):
+    arr = _arr(arr)
+    ind = np.asarray(_base(indices))
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        arr, axis = np.ravel(arr), 0
+    nd = np.ndim(arr)
+    if ind.ndim != nd:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    if not np.issubdtype(ind.dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    ax = _pos_axis(axis, nd)
+    shape = np.shape(arr)
+    idx = tuple(ind if d == ax else
+                np.arange(shape[d]).reshape((1,) * d + (-1,) + (1,) * (nd - d - 1))
+                for d in range(nd))
+    return _gather(arr, idx)
