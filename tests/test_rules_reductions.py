@@ -206,6 +206,8 @@ def test_prod_third_derivative_with_zeros():
     for i, j, k in np.ndindex(n, n, n):
         if len({i, j, k}) == 3:
             expect[i, j, k] = np.prod(np.delete(x, [i, j, k]))
+    np.testing.assert_allclose(cr.jacfwd(cr.hessian(np.prod))(x), expect)
+    np.testing.assert_allclose(cr.jacrev(cr.jacrev(cr.grad(np.prod)))(x), expect)
     v = np.array([0.5, -1.0, 2.0, 1.5, -0.3])
     tvv = np.einsum("ijk,j,k->i", expect, v, v)
 
