@@ -26,7 +26,13 @@ __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_s
 def _mT(x):
     """Swap the last two axes (a transpose of each matrix in a stack)."""
     nd = np.ndim(x)
-    return np.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+    if type(x) is np.ndarray:
+        return x.swapaxes(-1, -2)
+    return np.transpose(x, _MT_PERMS[nd] if nd < 8 else
+                        tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+_MT_PERMS = [None, None] + [tuple(range(n - 2)) + (n - 1, n - 2) for n in range(2, 8)]
 
 
 def _rs(x, shape):
@@ -63,22 +69,26 @@ def _promoted(a, b):
     return (sa if len(sa) > 1 else (1,) + sa), (sb if len(sb) > 1 else sb + (1,))
 
 
-def _ans_promoted(ans, a, b, pa, pb):
-    """The shape of ``ans`` with the axes that 1-D operands dropped put back."""
-    sans = np.shape(ans)
+def _ans_promoted(g, a, b, pa, pb):
+    """The shape of the output (``g``) with the axes that 1-D operands dropped put back."""
+    sans = np.shape(g)
     stack = sans[:len(sans) - (np.ndim(a) > 1) - (np.ndim(b) > 1)]
     return stack + (pa[-2], pb[-1])
 
 
 def _matmul_vjp_a(g, ans, a, b):
+    if np.ndim(a) > 1 and np.ndim(b) > 1:
+        return np.matmul(g, _mT(b))
     pa, pb = _promoted(a, b)
-    ga = np.matmul(_rs(g, _ans_promoted(ans, a, b, pa, pb)), _mT(_rs(b, pb)))
+    ga = np.matmul(_rs(g, _ans_promoted(g, a, b, pa, pb)), _mT(_rs(b, pb)))
     return ga if np.ndim(a) > 1 else _rs(ga, np.shape(ga)[:-2] + np.shape(a))
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    if np.ndim(a) > 1 and np.ndim(b) > 1:
+        return np.matmul(_mT(a), g)
     pa, pb = _promoted(a, b)
-    gb = np.matmul(_mT(_rs(a, pa)), _rs(g, _ans_promoted(ans, a, b, pa, pb)))
+    gb = np.matmul(_mT(_rs(a, pa)), _rs(g, _ans_promoted(g, a, b, pa, pb)))
     return gb if np.ndim(b) > 1 else _rs(gb, np.shape(gb)[:-2] + np.shape(b))
 
 
@@ -193,7 +203,7 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
     ins, out = _split(spec)
     target = ins[i]
     sizes = {}
-    for s, x in zip(ins + [out], ops + (ans,)):
+    for s, x in zip(ins + [out], ops + (g,)):   # g has the output's shape
         for c, n in zip(s, np.shape(x)):
             sizes[c] = max(sizes.get(c, 1), n)
     terms = [out] + [s for j, s in enumerate(ins) if j != i]
@@ -691,6 +701,132 @@ def _solve(a, b):
         x = solve_p(a, _rs(b, np.shape(b) + (1,)))
         return _rs(x, np.shape(x)[:-1])
     return solve_p(a, b)
+
+
+def _pinv_vjp(g, ans, a, rcond):
+    p = ans
+    m, n = np.shape(a)[-2:]
+    dt = _dtype(a)
+    q = np.eye(m, dtype=dt) - np.matmul(a, p)        # I - A A+
+    r = np.eye(n, dtype=dt) - np.matmul(p, a)        # I - A+ A
+    gt = _mT(g)
+    return (-np.matmul(_mT(p), np.matmul(g, _mT(p)))
+            + np.matmul(q, np.matmul(gt, np.matmul(p, _mT(p))))
+            + np.matmul(np.matmul(_mT(p), p), np.matmul(gt, r)))
+
+
+def _pinv_jvp(t, ans, a, rcond):
+    p = ans
+    m, n = np.shape(a)[-2:]
+    dt = _dtype(a)
+    q = np.eye(m, dtype=dt) - np.matmul(a, p)
+    r = np.eye(n, dtype=dt) - np.matmul(p, a)
+    tt = _mT(t)
+    return (-np.matmul(p, np.matmul(t, p))
+            + np.matmul(np.matmul(p, _mT(p)), np.matmul(tt, q))
+            + np.matmul(r, np.matmul(tt, np.matmul(_mT(p), p))))
+
+
+# the Moore-Penrose inverse; its derivative (Golub & Pereyra) holds where the rank is constant
+pinv_p = defprim(lambda a, rcond: np.linalg.pinv(a, rcond=rcond), name="pinv",
+                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,))
+
+
+def _pinv_rcond(a, rcond, rtol):
+    if rcond is not None:
+        if rtol is not np._NoValue:
+            raise ValueError("`rtol` and `rcond` can't be both set.")
+        return rcond
+    if rtol is np._NoValue:
+        return 1e-15
+    if rtol is None:
+        return max(np.shape(a)[-2:]) * np.finfo(_dtype(a)).eps
+    return rtol
+
+
+@implements(np.linalg.pinv)
+def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    rc = _pinv_rcond(a, rcond, rtol)
+    if not isinstance(rc, numbers.Number):
+        rc = float(rc) if np.ndim(rc) == 0 else tuple(np.ravel(rc))
+        if isinstance(rc, tuple):
+            raise NotImplementedError("np.linalg.pinv with an array rcond on tensors")
+    return pinv_p(a, rcond=rc)
+
+
+@implements(np.linalg.lstsq)
+def _lstsq(a, b, rcond=None):
+    """Least squares through the pseudo-inverse (full-rank: the same as LAPACK's answer)."""
+    m, n = np.shape(a)
+    if rcond is None:
+        rcond = np.finfo(_dtype(a, b)).eps * max(m, n)
+    x = matmul_p(pinv_p(a, rcond=float(rcond)), b)
+    from ..tensor import _base_array
+    sv = svdvals_p(a)
+    sval = _base_array(sv)
+    rank = int(np.sum(sval > rcond * sval.max())) if sval.size else 0
+    if rank == n and m > n:
+        r = matmul_p(a, x) - b
+        resid = np.sum(r * r, axis=0)
+        if np.ndim(b) == 1:
+            resid = np.reshape(resid, (1,))
+    else:
+        resid = np.zeros((0,), dtype=_dtype(a, b))
+    return x, resid, rank, sv
+
+
+@implements(np.linalg.cond)
+def _cond(x, p=None):
+    if p is None or p in (2, -2):
+        sv = svdvals_p(x)
+        big, small = sv[..., 0], sv[..., -1]
+        return small / big if p == -2 else big / small
+    return (_norm(x, p, axis=(-2, -1)) * _norm(np.linalg.inv(x), p, axis=(-2, -1)))
+
+
+@implements(np.linalg.tensorinv)
+def _tensorinv(a, ind=2):
+    shape = np.shape(a)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    out, rest = shape[:ind], shape[ind:]
+    n = int(np.prod(out, dtype=np.int64))
+    if n != int(np.prod(rest, dtype=np.int64)):
+        raise np.linalg.LinAlgError("tensorinv: the array is not square in the ind split")
+    return np.reshape(inv_p(np.reshape(a, (n, -1))), rest + out)
+
+
+@implements(np.linalg.tensorsolve)
+def _tensorsolve(a, b, axes=None):
+    nd = np.ndim(a)
+    if axes is not None:
+        axes = [int(ax) % nd for ax in axes]
+        perm = [i for i in range(nd) if i not in axes] + axes
+        a = np.transpose(a, perm)
+    shape = np.shape(a)
+    res_shape = shape[-(nd - np.ndim(b)):] if nd > np.ndim(b) else ()
+    n = int(np.prod(res_shape, dtype=np.int64))
+    x = _solve(np.reshape(a, (-1, n)), np.ravel(b))
+    return np.reshape(x, res_shape)
+
+
+def _matrix_transpose(x, /):
+    if np.ndim(x) < 2:
+        raise ValueError("matrix_transpose needs an array with at least 2 dimensions")
+    return _mT(x)
+
+
+for _mod in (np, np.linalg):
+    if hasattr(_mod, "matrix_transpose"):
+        implements(_mod.matrix_transpose)(_matrix_transpose)
+
+if hasattr(np.linalg, "diagonal"):
+    implements(np.linalg.diagonal)(
+        lambda x, /, *, offset=0: np.diagonal(x, offset=offset, axis1=-2, axis2=-1))
+if hasattr(np.linalg, "trace"):
+    implements(np.linalg.trace)(
+        lambda x, /, *, offset=0, dtype=None: np.trace(x, offset=offset, axis1=-2, axis2=-1,
+                                                       dtype=dtype))
 
 
 # ---------------------------------------------------------------- decompositions
