@@ -128,6 +128,7 @@ def _set_view_then_base(x, v):
 SETITEM = [
     Case("set_row", _set(0), [S(3, 4), S(4)]),
     Case("set_row_broadcast", _set(0), [S(3, 4), S(1)]),
+    Case("set_row_extra_dims", _set(0), [S(3, 4), S(1, 1, 4)]),
     Case("set_scalar", _set((1, 2)), [S(3, 4), S()]),
     Case("set_slice_broadcast", _set((slice(1, None), slice(None, None, 2))), [S(3, 4), S(2)]),
     Case("set_negative_step", _set((slice(None, None, -1), 0)), [S(3, 4), S(3)]),
@@ -432,3 +433,20 @@ def test_pad_traced_constant_value():
     # np.pad dispatches on its array only, so the array must be a tensor too
     cr.check_grads(lambda x, c: np.pad(x, ((1, 0), (2, 1)), constant_values=c),
                    np.ones((2, 3)), np.array(0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("idx", [
+    (np.array([0, 3, 3, 7, 0] * 60),),                        # rows, repeated
+    (slice(None), np.array([1, 1, 4] * 50)),                  # columns, repeated
+    (np.array([2, 2, 5] * 400), np.array([0, 0, 9] * 400)),   # pairs
+])
+def test_large_scatter_accumulates(dtype, idx):
+    """Big gathers scatter their gradient through flat positions: same sums as np.add.at."""
+    x = np.random.default_rng(0).standard_normal((8, 10)).astype(dtype)
+    w = np.random.default_rng(1).standard_normal(np.shape(x[idx])).astype(dtype)
+    g = cr.grad(lambda x: np.sum(x[idx] * w))(x)
+    ref = np.zeros_like(x)
+    np.add.at(ref, idx, w)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, ref, rtol=1e-5)

@@ -11,7 +11,7 @@ from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "reshape_p", "transpose_p", "broadcast_to_p",
-           "concatenate_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
+           "concatenate_p", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
 # ---------------------------------------------------------------- indexing
@@ -78,6 +78,10 @@ def _scatter_fn(g, shape, idx):
     out = np.zeros(shape, dtype=np.result_type(g))
     if _unique_index(idx):
         out[idx] = g
+    elif out.ndim > 1 and 1024 <= g.size and 4 * g.size >= out.size:
+        # np.add.at is fast only on 1-d targets: scatter into flat positions instead
+        pos = np.arange(out.size).reshape(shape)[idx]
+        np.add.at(out.reshape(-1), pos.reshape(-1), np.reshape(g, -1))
     else:
         np.add.at(out, idx, g)
     return out
@@ -437,6 +441,23 @@ def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"
     return _out(res, out)
 
 
+def _stack_jvp(tangents, ans, *xs, axis):
+    k = next(i for i, t in enumerate(tangents) if t is not None)
+    batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
+    dtype = np.result_type(ans)
+    return np.stack([np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+                     for t, x in zip(tangents, xs)], axis=axis)
+
+
+def _stack_vjp(i, g, ans, *xs, axis):
+    return g[(Ellipsis, i) + (slice(None),) * (-axis - 1)]
+
+
+# axis is negative (counted in the output)
+stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
+                  vjp=(_stack_vjp,), joint=_stack_jvp)
+
+
 @implements(np.stack)
 def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     arrays = [_arr(a) for a in arrays]
@@ -444,9 +465,13 @@ def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         raise ValueError("need at least one array to stack")
     if len({np.shape(a) for a in arrays}) != 1:
         raise ValueError("all input arrays must have the same shape")
-    ax = _pos_axis(axis, np.ndim(arrays[0]) + 1)
-    return _concatenate([np.expand_dims(a, ax) for a in arrays], axis=ax, out=out,
-                        dtype=dtype, casting=casting)
+    nd = np.ndim(arrays[0]) + 1
+    ax = _pos_axis(axis, nd) - nd
+    if dtype is not None:
+        if casting != "same_kind":
+            raise NotImplementedError("np.stack with casting= is not supported on tensors")
+        arrays = [a.astype(dtype) for a in arrays]
+    return _out(stack_p(*arrays, axis=ax), out)
 
 
 @implements(np.hstack)
