@@ -69,6 +69,8 @@ CASES = [
     Case("linalg_outer", np.linalg.outer, [S(3), S(2)]),
     Case("vecdot", lambda a, b: np.vecdot(a, b), [S(4, 3), S(3)]),
     Case("vecdot_axis", lambda a, b: np.linalg.vecdot(a, b, axis=0), [S(3, 4), S(3, 1)]),
+    Case("matvec", lambda a, b: np.matvec(a, b), [S(4, 2, 3), S(3)]),
+    Case("vecmat", lambda a, b: np.vecmat(a, b), [S(2), S(4, 2, 3)]),
     Case("multi_dot", lambda a, b, c: np.linalg.multi_dot([a, b, c, a]),
          [S(3), S(3, 4), S(4, 3)]),
     Case("matrix_power_3", lambda a: np.linalg.matrix_power(a, 3), [S(2, 3, 3)]),

@@ -2,9 +2,8 @@
 
 Two products are primitives: ``matmul`` (fast, BLAS) and a variadic ``einsum`` whose VJP for
 each operand is another einsum.  ``dot``, ``inner``, ``outer``, ``tensordot``, ``kron``,
-``cross`` and ``vdot`` are written with them.  Rules only use NumPy calls that chainrule
-itself supports (``np.transpose`` and ``np.reshape`` rather than ``swapaxes`` or
-``expand_dims``), so every rule can be differentiated again.
+``cross``, ``vdot`` and friends are written with them.  Rules only use NumPy calls that
+chainrule itself supports, so every rule can be differentiated again.
 
 Tangents may carry leading batch dimensions (``batch_ndim``); rules that broadcast a tangent
 against another operand first pad it with size-1 axes (:func:`_pad`) so the batch axes never
@@ -19,7 +18,8 @@ import numpy as np
 from .registry import batch_ndim, defprim, implements, neg_axes
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
-           "logabsdet_p", "solve_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p", "qr_p"]
+           "logabsdet_p", "solve_p", "pinv_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p",
+           "qr_p"]
 
 
 # ---------------------------------------------------------------- helpers
@@ -383,11 +383,20 @@ def _moveaxis_last(x, ax):
     return np.transpose(x, tuple(i for i in range(nd) if i != a) + (a,))
 
 
-for _f in ("vecdot",):
-    if hasattr(np, _f):
-        implements(getattr(np, _f))(_vecdot)
-    if hasattr(np.linalg, _f):
-        implements(getattr(np.linalg, _f))(_vecdot)
+for _mod in (np, np.linalg):
+    if hasattr(_mod, "vecdot"):
+        implements(_mod.vecdot)(_vecdot)
+
+if hasattr(np, "matvec"):     # NumPy >= 2.2
+    @implements(np.matvec)
+    def _matvec(x1, x2, /):
+        return np.einsum("...ij,...j->...i", x1, x2)
+
+    @implements(np.vecmat)
+    def _vecmat(x1, x2, /):
+        if np.iscomplexobj(x1):
+            x1 = np.conjugate(x1)
+        return np.einsum("...j,...ji->...i", x1, x2)
 
 
 @implements(np.kron)
