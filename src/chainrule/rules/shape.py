@@ -299,7 +299,7 @@ def _pos_axis(axis, ndim):
 
 def _axis_tuple(axis, ndim):
     """``axis`` (int or sequence) as a tuple of non-negative ints, no repeats."""
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(np.ravel(axis)) if isinstance(axis, (tuple, list, np.ndarray)) else (axis,)
     out = tuple(_pos_axis(a, ndim) for a in axes)
     if len(set(out)) != len(out):
         raise ValueError("repeated axis")
