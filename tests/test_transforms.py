@@ -186,9 +186,15 @@ def test_checkpoint_recomputes_and_matches():
     np.testing.assert_allclose(g1, cr.grad(lambda x: block(x).sum())(x))
     np.testing.assert_allclose(cr.hessian(lambda x: cp(x).sum())(x),
                                cr.hessian(lambda x: block(x).sum())(x))
+    import gc
+    import weakref
+    inner = []
+    cp2 = cr.checkpoint(lambda x: inner.append(weakref.ref(np.sin(x))) or block(x))
     t = cr.tensor(x, requires_grad=True)
-    node = cp(t)
-    assert node.grad_fn.args is not None
+    node = cp2(t)
+    gc.collect()
+    assert node.grad_fn.raws[0] is t.data     # the checkpoint keeps its input...
+    assert inner[0]() is None                 # ...and none of the values computed inside
     node.sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), g1)
     cr.check_grads(cp, x)

@@ -12,13 +12,16 @@ may itself be a tensor of a lower level.  So a rule that runs on raw data record
 lower levels automatically: that is how higher derivatives come for free and why nested
 transforms never confuse their perturbations.
 """
+import gc
+import heapq
 import itertools
 import threading
+import weakref
 
 import numpy as np
 
 __all__ = [
-    "Primitive", "Node", "Leaf", "apply", "backward_pass", "grad_enabled",
+    "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass", "grad_enabled",
     "set_grad_enabled", "no_grad", "enable_grad", "new_level",
 ]
 
@@ -27,20 +30,79 @@ __all__ = [
 class _State(threading.local):
     """Per-thread recording state."""
 
-    grad_enabled = True
     training = False
     anomaly = False
+    off = False             # recording turned off in this thread (no_grad and friends)
+
+    @property
+    def grad_enabled(self):
+        return not self.off
+
+    @grad_enabled.setter
+    def grad_enabled(self, flag):
+        off = not flag
+        if off != self.off:
+            with _off_lock:
+                _threads_off[0] += 1 if off else -1
+            self.off = off
 
 
+# How many threads have recording off.  While none has, the hot path skips reading the
+# thread-local state.  (A thread that ends inside no_grad only makes that check slower.)
+_threads_off = [0]
+_off_lock = threading.Lock()
 STATE = _State()
 _level_ids = itertools.count(1)   # level 0 is the tensor API; transforms take fresh ids
-_clock = [0]                      # global counter of in-place writes (for version checks)
+# One clock orders graph nodes and in-place writes.  Nodes are numbered as they are made, so
+# a node's inputs always have smaller numbers: the backward pass visits nodes in decreasing
+# order and needs no separate topological sort.  A node whose saved arrays were written in
+# place after its number was drawn has a wrong gradient: the version check catches that.
+_seq = itertools.count(1)
+_last_write = [0]                 # clock time of the latest in-place write
+_WRITES = {}                      # id(array) -> (weakref to the array, time of its last write)
+_anomaly_threads = [0]            # threads inside detect_anomaly: skip the check when none
+_anomaly_lock = threading.Lock()
 
 
 def tick():
-    """Advance the in-place clock and return the new time."""
-    _clock[0] += 1
-    return _clock[0]
+    """Advance the clock for an in-place write and return its time."""
+    t = _last_write[0] = next(_seq)
+    return t
+
+
+def _owner(arr):
+    """The array that owns ``arr``'s memory (NumPy views point to it through ``.base``)."""
+    while isinstance(arr, Tensor):
+        arr = arr.data
+    if not isinstance(arr, np.ndarray):
+        return None
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
+
+
+def note_write(data):
+    """Record that ``data``'s memory was written in place (called by every in-place write)."""
+    t = tick()
+    own = _owner(data)
+    if own is None:
+        return t
+    key = id(own)
+
+    def forget(ref, key=key):
+        entry = _WRITES.get(key)
+        if entry is not None and entry[0] is ref:
+            del _WRITES[key]
+    _WRITES[key] = (weakref.ref(own, forget), t)
+    return t
+
+
+def _written_after(x, time):
+    own = _owner(x)
+    if own is None:
+        return False
+    entry = _WRITES.get(id(own))
+    return entry is not None and entry[1] > time and entry[0]() is own
 
 
 def new_level():
@@ -179,7 +241,8 @@ class Primitive:
     """
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
-                 "nondiff", "elementwise", "__weakref__", "__dict__")
+                 "keep1", "keep_a", "keep_b", "keep_ab", "nondiff", "elementwise",
+                 "__weakref__", "__dict__")
 
     def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False):
         self.fn = fn
@@ -190,8 +253,7 @@ class Primitive:
         self.jvps = []
         self.jvp_joint = None
         self.nary = nary
-        self.uses_ans = False
-        self.needs = ()     # needs[i]: positions of the inputs that the VJP rule of input i reads
+        self.defvjp()
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -205,6 +267,12 @@ class Primitive:
         self.vjps = list(rules)
         self.uses_ans = any(_uses_ans(r, self.nary) for r in rules if r is not None)
         self.needs = tuple(_arg_needs(r, self.nary) for r in rules)
+        # what the fast paths of apply() save, by which inputs are recorded: one input; two
+        # inputs, the first, the second or both recorded
+        self.keep1 = _kept(self, (True,), (True,))[0] is not None
+        self.keep_a, self.keep_b, self.keep_ab = (
+            tuple(r is not None for r in _kept(self, parents, (True, True)))
+            for parents in ((True, None), (None, True), (True, True)))
         return self
 
     def defjvp(self, *rules, joint=None):
@@ -267,15 +335,15 @@ def primitive_from(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondif
 class Leaf:
     """Where a leaf tensor's gradient arrives; ``mode`` is 'add' (PyTorch) or 'write' (MXNet)."""
 
-    __slots__ = ("ref", "mode", "shape", "dtype", "hooks", "__weakref__")
+    __slots__ = ("ref", "mode", "shape", "dtype", "hooks", "seq", "__weakref__")
 
     def __init__(self, tensor, mode="add"):
-        import weakref
         self.ref = weakref.ref(tensor)
         self.mode = mode
         self.shape = np.shape(tensor.data)
         self.dtype = tensor.dtype
         self.hooks = None
+        self.seq = next(_seq)
 
     def __repr__(self):
         return "<leaf>"
@@ -284,34 +352,55 @@ class Leaf:
 class Node:
     """One recorded operation: the primitive, the nodes of its inputs, and what it saved.
 
-    ``args`` are the inputs as given (tensors and constants), ``raws`` their values at this
-    node's level (what the rules get in a first-order backward pass).
+    ``raws`` are the input values the VJP rules read, at this node's level (``None`` in the
+    places no rule of a recorded input reads, so the graph keeps no more arrays than the
+    gradient needs); ``ans`` is the output, kept only if a rule reads it.  ``seq`` orders
+    nodes: every input of a node was made before it.  Made by :func:`new_node`.
     """
 
-    __slots__ = ("prim", "parents", "args", "raws", "kw", "ans", "shape", "stamp", "hooks",
-                 "dirty", "level", "origin", "__weakref__")
-
-    def __init__(self, prim, parents, args, kw, ans, level, raws=None):
-        if not prim.vjps:
-            _no_rule(prim, "reverse")
-        self.prim = prim
-        self.parents = parents
-        self.args = args
-        self.raws = raws
-        self.kw = kw
-        self.ans = ans if prim.uses_ans else None
-        try:
-            self.shape = ans.shape
-        except AttributeError:
-            self.shape = np.shape(ans)
-        self.stamp = _clock[0]
-        self.hooks = None
-        self.dirty = None
-        self.level = level
-        self.origin = _user_line() if STATE.anomaly else None
+    __slots__ = ("prim", "parents", "raws", "kw", "ans", "shape", "seq", "level", "hooks",
+                 "origin", "__weakref__")
 
     def __repr__(self):
         return f"<node {self.prim.name}>"
+
+
+_new = object.__new__
+_next_seq = _seq.__next__
+
+
+def new_node(prim, parents, raws, kw, ans, level):
+    """Record one operation (a plain function, not ``Node(...)``: it runs once per op)."""
+    if not prim.vjps:
+        _no_rule(prim, "reverse")
+    n = _new(Node)
+    n.prim = prim
+    n.parents = parents
+    n.raws = raws
+    n.kw = kw
+    n.ans = ans if prim.uses_ans else None
+    try:
+        n.shape = ans.shape
+    except AttributeError:
+        n.shape = np.shape(ans)
+    n.seq = _next_seq()
+    n.level = level
+    n.hooks = None
+    n.origin = _user_line() if _anomaly_threads[0] and STATE.anomaly else None
+    return n
+
+
+def _kept(prim, parents, raws):
+    """``raws`` with ``None`` where no VJP rule of a recorded input reads the value."""
+    needs = prim.needs
+    keep = set()
+    for i, p in enumerate(parents):
+        if p is not None:
+            need = needs[i] if i < len(needs) else None
+            if need is None:
+                return tuple(raws)
+            keep.update(need)
+    return tuple(r if j in keep else None for j, r in enumerate(raws))
 
 
 # --------------------------------------------------------------------------- anomalies
@@ -337,10 +426,14 @@ class detect_anomaly:
     def __enter__(self):
         self.prev = STATE.anomaly
         STATE.anomaly = self.enabled
+        with _anomaly_lock:
+            _anomaly_threads[0] += 1
         return self
 
     def __exit__(self, *exc):
         STATE.anomaly = self.prev
+        with _anomaly_lock:
+            _anomaly_threads[0] -= 1
         return False
 
 
@@ -379,54 +472,65 @@ def _value(x):
 # --------------------------------------------------------------------------- forward
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
-    T = Tensor
-    if len(args) == 2 and not kw:
-        # the common case, a binary operator between a tensor and a constant or two tensors
-        # of one level, without views or tangents: one pass, no lists
-        a, b = args
-        ta, tb = isinstance(a, T), isinstance(b, T)
-        if ta and tb:
-            if (a._level == b._level and a._base is None and b._base is None
-                    and a._tangent is None and b._tangent is None):
-                ans = prim.fn(a.data, b.data)
-                if prim.nondiff:
-                    return _make(ans, None, a._level, None)
-                pa, pb = a._node, b._node
-                if (pa is not None or pb is not None) and STATE.grad_enabled:
-                    return _make(ans, Node(prim, (pa, pb), args, kw, ans, a._level,
-                                           (a.data, b.data)), a._level, None)
-                return _make(ans, None, a._level, None)
-        elif ta:
-            if a._base is None and a._tangent is None:
-                ans = prim.fn(a.data, b)
-                if prim.nondiff:
-                    return _make(ans, None, a._level, None)
-                pa = a._node
-                if pa is not None and STATE.grad_enabled:
-                    return _make(ans, Node(prim, (pa, None), args, kw, ans, a._level,
-                                           (a.data, b)), a._level, None)
-                return _make(ans, None, a._level, None)
-        elif tb and b._base is None and b._tangent is None:
-            ans = prim.fn(a, b.data)
-            if prim.nondiff:
-                return _make(ans, None, b._level, None)
-            pb = b._node
-            if pb is not None and STATE.grad_enabled:
-                return _make(ans, Node(prim, (None, pb), args, kw, ans, b._level,
-                                       (a, b.data)), b._level, None)
-            return _make(ans, None, b._level, None)
-    elif len(args) == 1:
-        a = args[0]
-        if isinstance(a, T) and a._base is None and a._tangent is None:
-            ans = prim.fn(a.data, **kw) if kw else prim.fn(a.data)
-            if prim.nondiff:
-                return _make(ans, None, a._level, None)
-            pa = a._node
-            if pa is not None and STATE.grad_enabled:
-                return _make(ans, Node(prim, (pa,), args, kw, ans, a._level, (a.data,)),
-                             a._level, None)
-            return _make(ans, None, a._level, None)
+    if not kw:
+        if len(args) == 2:
+            return apply2(prim, args[0], args[1])
+        if len(args) == 1:
+            return apply1(prim, args[0])
     return _apply_general(prim, args, kw)
+
+
+# The two fast paths below handle what nearly every operation is: one or two inputs, tensors
+# of one level (or constants), no views, no forward-mode tangents.  Anything else goes to
+# _apply_general, which does the same for any number of inputs, levels, views and tangents.
+def apply1(prim, a):
+    """``apply`` for one positional input and no keywords."""
+    if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
+        return _apply_general(prim, (a,), None)
+    x = a.data
+    ans = prim.fn(x)
+    pa = a._node
+    if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
+        return _make(ans, None, a._level, None)
+    return _make(ans, new_node(prim, (pa,), (x if prim.keep1 else None,), None, ans,
+                               a._level), a._level, None)
+
+
+def apply2(prim, a, b):
+    """``apply`` for two positional inputs and no keywords (the binary operators)."""
+    if isinstance(a, Tensor):
+        if a._base is not None or a._tangent is not None:
+            return _apply_general(prim, (a, b), None)
+        if isinstance(b, Tensor):
+            if b._level != a._level or b._base is not None or b._tangent is not None:
+                return _apply_general(prim, (a, b), None)
+            pb = b._node
+            b = b.data
+        else:
+            pb = None
+        pa = a._node
+        level = a._level
+        a = a.data
+    elif isinstance(b, Tensor):
+        if b._base is not None or b._tangent is not None:
+            return _apply_general(prim, (a, b), None)
+        pa = None
+        pb = b._node
+        level = b._level
+        b = b.data
+    else:
+        return prim.fn(a, b)
+    ans = prim.fn(a, b)
+    if pa is None:
+        if pb is None:
+            return _make(ans, None, level, None)
+        keep = prim.keep_b
+    else:
+        keep = prim.keep_ab if pb is not None else prim.keep_a
+    if prim.nondiff or _threads_off[0] and STATE.off:
+        return _make(ans, None, level, None)
+    return _make(ans, new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
+                               None, ans, level), level, None)
 
 
 def _apply_general(prim, args, kw):
@@ -439,7 +543,7 @@ def _apply_general(prim, args, kw):
             if a._level > top:
                 top = a._level
     if top < 0:
-        return prim.fn(*args, **kw)
+        return prim.fn(*args, **kw) if kw else prim.fn(*args)
     raws = []
     parents = []
     recorded = tangent = False
@@ -459,10 +563,10 @@ def _apply_general(prim, args, kw):
     if prim.nondiff:
         return _make(ans, None, top, None)
     node = None
-    if recorded and STATE.grad_enabled:
-        node = Node(prim, tuple(parents), args, kw, ans, top, tuple(raws))
+    if recorded and not STATE.off:
+        node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top)
     if tangent:
-        tangent = _push_tangents(prim, args, raws, kw, ans, top)
+        tangent = _push_tangents(prim, args, raws, kw or {}, ans, top)
     else:
         tangent = None
     return _make(ans, node, top, tangent)
@@ -537,21 +641,13 @@ def _unbroadcast(g, shape):
 
 
 def _check_versions(node):
-    """Raise if a tensor this node saved was changed in place after it was recorded."""
-    if node.dirty is not None and node.prim.uses_ans:
+    """Raise if an array this node saved was written in place after the node was made."""
+    seq = node.seq
+    for j, r in enumerate(node.raws):
+        if r is not None and _written_after(r, seq):
+            _inplace_error(node, f"input {j}")
+    if node.ans is not None and _written_after(node.ans, seq):
         _inplace_error(node, "its output")
-    if node.stamp == _clock[0]:
-        return
-    args = node.args
-    needs = node.prim.needs
-    for i, p in enumerate(node.parents):
-        if p is None:
-            continue
-        need = needs[i] if i < len(needs) else None
-        for j in (range(len(args)) if need is None else need):
-            a = args[j] if j < len(args) else None
-            if isinstance(a, Tensor) and a._vc is not None and a._vc[0] > node.stamp:
-                _inplace_error(node, f"input {j}")
 
 
 def _inplace_error(node, what):
@@ -569,66 +665,80 @@ def _freed_error(node):
         "retain_graph=True to the first backward() if you need to go through it again.")
 
 
-def _topo_counts(roots):
-    """Number of consumers of every node reachable from ``roots`` (iterative DFS)."""
-    counts = {}
-    stack = list(roots)
-    for r in roots:
-        counts.setdefault(r, 0)
-    while stack:
-        node = stack.pop()
-        if type(node) is Leaf:
-            continue
-        parents = node.parents
-        if parents is None:
-            continue
-        for p in parents:
-            if p is None:
-                continue
-            c = counts.get(p)
-            if c is None:
-                counts[p] = 1
-                stack.append(p)
-            else:
-                counts[p] = c + 1
-    return counts
+class _gc_paused:
+    """Pause Python's cyclic garbage collector while backward passes run.
+
+    A backward pass makes no reference cycles, but it allocates as it goes, and on a graph of
+    millions of nodes the collector would walk the whole graph again and again.  Nested and
+    concurrent passes are counted: the collector comes back when the last one ends, and only
+    if it was on when the first one started.
+    """
+
+    depth = 0
+    resume = False
+    lock = threading.Lock()
+
+    def __enter__(self):
+        with self.lock:
+            if _gc_paused.depth == 0:
+                _gc_paused.resume = gc.isenabled()
+                gc.disable()
+            _gc_paused.depth += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            _gc_paused.depth -= 1
+            if _gc_paused.depth == 0 and _gc_paused.resume:
+                gc.enable()
+        return False
 
 
 def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=None):
+    """Propagate ``grads`` from the ``roots`` nodes back through the graph (see _backward)."""
+    with _gc_paused():
+        return _backward(roots, grads, retain_graph, create_graph, targets)
+
+
+def _backward(roots, grads, retain_graph, create_graph, targets):
     """Propagate ``grads`` from the ``roots`` nodes back through the graph.
 
-    Without ``targets``, gradients are deposited into the leaves' ``.grad``.  With
-    ``targets`` (a list of nodes), the adjoints of those nodes are returned as a list (``None``
-    where a target was not reached) and no ``.grad`` is touched.  With ``create_graph`` the
-    rules run on tensors, so the result is differentiable again.
+    Nodes are visited in decreasing ``seq``, so each one is reached after every node that
+    consumed it has added its part to its adjoint.  Without ``targets``, gradients are
+    deposited into the leaves' ``.grad``.  With ``targets`` (a list of nodes), the adjoints
+    of those nodes are returned as a list (``None`` where a target was not reached) and no
+    ``.grad`` is touched.  With ``create_graph`` the rules run on tensors, so the result is
+    differentiable again.
     """
-    counts = _topo_counts(roots)
     adj = {}
+    heap = []
+    push, pop = heapq.heappush, heapq.heappop
     for r, g in zip(roots, grads):
-        adj[r] = adj[r] + g if r in adj else g
-    target_set = None
-    found = None
+        if r in adj:
+            adj[r] = adj[r] + g
+        else:
+            adj[r] = g
+            push(heap, (-r.seq, r))
+    want = found = None
     if targets is not None:
-        target_set = {t: i for i, t in enumerate(targets)}
+        want = {t: i for i, t in enumerate(targets)}
         found = [None] * len(targets)
-    ready = [r for r in adj if counts.get(r, 0) == 0]
-    clock = _clock
+    last_write = _last_write[0]
     anomaly = STATE.anomaly
-    while ready:
-        node = ready.pop()
+    while heap:
+        node = pop(heap)[1]
         g = adj.pop(node)
         if node.hooks:
             g = _run_hooks(node, g, create_graph)
-        if target_set is not None and node in target_set:
-            found[target_set[node]] = g
+        if want is not None and node in want:
+            found[want[node]] = g
         if type(node) is Leaf:
-            if target_set is None:
+            if want is None:
                 _deposit(node, g, create_graph)
             continue
         raws = node.raws
         if raws is None:
             _freed_error(node)
-        if node.dirty is not None or node.stamp != clock[0]:
+        if last_write > node.seq:
             _check_versions(node)
         prim = node.prim
         ans = node.ans
@@ -637,7 +747,9 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
             raws, ans, g = _recorded_inputs(node, g)
         vjps = prim.vjps
         nary = prim.nary
-        for i, p in enumerate(node.parents):
+        i = -1
+        for p in node.parents:
+            i += 1
             if p is None:
                 continue
             rule = vjps[i] if not nary and i < len(vjps) else prim.vjp_rule(i)
@@ -653,13 +765,13 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
             if anomaly and not np.all(np.isfinite(_value(gi))):
                 _anomaly(node, i, gi)
             prev = adj.get(p)
-            adj[p] = gi if prev is None else prev + gi
-            c = counts[p] - 1
-            counts[p] = c
-            if c == 0:
-                ready.append(p)
+            if prev is None:
+                adj[p] = gi
+                push(heap, (-p.seq, p))
+            else:
+                adj[p] = prev + gi
         if not retain_graph:
-            node.args = node.raws = node.ans = None
+            node.raws = node.ans = None
     return found
 
 
@@ -674,10 +786,8 @@ def _run_hooks(node, g, create_graph):
 def _recorded_inputs(node, g):
     """The rules' inputs as tensors of the node's level, so the backward pass is recorded."""
     level = node.level
-    raws = tuple(
-        (_make(a.data, p, level, None) if p is not None else a.data)
-        if isinstance(a, Tensor) and a._level == level else a
-        for a, p in zip(node.args, node.parents))
+    raws = tuple(_make(r, p, level, None) if p is not None and r is not None else r
+                 for r, p in zip(node.raws, node.parents))
     ans = _make(node.ans, node, level, None) if node.ans is not None else None
     if not isinstance(g, Tensor) or g._level != level:
         g = _make(g, None, level, None)

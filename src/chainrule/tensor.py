@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from . import engine
-from .engine import STATE, Leaf, Node, apply, tick
+from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
 
 __all__ = ["Tensor", "tensor"]
 
@@ -132,7 +132,8 @@ def _refresh_view(v):
     level = base._level
     node = None
     if base._node is not None and v._level == level:
-        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index, "shape": base.shape}, v.data, level, (base.data,))
+        node = new_node(_R.getitem_p, (base._node,), (None,), {"idx": v._index, "shape": base.shape},
+                    v.data, level)
     v._node = node
     if base._tangent is not None:
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
@@ -180,7 +181,10 @@ class Tensor:
 
     @property
     def shape(self):
-        return np.shape(self.data)
+        try:
+            return self.data.shape
+        except AttributeError:
+            return np.shape(self.data)
 
     @property
     def dtype(self):
@@ -192,7 +196,7 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(np.size(_base_array(self.data)))
 
     @property
     def T(self):
@@ -458,7 +462,9 @@ class Tensor:
         if method == "__call__" and not kwargs:
             prim = _UFUNCS.get(ufunc)
             if prim is not None:
-                return apply(prim, inputs, _NOKW)
+                if len(inputs) == 1:
+                    return apply1(prim, inputs[0])
+                return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -548,7 +554,7 @@ def _setitem(t, idx, value):
     _write_data(t, idx, raw)
     node = None
     if recording:
-        node = Node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, t.data, level, (None, None))
+        node = new_node(_R.setitem_p, (t._node, vnode), (None, None), {"idx": idx}, t.data, level)
     tangent = None
     if old_tan is not None or vtan is not None:
         tangent = _R.setitem_tangent(old_tan, vtan, t.data, raw, idx)
@@ -598,16 +604,13 @@ def _inplace_op(t, prim, other):
 def _bump(t):
     if t._vc is None:
         t._vc = [0]
-    t._vc[0] = tick()
+    t._vc[0] = note_write(t.data)
     if t._base is not None:
         t._vsnap = t._vc[0]
 
 
 def _rebase(t, node, tangent):
     """Give ``t`` new history after an in-place write, and its bases too if it is a view."""
-    old = t._node
-    if type(old) is Node:
-        old.dirty = True
     t._node = node
     t._tangent = tangent
     child = t
@@ -615,14 +618,11 @@ def _rebase(t, node, tangent):
     while child._base is not None:
         base = child._base
         bold = base._node
-        if type(bold) is Node:
-            bold.dirty = True
         if type(bold) is Leaf and STATE.grad_enabled and child._node is not None:
             _inplace_leaf_error(base)
         if child._node is not None or (bold is not None and type(bold) is not Leaf):
-            wrapped = _make(child.data, child._node, child._level, None)
-            base._node = Node(_R.setitem_p, (bold, child._node), (None, wrapped),
-                              {"idx": child._index}, base.data, base._level, (None, child.data))
+            base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),
+                              {"idx": child._index}, base.data, base._level)
         if child._tangent is not None or base._tangent is not None:
             base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
                                                child.data, child._index)
@@ -630,7 +630,10 @@ def _rebase(t, node, tangent):
         child = base
     if t._vc is None:
         t._vc = [0]
-    stamp = tick()
+    stamp = note_write(t.data)
+    for c in chain[1:]:
+        if _owner(c.data) is not _owner(t.data):
+            note_write(c.data)
     t._vc[0] = stamp
     for c in chain:
         if c._base is not None:
@@ -639,8 +642,13 @@ def _rebase(t, node, tangent):
 
 # ---------------------------------------------------------------------- ndarray methods
 def _method(fname):
+    func = getattr(np, fname)
+
     def m(self, *args, **kwargs):
-        return getattr(np, fname)(self, *args, **kwargs)
+        handler = _FUNCTIONS.get(func)      # skip NumPy's dispatch when we know the handler
+        if handler is not None:
+            return handler(self, *args, **kwargs)
+        return func(self, *args, **kwargs)
     m.__name__ = fname
     m.__doc__ = f"Same as ``np.{fname}(x, ...)``."
     return m
@@ -692,21 +700,21 @@ engine.Tensor, engine._make, engine._refresh_view = Tensor, _make, _refresh_view
 _NOKW = {}
 from . import numpy_bridge as _bridge  # noqa: E402
 from . import rules as _R  # noqa: E402  (the rule tables use Tensor only through NumPy)
-from .numpy_bridge import UFUNCS as _UFUNCS  # noqa: E402
+from .numpy_bridge import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS  # noqa: E402
 
 # ---------------------------------------------------------------------- operators
 def _binary(prim_name, reflected=False):
     prim = getattr(_R, prim_name)
     if reflected:
         def op(self, other):
-            if isinstance(other, (list, tuple)):
+            if other.__class__ is list or other.__class__ is tuple:
                 other = np.asarray(other)
-            return apply(prim, (other, self), _NOKW)
+            return apply2(prim, other, self)
     else:
         def op(self, other):
-            if isinstance(other, (list, tuple)):
+            if other.__class__ is list or other.__class__ is tuple:
                 other = np.asarray(other)
-            return apply(prim, (self, other), _NOKW)
+            return apply2(prim, self, other)
     op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
     return op
 
@@ -731,10 +739,10 @@ for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p
 Tensor.__rand__ = _binary("logical_and_p", True)
 Tensor.__ror__ = _binary("logical_or_p", True)
 Tensor.__rxor__ = _binary("logical_xor_p", True)
-Tensor.__neg__ = lambda self: apply(_R.negative_p, (self,), {})
+Tensor.__neg__ = lambda self: apply1(_R.negative_p, self)
 Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = lambda self: apply(_R.absolute_p, (self,), {})
-Tensor.__invert__ = lambda self: apply(_R.logical_not_p, (self,), {})
+Tensor.__abs__ = lambda self: apply1(_R.absolute_p, self)
+Tensor.__invert__ = lambda self: apply1(_R.logical_not_p, self)
 Tensor.__divmod__ = lambda self, other: (self // other, self % other)
 
 

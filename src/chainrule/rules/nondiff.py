@@ -6,13 +6,13 @@ work inside differentiated code.
 import numpy as np
 
 from ..numpy_bridge import nondiff, register_ufunc
-from .registry import defprim
+from .registry import OPERATORS, defprim
 
 __all__ = []
 
 
 def _const_ufunc(ufunc, name=None):
-    p = defprim(ufunc, name=name or ufunc.__name__, nondiff=True)
+    p = defprim(OPERATORS.get(ufunc, ufunc), name=name or ufunc.__name__, nondiff=True)
     register_ufunc(ufunc, p)
     return p
 
