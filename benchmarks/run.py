@@ -565,7 +565,8 @@ def main(argv=None):
             print(f"  chainrule from {path}{_commit()}")
         everything.extend(results)
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": _machine(), "commit": _commit(),
+        commit = _commit().replace(" at ", "", 1)
+        Path(args.json).write_text(json.dumps({"machine": _machine(), "commit": commit,
                                                "results": everything}, indent=1))
     return 0
 
