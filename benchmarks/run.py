@@ -1,13 +1,20 @@
 """Benchmark runner: ``python benchmarks/run.py`` or ``python -m benchmarks`` (not part of CI).
 
-Each (workload, library) pair runs in its own subprocesses, with one thread for every math
-library (OMP/MKL/OpenBLAS...), so that libraries do not disturb each other's caches, JITs or
-allocators.  In a subprocess, :func:`measure` warms up, picks how many calls make one sample
-(at least ``--min-time`` seconds), then takes samples with Python's garbage collector off and
-on, alternating.  Each library gets ``--rounds`` such processes, interleaved with the other
-libraries' (see :func:`run_rounds`), and the table gives the median and the best of all its
-samples, in microseconds per operation of the workload (one call's time / the workload's op
-count), with the ratio chainrule / library from the same run.
+Each (workload, library) pair runs in its own subprocesses, pinned to one CPU and with one
+thread for every math library (OMP/MKL/OpenBLAS..., ``torch.set_num_threads(1)``; JAX sizes
+its thread pools from the CPU affinity, which is why the processes are pinned), so that
+libraries do not disturb each other's caches, JITs or allocators.
+
+Timed workloads: in a subprocess, :func:`measure` warms up, picks how many calls make one
+sample (at least ``--min-time`` seconds), then takes samples with Python's garbage collector
+off and on, alternating.  Each library gets ``--rounds`` such processes, interleaved with the
+other libraries' (see :func:`run_rounds`), and the table gives the median and the best of all
+its samples (µs per operation of the workload, or ms per call), with the ratio chainrule /
+library from the same run, and the *paired* ratio: the median over rounds of chainrule's
+round median / the library's, each pair taken minutes apart at most.
+
+Memory workloads: :func:`measure_memory` runs one call in a fresh process and reports the
+growth of its peak resident set size over the resident size just before the call.
 
 Workloads live in :mod:`benchmarks.workloads`; the chainrule measured is the one in this
 checkout's ``src/`` (put first on the subprocesses' ``PYTHONPATH``).
@@ -18,6 +25,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,12 +43,42 @@ from benchmarks.workloads import WORKLOADS  # noqa: E402
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")
 GC_MODES = ("off", "on")
+QUICK = {"repeats": 4, "rounds": 1, "min_time": 0.01}
 
 
 # ---------------------------------------------------------------------- in one process
 def _library_version(library):
-    mod = sys.modules.get(library)
-    return getattr(mod, "__version__", None) if mod else None
+    name = library.split("-")[0]
+    mod = sys.modules.get(name)
+    version = getattr(mod, "__version__", None) if mod else None
+    if version is None and mod is not None:
+        try:
+            from importlib.metadata import version as dist_version
+            version = dist_version(name)
+        except Exception:   # not installed as a distribution (a checkout on sys.path)
+            pass
+    return version
+
+
+def _params(wl, params):
+    """The workload's parameters with the overrides that apply to it."""
+    return {**wl.params, **{k: v for k, v in (params or {}).items() if k in wl.params}}
+
+
+def fingerprint(result):
+    """What the runner compares between libraries: the result's values, or for a big
+    result 2,000 entries at fixed random places plus sum|r|, sum r^2 and a fixed random
+    projection (enough to catch any real difference without shipping megabytes around)."""
+    if isinstance(result, (tuple, list)):
+        flat = np.concatenate([np.ravel(np.asarray(r, dtype=float)) for r in result])
+    else:
+        flat = np.ravel(np.asarray(result, dtype=float))
+    if flat.size <= 4000:
+        return flat.tolist()
+    rng = np.random.default_rng(12345)
+    picks = flat[rng.choice(flat.size, 2000, replace=False)]
+    signs = rng.choice([-1.0, 1.0], flat.size)
+    return picks.tolist() + [np.abs(flat).sum(), (flat * flat).sum(), flat @ signs]
 
 
 def _take_samples(call, number, repeats, modes):
@@ -65,21 +103,22 @@ def _take_samples(call, number, repeats, modes):
     return samples
 
 
-def measure(workload, library, params=None, repeats=15, min_time=0.05, warmup=3,
+def measure(workload, library, params=None, repeats=15, min_time=0.05, warmup=None,
             gc_modes=GC_MODES):
     """Time ``library`` on ``workload`` in this process; returns a dict of results.
 
-    ``us_per_op[mode]`` is the median over the samples of one call's time divided by the
-    workload's op count, in microseconds, for each gc mode ('off', 'on').
+    ``time[mode]`` is the median over the samples of one call's time divided by the
+    workload's op count (µs per op), or in ms per call for a workload without an op count,
+    for each gc mode ('off', 'on').
     """
     wl = WORKLOADS[workload]
-    p = {**wl.params, **(params or {})}
-    ops = wl.ops(**p)
+    p = _params(wl, params)
+    ops = wl.ops(**p) if wl.ops else None
     call = wl.libraries[library](**p)
     t0 = time.perf_counter()
-    loss, grad = call()
+    value, result = call()
     one = time.perf_counter() - t0
-    for _ in range(warmup):
+    for _ in range(wl.warmup if warmup is None else warmup):
         t0 = time.perf_counter()
         call()
         one = min(one, time.perf_counter() - t0)
@@ -88,35 +127,127 @@ def measure(workload, library, params=None, repeats=15, min_time=0.05, warmup=3,
     return {
         "workload": workload, "library": library, "version": _library_version(library),
         "params": p, "ops": ops, "number": number, "repeats": repeats,
-        "loss": float(loss), "grad": np.asarray(grad, dtype=float).tolist(),
-        "samples_s": samples,
+        "value": None if value is None else float(value), "result": fingerprint(result),
+        "samples_s": samples, "round": [0],
+        "rounds_s": {m: [statistics.median(s)] for m, s in samples.items()},
     } | _summary(samples, ops)
 
 
 def _summary(samples, ops):
-    """Median (and best) µs per op of each gc mode's samples."""
-    return {"us_per_op": {m: statistics.median(s) / ops * 1e6 for m, s in samples.items()},
-            "best_us_per_op": {m: min(s) / ops * 1e6 for m, s in samples.items()}}
+    """Median (and best) time of each gc mode's samples, in the workload's unit."""
+    scale = 1e6 / ops if ops else 1e3
+    return {"time": {m: statistics.median(s) * scale for m, s in samples.items()},
+            "best": {m: min(s) * scale for m, s in samples.items()}}
+
+
+def _status_kb(field):
+    """A field of /proc/self/status in kB (Linux), or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss():
+    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS; False if not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_kb("VmHWM") is not None
+    except OSError:
+        return False
+
+
+def _trim_heap():
+    """Give freed heap memory back to the OS (glibc), so it cannot hide the next peak."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def measure_memory(workload, library, params=None):
+    """Peak memory of one call of ``library`` on ``workload``, run in this process.
+
+    One call at the full array size but only 2 layers first (imports, lazy initialisation
+    and per-shape caches are not counted), then the inputs; garbage is collected and freed
+    heap returned to the OS; then the kernel's peak-RSS mark is reset to the current RSS
+    and the call runs once.  ``peak_mb`` is the peak RSS during the call minus the RSS before
+    it: everything the call held at its worst moment, whoever allocated it (NumPy, PyTorch's
+    or XLA's allocators alike), the result included.  Where the mark cannot be reset (not
+    Linux), the peak since the process started is used, which can only under-count.
+    """
+    wl = WORKLOADS[workload]
+    p = _params(wl, params)
+    setup = wl.libraries[library]
+    warm = dict(p, steps=min(2, p["steps"])) if "steps" in p else p
+    setup(**warm)()
+    call = setup(**p)
+    gc.collect()
+    _trim_heap()
+    exact = _reset_peak_rss()
+    if exact:
+        base = _status_kb("VmRSS")
+    else:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.platform == "darwin":
+            base //= 1024
+    t0 = time.perf_counter()
+    value, result = call()
+    seconds = time.perf_counter() - t0
+    if exact:
+        peak = _status_kb("VmHWM")
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.platform == "darwin":
+            peak //= 1024
+    mb = (peak - base) / 1024
+    return {
+        "workload": workload, "library": library, "version": _library_version(library),
+        "params": p, "value": None if value is None else float(value),
+        "result": fingerprint(result), "peak_mb": mb, "rounds_mb": [mb], "round": [0],
+        "seconds": seconds, "method": "VmHWM - VmRSS" if exact else "ru_maxrss",
+    }
 
 
 def _child(spec):
     """Subprocess entry: measure one (workload, library), print the result as JSON."""
+    cpu = spec.pop("cpu", None)
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
     try:
-        res = measure(**spec)
+        if WORKLOADS[spec["workload"]].kind == "memory":
+            res = measure_memory(spec["workload"], spec["library"], spec.get("params"))
+        else:
+            res = measure(**spec)
     except ImportError as e:
         res = {"workload": spec["workload"], "library": spec["library"],
                "skipped": f"not installed ({e})"}
-    if spec["library"] == "chainrule":
+    if spec["library"].startswith("chainrule"):
         import chainrule
         res["path"] = str(Path(chainrule.__file__).parent)
     print(json.dumps(res))
 
 
 # ---------------------------------------------------------------------- the runner
-def _env():
+def _env(memory=False):
     env = dict(os.environ)
     for v in THREAD_VARS:
         env[v] = "1"
+    env.setdefault("JAX_PLATFORMS", "cpu")   # no probing for accelerators
+    if memory:
+        # glibc's malloc serves big blocks with mmap and gives them back to the OS when freed,
+        # until a freed block raises its "dynamic mmap threshold": from then on blocks that
+        # size come from the heap, and freed ones stay resident.  Then the peak RSS measures
+        # how the heap fragments (PyTorch's peak here went from 779 to 1389 MB just with
+        # torch.set_num_threads(1)), not what the library keeps alive.  A fixed threshold of
+        # 1 MB keeps every array of the memory workload in its own mapping, for everyone.
+        env.setdefault("MALLOC_MMAP_THRESHOLD_", str(1 << 20))
     paths = [str(ROOT / "src"), str(ROOT)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
@@ -125,11 +256,16 @@ def _env():
 
 
 def run_isolated(spec, timeout=900):
-    """Run :func:`measure` for ``spec`` in a fresh interpreter; returns its result dict."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--child", json.dumps(spec)],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout,
-        stdin=subprocess.DEVNULL)
+    """Run one measurement for ``spec`` in a fresh interpreter; returns its result dict."""
+    memory = WORKLOADS[spec["workload"]].kind == "memory"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.run", "--child", json.dumps(spec)],
+            cwd=ROOT, env=_env(memory), capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"workload": spec["workload"], "library": spec["library"],
+                "error": f"timed out after {timeout} s"}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"workload": spec["workload"], "library": spec["library"],
@@ -137,74 +273,151 @@ def run_isolated(spec, timeout=900):
     return json.loads(lines[-1])
 
 
-def run_rounds(workload, libraries, params, repeats, min_time, rounds):
+def _pool(prev, res):
+    """Add one round's result ``res`` to the pooled result ``prev``."""
+    if "samples_s" in res:
+        for m, s in res["samples_s"].items():
+            prev["samples_s"][m].extend(s)
+            prev["rounds_s"][m].extend(res["rounds_s"][m])
+        prev["repeats"] += res["repeats"]
+    elif "rounds_mb" in res:
+        prev["rounds_mb"].extend(res["rounds_mb"])
+        prev["seconds"] = min(prev["seconds"], res["seconds"])
+
+
+def run_rounds(workload, libraries, params, repeats, min_time, rounds, cpu=None):
     """Measure each library in ``rounds`` separate processes, interleaved in time (the order
     rotates each round), and pool their samples: a machine whose load changes during the run
     then slows every library alike, and the ratios stay meaningful."""
+    memory = WORKLOADS[workload].kind == "memory"
     per_round = max(1, math.ceil(repeats / rounds))
     pooled = {}
     for r in range(rounds):
         k = r % len(libraries)
         for lib in libraries[k:] + libraries[:k]:
-            res = run_isolated({"workload": workload, "library": lib, "params": params,
-                                "repeats": per_round, "min_time": min_time})
+            spec = {"workload": workload, "library": lib, "params": params, "cpu": cpu}
+            if not memory:
+                spec.update(repeats=per_round, min_time=min_time)
+            res = run_isolated(spec)
+            res["round"] = [r]
             prev = pooled.get(lib)
-            if prev is None or "samples_s" not in prev or "samples_s" not in res:
-                pooled.setdefault(lib, res)
-                continue
-            for m, s in res["samples_s"].items():
-                prev["samples_s"][m].extend(s)
-            prev["repeats"] += res["repeats"]
+            if prev is None or ("samples_s" not in prev and "rounds_mb" not in prev):
+                pooled[lib] = res
+            elif "samples_s" in res or "rounds_mb" in res:
+                _pool(prev, res)
+                prev["round"].append(r)
     results = [pooled[lib] for lib in libraries]
     for res in results:
         if "samples_s" in res:
             res.update(_summary(res["samples_s"], res["ops"]))
+        elif "rounds_mb" in res:
+            res["peak_mb"] = statistics.median(res["rounds_mb"])
     return results
 
 
-def _agree(results, reference="numpy"):
-    """Whether every library's loss and gradient match the reference library's."""
-    ref = next((r for r in results if r["library"] == reference and "grad" in r), None)
+def _paired_ratio(base, res, mode="on"):
+    """Median over the rounds both ran of base's round time (or memory) / res's."""
+    key = "rounds_mb" if "rounds_mb" in res else "rounds_s"
+    a = dict(zip(base["round"], base[key] if key == "rounds_mb" else base[key][mode]))
+    b = dict(zip(res["round"], res[key] if key == "rounds_mb" else res[key][mode]))
+    ratios = [a[r] / b[r] for r in a if r in b and b[r] > 0]
+    return statistics.median(ratios) if ratios else float("nan")
+
+
+def _agree(workload, results, reference="numpy"):
+    """Libraries whose value or result differ from the reference library's (None: no
+    reference ran)."""
+    wl = WORKLOADS[workload]
+    ref = next((r for r in results if r["library"] == reference and "result" in r), None)
     if ref is None:
         return None
-    return all(np.allclose(r["grad"], ref["grad"], rtol=1e-9, atol=1e-12)
-               and np.isclose(r["loss"], ref["loss"], rtol=1e-9)
-               for r in results if "grad" in r)
+    bad = []
+    for r in results:
+        if "result" not in r:
+            continue
+        same = (len(r["result"]) == len(ref["result"])
+                and np.allclose(r["result"], ref["result"], rtol=wl.rtol, atol=wl.atol))
+        if ref["value"] is not None and r["value"] is not None:
+            same = same and np.isclose(r["value"], ref["value"], rtol=wl.rtol, atol=wl.atol)
+        if not same:
+            bad.append(r["library"])
+    return bad
 
 
-COLUMNS = [("median, gc off", "us_per_op", "off"), ("median, gc on", "us_per_op", "on"),
-           ("best, gc off", "best_us_per_op", "off")]
+def _num(v):
+    """A time or size with 3 or 4 significant digits, never in e-notation."""
+    if not math.isfinite(v):
+        return str(v)
+    digits = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 else 2 if abs(v) >= 1 else 3
+    return f"{v:.{digits}f}"
+
+
+def _cell(value, ratio, width=10):
+    return f"{_num(value):>{width}}{ratio:>7.2f}"
 
 
 def format_table(workload, results):
-    """The results of one workload as a text table: µs per op and, beside each, the ratio
-    chainrule time / library time (so chainrule is 1.00 and a faster library is above 1)."""
+    """The results of one workload as a text table: time (or memory) and, beside each, the
+    ratio chainrule / library (so chainrule is 1.00 and a faster or leaner library is above
+    1), then the targets met or missed and whether the libraries agree."""
     wl = WORKLOADS[workload]
-    done = [r for r in results if "us_per_op" in r]
+    memory = wl.kind == "memory"
+    done = [r for r in results if ("peak_mb" if memory else "time") in r]
     lines = [f"{workload}: {wl.description}"]
+    base = next((r for r in done if r["library"] == "chainrule"), None)
     if done:
         r0 = done[0]
         params = ", ".join(f"{k}={v}" for k, v in r0["params"].items())
-        lines.append(f"  {params}: {r0['ops']} ops per call; {r0['repeats']} samples per "
-                     "library; µs per op, ratio = chainrule / library")
-    base = next((r for r in done if r["library"] == "chainrule"), None)
-    lines.append(f"  {'library':<12}{'version':<13}"
-                 + "".join(f"{title:>22}" for title, _, _ in COLUMNS) + f"{'ms/call':>10}")
+        if memory:
+            lines.append(f"  {params}; peak RSS growth during one call, MiB (median of "
+                         f"{len(r0['rounds_mb'])} processes); ratio = chainrule / library")
+        else:
+            unit = f"{r0['ops']} ops per call; µs per op" if r0["ops"] else "ms per call"
+            lines.append(f"  {params}: {unit}; {r0['repeats']} samples per library and gc "
+                         "mode; ratio = chainrule / library")
+    if memory:
+        head = (f"{'peak MiB':>10}{'ratio':>7}{'min MiB':>10}{'max MiB':>10}{'s/call':>9}")
+    else:
+        head = "".join(f"{t:>17}" for t in ("median, gc off", "median, gc on",
+                                             "best, gc off")) + f"{'paired':>8}{'ms/call':>10}"
+    lines.append(f"  {'library':<19}{'version':<12}{head}")
     for r in results:
         name = r["library"]
-        if "us_per_op" not in r:
-            lines.append(f"  {name:<12}{r.get('skipped') or 'error: ' + r.get('error', '?')}")
+        if r not in done:
+            lines.append(f"  {name:<19}{r.get('skipped') or 'error: ' + r.get('error', '?')}")
             continue
-        cells = ""
-        for _, key, mode in COLUMNS:
-            us = r[key][mode]
-            ratio = base[key][mode] / us if base else float("nan")
-            cells += f"{us:>14.2f}{ratio:>8.2f}"
-        ms = statistics.median(r["samples_s"]["off"]) * 1e3
-        lines.append(f"  {name:<12}{str(r.get('version') or ''):<13}{cells}{ms:>10.3f}")
-    ok = _agree(done)
-    if ok is not None:
-        lines.append(f"  losses and gradients agree with numpy's: {'yes' if ok else 'NO'}")
+        version = str(r.get("version") or "")[:11]
+        if memory:
+            ratio = base["peak_mb"] / r["peak_mb"] if base and r["peak_mb"] > 0 else math.nan
+            cells = (_cell(r["peak_mb"], ratio) + f"{_num(min(r['rounds_mb'])):>10}"
+                     f"{_num(max(r['rounds_mb'])):>10}{r['seconds']:>9.2f}")
+        else:
+            cells = ""
+            for key, mode in (("time", "off"), ("time", "on"), ("best", "off")):
+                ratio = base[key][mode] / r[key][mode] if base else math.nan
+                cells += _cell(r[key][mode], ratio)
+            paired = _paired_ratio(base, r) if base else math.nan
+            ms = statistics.median(r["samples_s"]["on"]) * 1e3
+            cells += f"{paired:>8.2f}{ms:>10.3f}"
+        lines.append(f"  {name:<19}{version:<12}{cells}")
+    for lib, note in wl.notes.items():
+        if any(r["library"] == lib for r in results):
+            lines.append(f"  note, {lib}: {note}")
+    for t in wl.targets:
+        r = next((r for r in done if r["library"] == t.library), None)
+        if base is None or r is None:
+            continue
+        if memory:
+            ratio = base["peak_mb"] / r["peak_mb"] if r["peak_mb"] > 0 else math.nan
+        else:
+            ratio = _paired_ratio(base, r)
+        how = "" if memory else " (paired, gc on)"
+        lines.append(f"  target: {t.text}: chainrule / {t.library} = {ratio:.2f}{how}, "
+                     f"needs <= {t.max_ratio:.2f}: {'met' if ratio <= t.max_ratio else 'MISSED'}")
+    bad = _agree(workload, done)
+    if bad is not None:
+        lines.append("  results agree with numpy's: " +
+                     ("yes" if not bad else "NO, they differ for " + ", ".join(bad)))
     return "\n".join(lines)
 
 
@@ -234,54 +447,127 @@ def _commit():
 def _parse_set(items):
     params = {}
     for item in items or ():
-        key, _, val = item.partition("=")
-        params[key] = int(val) if val.lstrip("-").isdigit() else float(val)
+        key, sep, val = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            params[key] = int(val)
+        except ValueError:
+            params[key] = float(val)
     return params
+
+
+def _default_cpu():
+    """The CPU the measuring processes are pinned to: the last one this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(os.sched_getaffinity(0))
+    return None
+
+
+def _epilog():
+    lines = ["workloads (parameters and their defaults; libraries):"]
+    for name, wl in WORKLOADS.items():
+        params = " ".join(f"{k}={v}" for k, v in wl.params.items())
+        lines.append(f"  {name:<9} {wl.description}")
+        lines.append(f"  {'':<9} {params}; {' '.join(wl.libraries)}")
+    lines += [
+        "",
+        "libraries: chainrule (this checkout's src/), numpy (gradients written by hand: the",
+        "floor), torch (PyTorch eager), torch-func (torch.func transforms), jax (no jit),",
+        "jax-jit (compiled before timing), autograd (HIPS autograd), mygrad. A library that",
+        "is not installed shows as skipped. Install the peers with pip install -e '.[bench]'.",
+        "",
+        "ratio = chainrule / library, from the same run: above 1 the library is faster (or",
+        "uses less memory); 'paired' is the median over rounds of the per-round ratios.",
+        "",
+        "examples:",
+        "  python -m benchmarks                                   all, defaults (~10 min)",
+        "  python -m benchmarks --quick                           all, tiny sizes (~1 min)",
+        "  python -m benchmarks --workloads deep --set steps=500000 --libraries chainrule numpy",
+        "  python -m benchmarks --workloads overhead mlp --libraries chainrule numpy torch",
+    ]
+    return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time chainrule against hand-written NumPy and PyTorch (if installed).")
+        description="Time chainrule (and measure its peak memory) against gradients written "
+                    "by hand in NumPy and against PyTorch, JAX, HIPS autograd and MyGrad, "
+                    "where installed. Each library runs in its own processes, pinned to one "
+                    "CPU with one thread.",
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS),
-                        choices=list(WORKLOADS), help="default: all")
-    parser.add_argument("--libraries", nargs="+", default=None,
-                        help="default: every library the workload has")
-    parser.add_argument("--repeats", type=int, default=30,
-                        help="samples per gc mode and library, over all rounds")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="processes per library, interleaved with the other libraries'")
-    parser.add_argument("--min-time", type=float, default=0.05,
-                        help="seconds that one sample lasts at least")
+                        choices=list(WORKLOADS), metavar="NAME", help="default: all")
+    parser.add_argument("--libraries", nargs="+", default=None, metavar="NAME",
+                        help="default: every library each workload has; a workload without "
+                             "one of these just leaves it out")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="samples per gc mode and library, over all rounds "
+                             "(default: the workload's, 30 for the small ones)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="processes per library, interleaved with the other libraries' "
+                             "(default: the workload's, 5 for the small ones)")
+    parser.add_argument("--min-time", type=float, default=None,
+                        help="seconds that one sample lasts at least (default 0.05)")
     parser.add_argument("--set", nargs="*", metavar="KEY=VALUE",
-                        help="override workload parameters, e.g. --set steps=10")
+                        help="override workload parameters, e.g. --set steps=10 (applies "
+                             "to each workload that has the parameter)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes (each workload's 'small' parameters), one process "
+                             "and 4 samples per library: checks that everything runs and "
+                             "agrees, in about a minute; the times mean little")
+    parser.add_argument("--cpu", default="auto",
+                        help="CPU to pin the measuring processes to (default: the last one "
+                             "available), or 'none' to leave them unpinned")
     parser.add_argument("--json", metavar="PATH", help="also write all results here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(json.loads(args.child))
         return 0
-    params = _parse_set(args.set)
-    for name in args.workloads:
-        unknown = [lib for lib in args.libraries or () if lib not in WORKLOADS[name].libraries]
+    try:
+        params = _parse_set(args.set)
+    except ValueError as e:
+        parser.error(str(e))
+    chosen = [WORKLOADS[name] for name in args.workloads]
+    unused = [k for k in params if not any(k in wl.params for wl in chosen)]
+    if unused:
+        parser.error(f"no chosen workload has the parameter(s) {', '.join(unused)}")
+    if args.libraries:
+        known = {lib for wl in chosen for lib in wl.libraries}
+        unknown = [lib for lib in args.libraries if lib not in known]
         if unknown:
-            parser.error(f"workload {name!r} has no {', '.join(unknown)}; it has "
-                         f"{', '.join(WORKLOADS[name].libraries)}")
+            parser.error(f"no chosen workload has the library {', '.join(unknown)}; they "
+                         f"have {', '.join(sorted(known))}")
+    cpu = (None if args.cpu == "none" else _default_cpu() if args.cpu == "auto"
+           else int(args.cpu))
     print(_machine())
-    print(f"each library in its own process, {', '.join(THREAD_VARS[:3])}... = 1")
+    pin = f"pinned to CPU {cpu}" if cpu is not None else "not pinned"
+    print(f"each library in its own processes, {pin}, {', '.join(THREAD_VARS[:3])}... = 1")
     everything = []
     for name in args.workloads:
-        libs = args.libraries or list(WORKLOADS[name].libraries)
-        results = run_rounds(name, libs, params, args.repeats, args.min_time, args.rounds)
+        wl = WORKLOADS[name]
+        libs = [lib for lib in (args.libraries or wl.libraries) if lib in wl.libraries]
+        if not libs:
+            continue
+        p = {**(wl.small if args.quick else {}), **params}
+        quick = QUICK if args.quick else {}
+        repeats = args.repeats or quick.get("repeats") or wl.repeats
+        rounds = args.rounds or quick.get("rounds") or wl.rounds
+        min_time = (args.min_time if args.min_time is not None
+                    else quick.get("min_time", 0.05))
+        results = run_rounds(name, libs, p, repeats, min_time, rounds, cpu)
         path = next((r.get("path") for r in results if r.get("path")), None)
         print()
-        print(format_table(name, results))
+        print(format_table(name, results), flush=True)
         if path:
             print(f"  chainrule from {path}{_commit()}")
         everything.extend(results)
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": _machine(), "results": everything},
-                                              indent=1))
+        commit = _commit().replace(" at ", "", 1)
+        Path(args.json).write_text(json.dumps({"machine": _machine(), "commit": commit,
+                                               "results": everything}, indent=1))
     return 0
 
 
