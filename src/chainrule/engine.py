@@ -12,6 +12,7 @@ may itself be a tensor of a lower level.  So a rule that runs on raw data record
 lower levels automatically: that is how higher derivatives come for free and why nested
 transforms never confuse their perturbations.
 """
+import functools
 import gc
 import heapq
 import itertools
@@ -241,8 +242,8 @@ class Primitive:
     """
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
-                 "keep1", "keep_a", "keep_b", "keep_ab", "nondiff", "elementwise",
-                 "__weakref__", "__dict__")
+                 "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
+                 "elementwise", "__weakref__", "__dict__")
 
     def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False):
         self.fn = fn
@@ -265,6 +266,13 @@ class Primitive:
     def defvjp(self, *rules):
         """Set the VJP rules, one per positional argument (``None``: not differentiable)."""
         self.vjps = list(rules)
+        # what the backward pass calls: rule i for input i, the shared identity where a
+        # rule only passes g on (the pass then skips the call), per-index rules if variadic
+        self.pullbacks = _NaryRules(self, rules[0]) if self.nary and rules else tuple(
+            _identity if _is_identity(r) else _no_rule_for(self, i) if r is None else r
+            for i, r in enumerate(rules))
+        # a one-input elementwise primitive gives each input gradient the input's shape
+        self.same_shape = self.elementwise and len(rules) == 1
         self.uses_ans = any(_uses_ans(r, self.nary) for r in rules if r is not None)
         self.needs = tuple(_arg_needs(r, self.nary) for r in rules)
         # what the fast paths of apply() save, by which inputs are recorded: one input; two
@@ -298,6 +306,46 @@ class Primitive:
             return lambda t, ans, *args, **kw: rule(i, t, ans, *args, **kw)
         jvps = self.jvps
         return jvps[i] if i < len(jvps) else None
+
+
+def _identity(g, ans, *args, **kwargs):
+    """The VJP rule of an input that the output depends on with derivative 1."""
+    return g
+
+
+def _is_identity(rule):
+    """True for a rule written as ``lambda g, ...: g``."""
+    code = getattr(rule, "__code__", None)
+    if code is None or not code.co_argcount:
+        return False
+    import dis
+    ops = [(ins.opname, ins.argval) for ins in dis.get_instructions(code)
+           if ins.opname not in ("RESUME", "NOP")]
+    return ops == [("LOAD_FAST", code.co_varnames[0]), ("RETURN_VALUE", None)]
+
+
+def _no_rule_for(prim, i):
+    """A rule that says input ``i`` of ``prim`` has no derivative rule."""
+    def missing(g, ans, *args, **kwargs):
+        _no_rule(prim, "reverse", i)
+    return missing
+
+
+class _NaryRules:
+    """Rule ``i`` of a variadic primitive: its one rule with ``i`` bound (made once per i)."""
+
+    def __init__(self, prim, rule):
+        self.rule = rule
+        self.prim = prim
+        self.bound = []
+
+    def __getitem__(self, i):
+        bound = self.bound
+        while len(bound) <= i:
+            k = len(bound)
+            bound.append(functools.partial(self.rule, k) if self.rule is not None
+                         else _no_rule_for(self.prim, k))
+        return bound[i]
 
 
 def _uses_ans(rule, nary):
@@ -336,6 +384,7 @@ class Leaf:
     """Where a leaf tensor's gradient arrives; ``mode`` is 'add' (PyTorch) or 'write' (MXNet)."""
 
     __slots__ = ("ref", "mode", "shape", "dtype", "hooks", "seq", "__weakref__")
+    prim = None             # what tells a leaf from a Node in the backward pass
 
     def __init__(self, tensor, mode="add"):
         self.ref = weakref.ref(tensor)
@@ -488,12 +537,16 @@ def apply1(prim, a):
     if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
         return _apply_general(prim, (a,), None)
     x = a.data
-    ans = prim.fn(x)
+    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
+    out.data = ans = prim.fn(x)
+    out._level = level = a._level
+    out._tangent = out.grad = out._vc = out._base = None
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
-        return _make(ans, None, a._level, None)
-    return _make(ans, new_node(prim, (pa,), (x if prim.keep1 else None,), None, ans,
-                               a._level), a._level, None)
+        out._node = None
+    else:
+        out._node = new_node(prim, (pa,), (x if prim.keep1 else None,), None, ans, level)
+    return out
 
 
 def apply2(prim, a, b):
@@ -520,17 +573,23 @@ def apply2(prim, a, b):
         b = b.data
     else:
         return prim.fn(a, b)
-    ans = prim.fn(a, b)
+    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
+    out.data = ans = prim.fn(a, b)
+    out._level = level
+    out._tangent = out.grad = out._vc = out._base = None
     if pa is None:
-        if pb is None:
-            return _make(ans, None, level, None)
         keep = prim.keep_b
+        if pb is None:
+            out._node = None
+            return out
     else:
         keep = prim.keep_ab if pb is not None else prim.keep_a
     if prim.nondiff or _threads_off[0] and STATE.off:
-        return _make(ans, None, level, None)
-    return _make(ans, new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
-                               None, ans, level), level, None)
+        out._node = None
+    else:
+        out._node = new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
+                             None, ans, level)
+    return out
 
 
 def _apply_general(prim, args, kw):
@@ -731,7 +790,8 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
             g = _run_hooks(node, g, create_graph)
         if want is not None and node in want:
             found[want[node]] = g
-        if type(node) is Leaf:
+        prim = node.prim
+        if prim is None:                        # a leaf
             if want is None:
                 _deposit(node, g, create_graph)
             continue
@@ -740,28 +800,40 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
             _freed_error(node)
         if last_write > node.seq:
             _check_versions(node)
-        prim = node.prim
         ans = node.ans
         kw = node.kw
         if create_graph:
             raws, ans, g = _recorded_inputs(node, g)
-        vjps = prim.vjps
-        nary = prim.nary
+        pullbacks = prim.pullbacks
+        same_shape = prim.same_shape
+        nraw = len(raws)
         i = -1
         for p in node.parents:
             i += 1
             if p is None:
                 continue
-            rule = vjps[i] if not nary and i < len(vjps) else prim.vjp_rule(i)
-            if rule is None:
-                _no_rule(prim, "reverse", i)
-            gi = rule(g, ans, *raws, **kw) if kw else rule(g, ans, *raws)
             try:
-                same = gi.shape == p.shape
-            except AttributeError:
-                same = False
-            if not same:
-                gi = _unbroadcast(gi, p.shape)
+                rule = pullbacks[i]
+            except IndexError:
+                _no_rule(prim, "reverse", i)
+            # calls with positional arguments are the cheap ones in CPython: use them
+            if rule is _identity:
+                gi = g
+            elif kw:
+                gi = rule(g, ans, *raws, **kw)
+            elif nraw == 2:
+                gi = rule(g, ans, raws[0], raws[1])
+            elif nraw == 1:
+                gi = rule(g, ans, raws[0])
+            else:
+                gi = rule(g, ans, *raws)
+            if not same_shape:
+                try:
+                    same = gi.shape == p.shape
+                except AttributeError:
+                    same = False
+                if not same:
+                    gi = _unbroadcast(gi, p.shape)
             if anomaly and not np.all(np.isfinite(_value(gi))):
                 _anomaly(node, i, gi)
             prev = adj.get(p)

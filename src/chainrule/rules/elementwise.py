@@ -121,8 +121,9 @@ _public(
                     jvp=(lambda t, ans, x: t * np.cosh(x),)),
     cosh_p=defufunc(np.cosh, vjp=(lambda g, ans, x: g * np.sinh(x),),
                     jvp=(lambda t, ans, x: t * np.sinh(x),)),
-    tanh_p=defufunc(np.tanh, vjp=(lambda g, ans, x: g * (1 - ans * ans),),
-                    jvp=(lambda t, ans, x: t * (1 - ans * ans),)),
+    # (1 - ans^2) g, ordered so that NumPy reuses each temporary in place (one new array)
+    tanh_p=defufunc(np.tanh, vjp=(lambda g, ans, x: (ans * -ans + 1) * g,),
+                    jvp=(lambda t, ans, x: (ans * -ans + 1) * t,)),
     arcsinh_p=defufunc(np.arcsinh, vjp=(lambda g, ans, x: g / np.sqrt(x * x + 1),),
                        jvp=(lambda t, ans, x: t / np.sqrt(x * x + 1),)),
     arccosh_p=defufunc(np.arccosh, vjp=(lambda g, ans, x: g / np.sqrt(x * x - 1),),
