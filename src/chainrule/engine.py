@@ -521,31 +521,30 @@ def _value(x):
 # --------------------------------------------------------------------------- forward
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
-    if not kw:
-        if len(args) == 2:
-            return apply2(prim, args[0], args[1])
-        if len(args) == 1:
-            return apply1(prim, args[0])
+    if len(args) == 1:
+        return apply1(prim, args[0], kw)
+    if len(args) == 2 and not kw:
+        return apply2(prim, args[0], args[1])
     return _apply_general(prim, args, kw)
 
 
 # The two fast paths below handle what nearly every operation is: one or two inputs, tensors
 # of one level (or constants), no views, no forward-mode tangents.  Anything else goes to
 # _apply_general, which does the same for any number of inputs, levels, views and tangents.
-def apply1(prim, a):
-    """``apply`` for one positional input and no keywords."""
+def apply1(prim, a, kw=None):
+    """``apply`` for one positional input (and keywords: the reductions, reshapes, indexing)."""
     if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
-        return _apply_general(prim, (a,), None)
+        return _apply_general(prim, (a,), kw)
     x = a.data
     out = _new(Tensor)                  # _make(ans, node, level, None), inlined
-    out.data = ans = prim.fn(x)
+    out.data = ans = prim.fn(x, **kw) if kw else prim.fn(x)
     out._level = level = a._level
     out._tangent = out.grad = out._vc = out._base = None
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
         out._node = None
     else:
-        out._node = new_node(prim, (pa,), (x if prim.keep1 else None,), None, ans, level)
+        out._node = new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level)
     return out
 
 

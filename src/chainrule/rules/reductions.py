@@ -96,7 +96,9 @@ def _sum_vjp(g, ans, x, axis, keepdims):
     return np.broadcast_to(_keep(g, x, axis, keepdims), np.shape(x))
 
 
-sum_p = defprim(lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), name="sum",
+# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers
+sum_p = defprim(lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
+                name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims: np.sum(t, axis=axis, keepdims=keepdims),))
 
@@ -202,7 +204,7 @@ def _prod_grad(ans, x, axis, keepdims):
 
 
 prod_p = defprim(
-    lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims), name="prod",
+    lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims), name="prod",
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
@@ -239,8 +241,8 @@ def _chooser(np_fn, name):
              np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
 
 
-max_p = _chooser(np.max, "max")
-min_p = _chooser(np.min, "min")
+max_p = _chooser(np.maximum.reduce, "max")
+min_p = _chooser(np.minimum.reduce, "min")
 
 
 def _chooser_handler(prim, name):
