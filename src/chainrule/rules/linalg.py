@@ -77,22 +77,34 @@ def _ans_promoted(g, a, b, pa, pb):
 
 
 def _matmul_vjp_a(g, ans, a, b):
-    if np.ndim(a) > 1 and np.ndim(b) > 1:
+    na, nb = np.ndim(a), np.ndim(b)
+    if na > 1 and nb > 1:
         return np.matmul(g, _mT(b))
+    if nb == 1 and na <= 2:             # matrix @ vector, vector @ vector: an outer product
+        return np.reshape(g, np.shape(g) + (1,)) * b if na == 2 else g * b
+    if na == 1 and nb == 2:             # vector @ matrix
+        return np.matmul(b, g)
     pa, pb = _promoted(a, b)
     ga = np.matmul(_rs(g, _ans_promoted(g, a, b, pa, pb)), _mT(_rs(b, pb)))
     return ga if np.ndim(a) > 1 else _rs(ga, np.shape(ga)[:-2] + np.shape(a))
 
 
 def _matmul_vjp_b(g, ans, a, b):
-    if np.ndim(a) > 1 and np.ndim(b) > 1:
+    na, nb = np.ndim(a), np.ndim(b)
+    if na > 1 and nb > 1:
         return np.matmul(_mT(a), g)
+    if na == 1 and nb <= 2:             # vector @ matrix, vector @ vector: an outer product
+        return np.reshape(a, np.shape(a) + (1,)) * g if nb == 2 else g * a
+    if na == 2 and nb == 1:             # matrix @ vector
+        return np.matmul(g, a)
     pa, pb = _promoted(a, b)
     gb = np.matmul(_mT(_rs(a, pa)), _rs(g, _ans_promoted(g, a, b, pa, pb)))
     return gb if np.ndim(b) > 1 else _rs(gb, np.shape(gb)[:-2] + np.shape(b))
 
 
 def _matmul_jvp_a(t, ans, a, b):
+    if np.ndim(a) == 1 and np.ndim(b) == 2:
+        return np.matmul(t, b)          # every tangent row times b: one matrix product
     nb = batch_ndim(t, a)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
@@ -101,6 +113,8 @@ def _matmul_jvp_a(t, ans, a, b):
 
 
 def _matmul_jvp_b(t, ans, a, b):
+    if np.ndim(a) == 2 and np.ndim(b) == 1:
+        return np.matmul(t, _mT(a))     # a @ t_k for every tangent t_k: one matrix product
     nb = batch_ndim(t, b)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
