@@ -7,6 +7,7 @@ A = Arg
 POS = Arg(0.2, 3.0)
 UNIT = Arg(-0.9, 0.9)
 NZ = Arg(avoid=(0.0,), away=0.2)
+NONINT = Arg(avoid=(-2.0, -1.0, 0.0, 1.0, 2.0))    # 0.15 or more from every integer
 
 CASES = [
     Case("add", np.add, [A(), A()]),
@@ -28,7 +29,13 @@ CASES = [
     Case("abs", np.abs, [NZ]),
     Case("fabs", np.fabs, [NZ]),
     Case("sign", lambda x: np.sign(x) * x, [NZ]),
-    Case("mod", np.mod, [A(avoid=(0.0, 1.0, -1.0, 2.0, -2.0)), Arg(0.5, 0.9)]),
+    # mod and floor division jump where x / y crosses an integer: the first argument is
+    # u * y with u kept away from integers, so x / y never comes near one
+    Case("mod", lambda u, y: np.mod(u * y, y), [NONINT, Arg(0.5, 0.9)]),
+    Case("mod_negative_divisor", lambda u, y: np.remainder(u * y, -y), [NONINT, Arg(0.5, 0.9)]),
+    Case("mod_operator", lambda u, y: (u * y) % y, [NONINT, Arg(0.5, 0.9)]),
+    Case("floor_divide", lambda u, y: np.floor_divide(u * y, y) * y + u, [NONINT, Arg(0.5, 0.9)]),
+    Case("floordiv_operator", lambda u, y: (u * y) // y * u, [NONINT, Arg(0.5, 0.9)]),
     Case("exp", np.exp, [A()]),
     Case("exp2", np.exp2, [A()]),
     Case("expm1", np.expm1, [A()]),
@@ -54,10 +61,12 @@ CASES = [
     Case("arctanh", np.arctanh, [UNIT]),
     Case("deg2rad", np.deg2rad, [A()]),
     Case("rad2deg", np.rad2deg, [A()]),
-    Case("maximum", np.maximum, [A(), A()]),
-    Case("minimum", np.minimum, [A(), A()]),
-    Case("fmax", np.fmax, [A(), A()]),
-    Case("fmin", np.fmin, [A(), A()]),
+    # the two sides of a comparison are x and x + d with d away from 0: drawn apart, they
+    # could come closer than a finite-difference step, where the kink is
+    Case("maximum", lambda x, d: np.maximum(x, x + d), [A(), NZ]),
+    Case("minimum", lambda x, d: np.minimum(x + d, x), [A(), NZ]),
+    Case("fmax", lambda x, d: np.fmax(x + d, x), [A(), NZ]),
+    Case("fmin", lambda x, d: np.fmin(x, x + d), [A(), NZ]),
 ]
 
 test_elementwise = table_test(CASES)

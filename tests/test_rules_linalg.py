@@ -297,3 +297,11 @@ def test_unsupported_options_are_loud():
         np.linalg.norm(a, ord="nuc", axis=0)
     with pytest.raises(ValueError):
         np.linalg.norm(cr.tensor(np.ones((2, 2, 2)), requires_grad=True), ord=2)
+
+
+def test_multi_dot_keeps_numpys_order():
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32)
+              for s in [(7,), (7, 2), (2, 9), (9, 3), (3,)]]
+    got = np.linalg.multi_dot([cr.tensor(a) for a in arrays])
+    assert got.numpy() == np.linalg.multi_dot(arrays)     # same products, same rounding

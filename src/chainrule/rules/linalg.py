@@ -448,12 +448,49 @@ if hasattr(np.linalg, "cross"):
 
 @implements(np.linalg.multi_dot)
 def _multi_dot(arrays, *, out=None):
-    arrays = list(arrays)
-    if len(arrays) < 2:
+    """NumPy's algorithm: the cheapest order of the products (so the values match, and big
+    chains stay fast), each product one matmul."""
+    n = len(arrays)
+    if n < 2:
         raise ValueError("Expecting at least two arrays.")
-    res = arrays[0]
-    for x in arrays[1:]:   # 1-D ends act as a row / a column, as in matmul
-        res = matmul_p(res, x)
+    if n == 2:
+        return _dot(arrays[0], arrays[1], out=out)
+    arrays = [a if hasattr(a, "shape") and not isinstance(a, np.generic) else np.asarray(a)
+              for a in arrays]
+    nd_first, nd_last = np.ndim(arrays[0]), np.ndim(arrays[-1])
+    if nd_first == 1:
+        arrays[0] = _rs(arrays[0], (1, -1))
+    if nd_last == 1:
+        arrays[-1] = _rs(arrays[-1], (-1, 1))
+    for a in arrays:
+        if np.ndim(a) != 2:
+            raise np.linalg.LinAlgError(f"{np.ndim(a)}-dimensional array given. Array must be "
+                                        "two-dimensional")
+    p = [np.shape(a)[0] for a in arrays] + [np.shape(arrays[-1])[1]]
+    cost = np.zeros((n, n))
+    split = np.zeros((n, n), dtype=np.intp)
+    for length in range(1, n):      # matrix-chain order, as np.linalg.multi_dot finds it
+        for i in range(n - length):
+            j = i + length
+            cost[i, j] = np.inf
+            for k in range(i, j):
+                q = cost[i, k] + cost[k + 1, j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i, j]:
+                    cost[i, j], split[i, j] = q, k
+    if n == 3:   # NumPy's shortcut for three, which breaks ties the other way
+        a0, a1b0 = p[0], p[1]
+        b1c0, c1 = p[2], p[3]
+        split[0, 2] = 1 if a0 * b1c0 * (a1b0 + c1) < a1b0 * c1 * (a0 + b1c0) else 0
+
+    def chain(i, j):
+        if i == j:
+            return arrays[i]
+        return matmul_p(chain(i, split[i, j]), chain(split[i, j] + 1, j))
+    res = chain(0, n - 1)
+    if nd_first == 1 and nd_last == 1:
+        res = res[0, 0]
+    elif nd_first == 1 or nd_last == 1:
+        res = np.ravel(res)
     return _out(res, out)
 
 
