@@ -173,7 +173,11 @@ copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) e
 
 def _astype_vjp(g, ans, x, dtype):
     xd = np.result_type(x)
-    return g.astype(xd) if np.issubdtype(xd, np.inexact) else g * 0
+    if not np.issubdtype(xd, np.inexact):
+        return g * 0
+    if np.iscomplexobj(g) and not np.issubdtype(xd, np.complexfloating):
+        g = np.real(g)     # the transpose of a real-to-complex cast keeps the real part
+    return g.astype(xd)
 
 
 astype_p = defprim(lambda x, dtype: x.astype(dtype), name="astype",
