@@ -513,3 +513,11 @@ def test_rearrangers_raise_as_numpy_does():
         np.rollaxis(x, 0, 5)
     assert type(np.meshgrid(x[0], x[1])) is type(np.meshgrid(np.ones(3), np.ones(3)))
     assert np.resize(x[:, :0], (2, 2)).shape == (2, 2)
+
+
+def test_rot90_errors_are_numpys():
+    x = cr.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match="Axes must be different"):
+        np.rot90(x[0])
+    with pytest.raises(ValueError, match="out of range"):
+        np.rot90(x, axes=(0, 3))

@@ -595,11 +595,14 @@ def _flipud(m):
 @implements(np.rot90)
 def _rot90(m, k=1, axes=(0, 1)):
     nd = np.ndim(m)
+    axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
-    a0, a1 = _pos_axis(axes[0], nd), _pos_axis(axes[1], nd)
-    if a0 == a1:
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
         raise ValueError("Axes must be different.")
+    if not (-nd <= axes[0] < nd and -nd <= axes[1] < nd):
+        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+    a0, a1 = _pos_axis(axes[0], nd), _pos_axis(axes[1], nd)
     k = int(k) % 4
     if k == 0:
         return _view(m, (slice(None),))
