@@ -119,9 +119,24 @@ def check_batched_jvp(fun, args, rtol=1e-6, atol=1e-6, batch=2, seed=0):
                                        err_msg=f"batched JVP of argument {i}")
 
 
+def fixed_draw(case):
+    """One deterministic float64 draw for ``case``: arguments without a fixed shape share the
+    base shape ``(3, 2, 4)[:nd]`` (no broadcasting, nothing empty)."""
+    nd = max(case.min_dims, min(2, case.max_dims))
+    base = (3, 2, 4)[:nd]
+    rng = np.random.default_rng(0)
+    return [_values(rng, a, a.shape if a.shape is not None else base, np.float64)
+            for a in case.args], np.float64
+
+
 def run_case(case, data):
     """Body of a table-driven test: ``data`` is hypothesis' ``st.data()``."""
     args, dtype = data.draw(draws(case))
+    check_case(case, args, dtype)
+
+
+def check_case(case, args, dtype):
+    """Every check of one table entry at one draw of its arguments."""
     check_value(case.fun, args)
     float_idx = [i for i, a in enumerate(args) if np.issubdtype(a.dtype, np.inexact)]
 

@@ -76,6 +76,18 @@ CASES = [
     Case("matrix_power_3", lambda a: np.linalg.matrix_power(a, 3), [S(2, 3, 3)]),
     Case("matrix_power_0", lambda a: np.linalg.matrix_power(a, 0), [S(3, 3)]),
     Case("matrix_power_neg", lambda a: np.linalg.matrix_power(a + I3, -2), [U(3, 3)]),
+    # ------------------------------------------------------------ convolution
+    Case("convolve", np.convolve, [S(4), S(3)]),
+    Case("convolve_short_first", np.convolve, [S(2), S(5)]),
+    Case("convolve_same", lambda a, v: np.convolve(a, v, "same"), [S(5), S(2)]),
+    Case("convolve_valid", lambda a, v: np.convolve(a, v, mode="valid"), [S(2), S(4)]),
+    Case("convolve_scalar", lambda a, v: np.convolve(a, v), [S(), S(3)]),
+    Case("correlate", np.correlate, [S(5), S(3)]),
+    Case("correlate_full", lambda a, v: np.correlate(a, v, "full"), [S(2), S(4)]),
+    Case("correlate_same", lambda a, v: np.correlate(a, v, "same"), [S(3), S(4)]),
+    Case("correlate_self", lambda a: np.correlate(a, a, "full"), [S(4)]),
+    Case("convolve_const", lambda a: np.convolve(a, np.array([0.25, 0.5, 0.25]), "same"),
+         [S(6)]),
     # ------------------------------------------------------------ tensordot
     Case("tensordot_2", np.tensordot, [S(2, 3, 4), S(3, 4, 2)]),
     Case("tensordot_1", lambda a, b: np.tensordot(a, b, axes=1), [S(2, 3), S(3, 2)]),
@@ -297,3 +309,32 @@ def test_unsupported_options_are_loud():
         np.linalg.norm(a, ord="nuc", axis=0)
     with pytest.raises(ValueError):
         np.linalg.norm(cr.tensor(np.ones((2, 2, 2)), requires_grad=True), ord=2)
+
+
+def test_general_eig_has_no_rule_and_says_so():
+    a = cr.tensor(np.array([[2.0, 1.0], [0.5, 3.0]]), requires_grad=True)
+    for f in (np.linalg.eig, np.linalg.eigvals):
+        with pytest.raises(TypeError, match=r"no derivative rule.*eigh"):
+            f(a)
+        # without a gradient to lose it runs on the values
+        np.testing.assert_allclose(np.sort(np.linalg.eigvals(a.detach()).numpy()),
+                                   np.sort(np.linalg.eigvals(a.numpy())))
+
+
+def test_multi_dot_keeps_numpys_order():
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32)
+              for s in [(7,), (7, 2), (2, 9), (9, 3), (3,)]]
+    got = np.linalg.multi_dot([cr.tensor(a) for a in arrays])
+    assert got.numpy() == np.linalg.multi_dot(arrays)     # same products, same rounding
+
+
+def test_convolve_matches_numpy_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for n, m in [(1, 4), (5, 2), (4, 4), (2, 7)]:
+        a, v = rng.standard_normal(n), rng.standard_normal(m)
+        for mode in ("full", "same", "valid"):
+            for f in (np.convolve, np.correlate):
+                np.testing.assert_array_equal(f(cr.tensor(a), v, mode).numpy(), f(a, v, mode))
+    with pytest.raises(ValueError, match="cannot be empty"):
+        np.convolve(cr.tensor(np.ones(2)), np.ones(0))

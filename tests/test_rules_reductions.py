@@ -25,6 +25,11 @@ def _spread(x):
     return x + c
 
 
+NANS = np.array([[0.0, np.nan, 0.0, 0.0], [np.nan, 0.0, np.nan, 0.0],
+                 [0.0, 0.0, 0.0, np.nan]])      # x + NANS: no all-NaN row or column
+COORDS = np.array([0.0, 0.4, 1.5, 1.9, 3.0])
+
+
 def _logsumexp(x, axis=None, keepdims=False):
     m = np.max(x, axis=axis, keepdims=True)
     return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=keepdims)) + \
@@ -131,6 +136,80 @@ CASES = [
     Case("cumulative_prod", lambda x: np.cumulative_prod(x, axis=-1, include_initial=True),
          min_dims=1),
     Case("cumulative_prod_1d", lambda x: np.cumulative_prod(x, dtype=np.float64), max_dims=1),
+    # differences and integrals
+    Case("diff", np.diff, min_dims=1),
+    Case("diff_n2_axis0", lambda x: np.diff(x, n=2, axis=0), min_dims=1),
+    Case("diff_prepend_append", lambda x, y: np.diff(x, prepend=1.5, append=y, axis=-1),
+         [Arg(shape=(2, 3)), Arg(shape=(2, 2))]),
+    Case("diff_n0", lambda x: np.diff(x, n=0)),
+    Case("ediff1d", np.ediff1d),
+    Case("ediff1d_ends", lambda x, y: np.ediff1d(x, to_end=y, to_begin=[1.0, -1.0]),
+         [A(), A()]),
+    Case("gradient", np.gradient, [Arg(shape=(5,))]),   # needs 2 points (3 for edge_order 2)
+    Case("gradient_axes", lambda x: np.stack(np.gradient(x, 0.5, axis=(1, 0))),
+         [Arg(shape=(3, 4))]),
+    Case("gradient_edge2", lambda x: np.gradient(x, axis=-1, edge_order=2), [Arg(shape=(2, 4))]),
+    Case("gradient_coords", lambda x: np.gradient(x, COORDS, axis=0, edge_order=2),
+         [Arg(shape=(5, 2))]),
+    Case("gradient_wrt_coords", lambda x, c: np.gradient(x, np.cumsum(c), axis=-1),
+         [Arg(shape=(2, 5)), Arg(0.5, 1.5, shape=(5,))]),
+    Case("gradient_wrt_spacing", lambda x, h: np.gradient(x, h, edge_order=2),
+         [Arg(shape=(4,)), Arg(0.5, 1.5, shape=())]),
+    Case("trapezoid", np.trapezoid, min_dims=1),
+    Case("trapezoid_dx_axis", lambda x: np.trapezoid(x, dx=0.3, axis=0), min_dims=1),
+    Case("trapezoid_x", lambda y, x: np.trapezoid(y, x, axis=0), [Arg(shape=(4, 2)),
+                                                                  Arg(shape=(4,))]),
+    Case("trapezoid_x_nd", lambda y, x: np.trapezoid(y, x), [SAME, SAME], min_dims=1),
+    # median and quantiles (values spread apart: the order must not change under finite
+    # differences; ties are pinned below)
+    Case("median", lambda x: np.median(_spread(x)), [SMALL], allow_empty=False),
+    Case("median_axis", lambda x: np.median(_spread(x), axis=-1, keepdims=True), [SMALL],
+         min_dims=1, allow_empty=False),
+    Case("median_axes", lambda x: np.median(_spread(x), axis=(0, 2)), [SMALL], min_dims=3,
+         allow_empty=False),
+    Case("quantile", lambda x: np.quantile(_spread(x), 0.3), [SMALL], allow_empty=False),
+    Case("quantile_many", lambda x: np.quantile(_spread(x), [0.0, 0.25, 0.9, 1.0], axis=0),
+         [SMALL], min_dims=1, allow_empty=False),
+    Case("quantile_2d_q", lambda x: np.quantile(_spread(x), [[0.1], [0.6]], axis=-1,
+                                                keepdims=True), [SMALL], min_dims=1,
+         allow_empty=False),
+    Case("percentile", lambda x: np.percentile(_spread(x), [10, 50, 95], axis=-1), [SMALL],
+         min_dims=1, allow_empty=False),
+    Case("quantile_methods", lambda x: np.stack([
+        np.quantile(_spread(x), 0.4, axis=0, method=m) for m in
+        ("lower", "higher", "nearest", "midpoint", "hazen", "weibull", "median_unbiased",
+         "normal_unbiased", "interpolated_inverted_cdf")]), [SMALL], min_dims=1,
+        allow_empty=False),
+    # ignoring NaN (NaN at fixed places; no all-NaN slice here, see the tests below)
+    Case("nansum", lambda x: np.nansum(x + NANS, axis=0), [Arg(shape=(3, 4))]),
+    Case("nansum_all", lambda x: np.nansum(x + NANS), [Arg(shape=(3, 4))]),
+    Case("nanprod", lambda x: np.nanprod(x + NANS, axis=1, keepdims=True), [Arg(shape=(3, 4))]),
+    Case("nanmean", lambda x: np.nanmean(x + NANS, axis=-1), [Arg(shape=(3, 4))]),
+    Case("nanmean_all", lambda x: np.nanmean(x + NANS), [Arg(shape=(3, 4))]),
+    Case("nanvar", lambda x: np.nanvar(x + NANS, axis=0, ddof=1), [Arg(shape=(3, 4))]),
+    Case("nanstd", lambda x: np.nanstd(x + NANS, axis=1, keepdims=True), [Arg(shape=(3, 4))]),
+    Case("nanmax", lambda x: np.nanmax(_spread(x) + NANS, axis=1), [Arg(-0.3, 0.3, shape=(3, 4))]),
+    Case("nanmin", lambda x: np.nanmin(_spread(x) + NANS), [Arg(-0.3, 0.3, shape=(3, 4))]),
+    Case("nanmedian", lambda x: np.nanmedian(_spread(x) + NANS, axis=-1),
+         [Arg(-0.3, 0.3, shape=(3, 4))]),
+    Case("nanquantile", lambda x: np.nanquantile(_spread(x) + NANS, [0.2, 0.7], axis=0),
+         [Arg(-0.3, 0.3, shape=(3, 4))]),
+    Case("nanpercentile", lambda x: np.nanpercentile(_spread(x) + NANS, 40),
+         [Arg(-0.3, 0.3, shape=(3, 4))]),
+    Case("nancumsum", lambda x: np.nancumsum(x + NANS, axis=1), [Arg(shape=(3, 4))]),
+    Case("nancumprod", lambda x: np.nancumprod(x + NANS), [Arg(shape=(3, 4))]),
+    Case("nan_no_nans", lambda x: np.nanmean(x, axis=0) + np.nanvar(x, axis=0), min_dims=1,
+         allow_empty=False),
+    # covariance and correlation
+    Case("cov", np.cov, [Arg(shape=(3, 5))]),
+    Case("cov_1d", np.cov, [Arg(shape=(4,))]),
+    Case("cov_columns_bias", lambda x: np.cov(x, rowvar=False, bias=True), [Arg(shape=(5, 2))]),
+    Case("cov_y_ddof", lambda x, y: np.cov(x, y, ddof=2), [Arg(shape=(2, 5)), Arg(shape=(5,))]),
+    Case("cov_weights", lambda x, w: np.cov(x, fweights=[1, 2, 1, 3, 1], aweights=w),
+         [Arg(shape=(2, 5)), Arg(0.5, 2.0, shape=(5,))]),
+    Case("corrcoef", np.corrcoef, [Arg(shape=(3, 5))]),
+    Case("corrcoef_xy", lambda x, y: np.corrcoef(x, y), [Arg(shape=(5,)), Arg(shape=(5,))]),
+    Case("corrcoef_columns", lambda x: np.corrcoef(x, rowvar=False), [Arg(shape=(6, 2))]),
     # compositions
     Case("logsumexp", lambda x: np.log(np.sum(np.exp(x - np.max(x)))) + np.max(x),
          allow_empty=False),
@@ -288,3 +367,67 @@ def test_average_errors():
         np.average(a, weights=np.ones(3))
     with pytest.raises(ValueError, match="consistent"):
         np.average(a, axis=0, weights=np.ones(3))
+
+
+# ---------------------------------------------------------------- median, quantiles, nan-
+@pytest.mark.parametrize("f, x, expect", [
+    (np.median, [1.0, 3.0, 3.0], [0.0, 0.5, 0.5]),
+    (np.median, [1.0, 3.0, 3.0, 0.0], [0.5, 0.25, 0.25, 0.0]),        # (1 + 3) / 2
+    (lambda x: np.quantile(x, 0.75), [2.0, 2.0, 1.0, 2.0, 5.0], [1 / 3, 1 / 3, 0, 1 / 3, 0]),
+    (lambda x: np.percentile(x, 10), [4.0, 1.0, 1.0], [0.0, 0.5, 0.5]),
+    (lambda x: np.quantile(x, 0.5, method="lower"), [3.0, 1.0, 2.0, 4.0], [0, 0, 1.0, 0]),
+    (np.nanmedian, [1.0, np.nan, 3.0, 2.0], [0.0, 0.0, 0.0, 1.0]),
+    (np.median, [1.0, np.nan, 3.0], [0.0, 1.0, 0.0]),                # NaN wins, as in max
+])
+def test_order_statistics_split_ties_evenly(f, x, expect):
+    x = np.array(x)
+    np.testing.assert_allclose(cr.grad(f)(x), expect)
+    np.testing.assert_allclose(cr.jacfwd(f)(x), expect)
+
+
+def test_all_nan_slices_give_nan_and_no_gradient():
+    x = np.array([[1.0, np.nan, 4.0], [np.nan, np.nan, np.nan]])
+    for f in (np.nanmean, np.nanvar, np.nanstd, np.nanmax, np.nanmin, np.nanmedian,
+              lambda a, axis: np.nanquantile(a, 0.3, axis=axis)):
+        with pytest.warns(RuntimeWarning):
+            val = f(cr.tensor(x), axis=1).numpy()
+        with pytest.warns(RuntimeWarning):
+            np.testing.assert_array_equal(val, f(x, axis=1))
+        with pytest.warns(RuntimeWarning):
+            jr = cr.jacrev(lambda a: f(a, axis=1))(x)
+        with pytest.warns(RuntimeWarning):
+            jf = cr.jacfwd(lambda a: f(a, axis=1))(x)
+        np.testing.assert_array_equal(jr[1], 0.0)
+        np.testing.assert_array_equal(jf, jr)
+    g = cr.grad(lambda a: np.nansum(a) + np.nanprod(a))(x)
+    np.testing.assert_array_equal(g, [[1.0 + 4.0, 0.0, 1.0 + 1.0], [0.0, 0.0, 0.0]])
+
+
+def test_quantile_options_and_errors():
+    x = cr.tensor(np.arange(6.0), requires_grad=True)
+    assert np.quantile(x.astype(np.float32), 0.3).dtype == np.float32
+    assert np.percentile(x, [5.0, 95.0], keepdims=True).shape == (2, 1)
+    with pytest.raises(NotImplementedError, match="method"):
+        np.quantile(x, 0.5, method="inverted_cdf")
+    with pytest.raises(NotImplementedError, match="weights="):
+        np.quantile(x, 0.5, weights=np.ones(6))
+    with pytest.raises(NotImplementedError, match="with respect to q"):
+        np.quantile(x, x[0] / 10)
+    with pytest.raises(ValueError, match="Percentiles"):
+        np.percentile(x, 101)
+
+
+def test_gradient_and_friends_match_numpy():
+    x = np.arange(12.0).reshape(3, 4) ** 2
+    t = cr.tensor(x)
+    got, want = np.gradient(t, 2.0, [0.0, 1.0, 1.5, 4.0]), np.gradient(x, 2.0, [0, 1, 1.5, 4])
+    assert type(got) is type(want) and len(got) == 2
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w)
+    ints = np.arange(5) ** 2
+    assert np.gradient(cr.tensor(ints)).dtype == np.gradient(ints).dtype
+    with pytest.raises(ValueError, match="too small"):
+        np.gradient(cr.tensor([1.0, 2.0]), edge_order=2)
+    assert np.trapezoid(cr.tensor(x), dx=0.5).tolist() == np.trapezoid(x, dx=0.5).tolist()
+    with pytest.raises(ValueError, match="at least one dimensional"):
+        np.diff(cr.tensor(1.0))

@@ -198,6 +198,40 @@ SHAPES = [
     Case("column_stack", lambda x, y: np.column_stack([x, y]), [NB, NB], max_dims=2),
     Case("append", np.append, [A(), A()]),
     Case("append_axis", lambda x, y: np.append(x, y, axis=0), [NB, NB], min_dims=1),
+    Case("insert", lambda x, v: np.insert(x, 1, v), [A(), S(2)], allow_empty=False),
+    Case("insert_axis", lambda x, v: np.insert(x, [0, 2, 2], v, axis=1), [S(2, 3), S(2, 3)]),
+    Case("insert_scalar_row", lambda x, v: np.insert(x, -1, v, axis=0), [S(3, 2), S(2)]),
+    Case("insert_slice_const", lambda x: np.insert(x, slice(0, 2), 7.5, axis=-1), [S(2, 3)]),
+    Case("insert_into_const", lambda v: np.insert(np.ones((2, 3)), 1, v, axis=1), [S(2)]),
+    Case("delete", lambda x: np.delete(x, [0, 2]), [S(2, 3)]),
+    Case("delete_axis", lambda x: np.delete(x, -1, axis=-1), [A()], min_dims=1,
+         allow_empty=False),
+    Case("delete_slice", lambda x: np.delete(x, slice(None, None, 2), axis=0), [A()],
+         min_dims=1),
+    Case("delete_mask", lambda x: np.delete(x, [True, False, True], axis=0), [S(3, 2)]),
+    Case("resize_grow", lambda x: np.resize(x, (3, 5)), [S(2, 3)]),
+    Case("resize_shrink", lambda x: np.resize(x, 4), [S(2, 3)]),
+    Case("resize_drawn", lambda x: np.resize(x, (2, 2)), [A()]),
+    Case("block", lambda x, y: np.block([[x, x[:, :1] * 3.0], [y, np.ones((1, 1))]]),
+         [S(2, 3), S(1, 3)]),
+    Case("block_1d", lambda x, y: np.block([x, y, 1.5]), [S(3), S(2)]),
+    Case("block_3d", lambda x: np.block([[[x]], [[x * 2.0]]]), [S(2, 3)]),
+    Case("rollaxis", lambda x: np.rollaxis(x, 2), [S(2, 3, 4)]),
+    Case("rollaxis_start", lambda x: np.rollaxis(x, 0, 3), [S(2, 3, 4)]),
+    Case("rollaxis_same", lambda x: np.rollaxis(x, -1, 1), [A()], min_dims=1),
+    # grids
+    Case("meshgrid", lambda x, y: np.stack(np.meshgrid(x, y)), [A(), A()], max_dims=1),
+    Case("meshgrid_ij_3", lambda x, y: np.stack(np.meshgrid(x, y, x[:2], indexing="ij")),
+         [S(3), S(2)]),
+    Case("meshgrid_sparse", lambda x, y: np.sin(np.meshgrid(x, y, sparse=True)[0]) *
+         np.meshgrid(x, y, sparse=True)[1], [S(3), S(4)]),
+    Case("linspace", lambda a, b: np.linspace(a, b, 5), [A(), A()]),
+    Case("linspace_open_axis", lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+         [A(), A()]),
+    Case("linspace_const_start", lambda b: np.linspace(0.5, b, 3), [A()]),
+    Case("linspace_step", lambda a, b: np.linspace(a, b, 6, retstep=True)[1], [A(), A()]),
+    Case("linspace_one", lambda a, b: np.linspace(a, b, 1), [A(), A()]),
+    Case("logspace", lambda a, b: np.logspace(a, b, 4, base=2.0), [A(), A()]),
     Case("nested_tensor", lambda x: cr.tensor([[x[0], 1.0], [x[1] * x[0], x[2]]])
          if isinstance(x, cr.Tensor) else np.array([[x[0], 1.0], [x[1] * x[0], x[2]]]),
          [S(3)]),
@@ -450,3 +484,40 @@ def test_large_scatter_accumulates(dtype, idx):
     np.add.at(ref, idx, w)
     assert g.dtype == dtype
     np.testing.assert_allclose(g, ref, rtol=1e-5)
+
+
+def test_linspace_matches_numpy_and_differentiates_both_ends():
+    for args, kw in [((0.5, 2.0, 7), {}), ((np.array([0.0, 1.0]), 3.0, 4), {"axis": -1}),
+                     ((1.0, 1.0, 3), {}), ((0.0, 1.0, 5), {"endpoint": False}),
+                     ((-1.0, 2.0, 4), {"dtype": np.int64})]:
+        a, b, n = args
+        want = np.linspace(a, b, n, **kw)
+        got = np.linspace(cr.tensor(a), b, n, **kw)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want)
+    ja = cr.jacrev(lambda a: np.linspace(a, 3.0, 4))(1.0)
+    jb = cr.jacfwd(lambda b: np.linspace(1.0, b, 4))(3.0)
+    np.testing.assert_allclose(ja, [1.0, 2 / 3, 1 / 3, 0.0])
+    np.testing.assert_allclose(jb, [0.0, 1 / 3, 2 / 3, 1.0])
+
+
+def test_rearrangers_raise_as_numpy_does():
+    x = cr.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(IndexError):
+        np.insert(x, 7, 1.0, axis=1)
+    with pytest.raises(IndexError):
+        np.delete(x, 3, axis=1)
+    with pytest.raises(ValueError):
+        np.block([[x], [x[:, :2]]])
+    with pytest.raises(np.exceptions.AxisError):
+        np.rollaxis(x, 0, 5)
+    assert type(np.meshgrid(x[0], x[1])) is type(np.meshgrid(np.ones(3), np.ones(3)))
+    assert np.resize(x[:, :0], (2, 2)).shape == (2, 2)
+
+
+def test_rot90_errors_are_numpys():
+    x = cr.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match="Axes must be different"):
+        np.rot90(x[0])
+    with pytest.raises(ValueError, match="out of range"):
+        np.rot90(x, axes=(0, 3))

@@ -1,8 +1,18 @@
-"""Elementwise functions (NumPy ufuncs): one line of calculus each.
+"""Elementwise functions (NumPy ufuncs and friends): one line of calculus each.
 
 VJP rules: ``vjp(g, ans, x, ...)``; JVP rules: ``jvp(t, ans, x, ...)``.  The engine undoes
 broadcasting for VJPs and lines tangents up with the output for JVPs, so each rule is the
 textbook derivative.
+
+Below the primitives, functions built from them need no rules of their own: ``frexp``,
+``modf``, ``divmod``, ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
+(piecewise linear, differentiable in ``x``, ``xp`` and ``fp``; at a knot, the slope of the
+segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``, ``sign``,
+``heaviside`` in x1), the derivative is that of the piece the value is on.
+
+>>> import numpy as np, chainrule as cr
+>>> float(cr.grad(lambda x: np.interp(x, [0.0, 1.0, 3.0], [0.0, 2.0, 3.0]))(1.0))
+0.5
 """
 import numpy as np
 
@@ -64,7 +74,55 @@ _public(
     floor_divide_p=defufunc(np.floor_divide, vjp=(lambda g, ans, x, y: g * 0,
                                                   lambda g, ans, x, y: g * 0),
                             jvp=(lambda t, ans, x, y: t * 0, lambda t, ans, x, y: t * 0)),
+    # C's fmod: x - trunc(x / y) * y (the sign of x, where mod has the sign of y)
+    fmod_p=defufunc(np.fmod,
+                    vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y)),
+                    jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.trunc(x / y))),
+    # |x| with the sign bit of y (so y = -0.0 counts as negative); flat in y
+    copysign_p=defufunc(np.copysign,
+                        vjp=(lambda g, ans, x, y: g * np.sign(x) * np.copysign(1.0, y),
+                             lambda g, ans, x, y: g * 0),
+                        jvp=(lambda t, ans, x, y: t * np.sign(x) * np.copysign(1.0, y),
+                             lambda t, ans, x, y: t * 0)),
+    # x * 2**n for integer n: linear in x, and n has no derivative
+    ldexp_p=defufunc(np.ldexp, vjp=(lambda g, ans, x, n: np.ldexp(g, n), None),
+                     jvp=(lambda t, ans, x, n: np.ldexp(t, n), None)),
+    # the step function; x2 is its value where x1 == 0, so only there does x2 count
+    heaviside_p=defufunc(np.heaviside,
+                         vjp=(lambda g, ans, x1, x2: g * 0,
+                              lambda g, ans, x1, x2: _where0(x1 == 0, g)),
+                         jvp=(lambda t, ans, x1, x2: t * 0,
+                              lambda t, ans, x1, x2: _where0(x1 == 0, t))),
 )
+
+
+def _frexp(x, /):
+    """``np.frexp``: the mantissa is ``ldexp(x, -e)``, so it is differentiable; the exponent
+    is an integer (no gradient)."""
+    from ..numpy_bridge import _at_level, _values, _wrap
+    e = _at_level(_wrap(np.frexp(_values(x))[1]), (x,))   # a constant of x's level
+    return np.ldexp(x, -e), e
+
+
+def _modf(x, /):
+    """``np.modf``: the fractional part ``x - trunc(x)`` has slope 1, the integral part 0."""
+    from ..numpy_bridge import _values
+    whole = np.trunc(x)
+    frac = x - whole
+    v = np.asarray(_values(x))
+    if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
+        frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
+    return frac, whole
+
+
+def _divmod(x, y, /):
+    """``np.divmod``: ``(x // y, x % y)``."""
+    return np.floor_divide(x, y), np.remainder(x, y)
+
+
+implements(np.frexp)(_frexp)
+implements(np.modf)(_modf)
+implements(np.divmod)(_divmod)
 
 # ---------------------------------------------------------------- exponentials and logs
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
@@ -180,10 +238,73 @@ _public(
 )
 
 # ---------------------------------------------------------------- complex parts
+# Complex cotangents follow JAX's convention (the VJP is the transpose of the real-linear
+# tangent map, without conjugation), as multiply's rule ``g * y`` already does: so the VJP of
+# ``real`` is ``g + 0j`` and that of ``imag`` is ``-1j * g``.  For real inputs, ``real`` is the
+# identity and ``imag`` is zero.
+def _real_vjp(g, ans, x):
+    return g.astype(np.result_type(x)) if np.iscomplexobj(x) else g
+
+
+def _imag_vjp(g, ans, x):
+    return -1j * g.astype(np.result_type(x)) if np.iscomplexobj(x) else g * 0
+
+
 _public(
     conjugate_p=defufunc(np.conjugate, vjp=(lambda g, ans, x: np.conjugate(g),),
                          jvp=(lambda t, ans, x: np.conjugate(t),)),
+    # copies, where NumPy gives views of the input: a write into the result must not
+    # change x behind the graph's back
+    real_p=defprim(lambda x: np.array(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
+                   jvp=(lambda t, ans, x: np.real(t),)),
+    imag_p=defprim(lambda x: np.array(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
+                   jvp=(lambda t, ans, x: np.imag(t),)),
 )
+
+
+@implements(np.real)
+def _real(val):
+    return real_p(val)  # noqa: F821
+
+
+@implements(np.imag)
+def _imag(val):
+    return imag_p(val)  # noqa: F821
+
+
+@implements(np.angle)
+def _angle(z, deg=False):
+    """``arctan2(imag z, real z)``; for real ``z``, ``arctan2(0, z)`` (0 or pi, slope 0)."""
+    a = np.arctan2(np.imag(z), np.real(z)) if np.iscomplexobj(z) else np.arctan2(0, z)
+    return a * (180 / np.pi) if deg else a
+
+
+# ---------------------------------------------------------------- sinc
+# sinc(x) = sin(pi x) / (pi x).  Its derivative (cos(pi x) - sinc(x)) / x cancels badly near
+# 0, so there it is the Taylor series (to x^21): every derivative is right at and near 0.
+_SINC_NEAR = 0.25
+_SINC_SERIES = [(-1) ** k * np.pi ** (2 * k) * 2 * k / float(np.prod(np.arange(1, 2 * k + 2)))
+                for k in range(1, 12)]     # coefficient of x^(2k-1) in sinc'(x)
+
+
+def _dsinc(x):
+    near = np.abs(x) < _SINC_NEAR
+    x_far = np.where(near, np.ones_like(x), x)
+    far = (np.cos(np.pi * x_far) - np.sinc(x_far)) / x_far
+    x_near = np.where(near, x, np.zeros_like(x))
+    x2 = x_near * x_near
+    acc = _SINC_SERIES[-1] + x2 * 0
+    for c in reversed(_SINC_SERIES[:-1]):   # Horner in x^2: sum c_k x^(2k-2), then times x
+        acc = acc * x2 + c
+    return np.where(near, acc * x_near, far)
+
+
+_public(
+    sinc_p=defprim(np.sinc, name="sinc", elementwise=True,
+                   vjp=(lambda g, ans, x: g * _dsinc(x),),
+                   jvp=(lambda t, ans, x: t * _dsinc(x),)),
+)
+implements(np.sinc)(lambda x: sinc_p(x))  # noqa: F821
 
 # ---------------------------------------------------------------- selection
 def _where_fn(cond, x, y):
@@ -227,3 +348,148 @@ def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
 
 for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa: F821
     register_ufunc(_alias, _prim)
+
+
+# ---------------------------------------------------------------- built from the above
+def _arr(a):
+    """Tensors as they are, anything else as an ndarray."""
+    from ..tensor import Tensor
+    return a if isinstance(a, Tensor) else np.asarray(a)
+
+
+def _const(a):
+    """The plain value of an argument that only steers (a mask, an index)."""
+    from ..numpy_bridge import _values
+    return np.asarray(_values(a))
+
+
+def _dtype_of(a):
+    """NumPy's view of ``a`` for result_type: Python scalars stay weak (NEP 50)."""
+    return a if type(a) in (int, float, complex) else np.result_type(_const(a))
+
+
+@implements(np.select)
+def _select(condlist, choicelist, default=0):
+    """``np.select``: the first true condition picks its choice, written as nested wheres."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(condlist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    conds = [_const(c) for c in condlist]
+    for i, c in enumerate(conds):
+        if c.dtype != np.bool_:
+            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+    choices = [c if type(c) in (int, float, complex) else _arr(c)
+               for c in list(choicelist) + [default]]
+    try:
+        dtype = np.result_type(*[_dtype_of(c) for c in choices])
+    except TypeError as e:
+        raise TypeError(f"Choicelist and default value do not have a common dtype: {e}") \
+            from None
+    shape = np.broadcast_shapes(*[np.shape(c) for c in conds + choices])
+    res = choices[-1]
+    for cond, choice in zip(reversed(conds), reversed(choices[:-1])):
+        res = where_p(cond, choice, res)  # noqa: F821
+    if np.result_type(_dtype_of(res)) != dtype:
+        res = np.asarray(res).astype(dtype) if not hasattr(res, "astype") else \
+            res.astype(dtype)
+    return res if np.shape(res) == shape else np.broadcast_to(res, shape)
+
+
+def _piecewise_dispatch_list(x, condlist):
+    from ..tensor import Tensor
+    return np.isscalar(condlist) or (
+        not isinstance(condlist[0], (list, np.ndarray, Tensor)) and np.ndim(x) != 0)
+
+
+@implements(np.piecewise)
+def _piecewise(x, condlist, funclist, *args, **kw):
+    """``np.piecewise`` on tensors: each function sees only the values its condition picks
+    (as in NumPy), and writes them into a tensor of zeros, so branches that would give NaN
+    elsewhere do not spoil the gradient."""
+    x = _arr(x)
+    n2 = len(funclist)
+    if _piecewise_dispatch_list(x, condlist):
+        condlist = [condlist]
+    conds = np.asarray([_const(c) for c in condlist], dtype=bool)
+    n = len(conds)
+    if n == n2 - 1:   # the "otherwise" condition
+        conds = np.concatenate([conds, ~np.any(conds, axis=0, keepdims=True)], axis=0)
+        n += 1
+    elif n != n2:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    y = np.zeros_like(x)
+    for cond, func in zip(conds, funclist):
+        if not callable(func):
+            y[cond] = func
+        else:
+            vals = x[cond]
+            if np.size(vals) > 0:
+                y[cond] = func(vals, *args, **kw)
+    return y
+
+
+@implements(np.nan_to_num)
+def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """NaN and infinities replaced by constants (which may themselves be tensors): slope 1 at
+    finite entries, 0 at replaced ones."""
+    x = _arr(x)
+    dt = np.result_type(_const(x))
+    if not np.issubdtype(dt, np.inexact):
+        return np.copy(x)
+    if np.issubdtype(dt, np.complexfloating):
+        raise NotImplementedError("np.nan_to_num of complex tensors is not supported; apply "
+                                  "it to np.real(z) and np.imag(z)")
+    info = np.finfo(dt)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    v = _const(x)
+    fill = np.where(np.isnan(v), nan, np.where(v > 0, posinf, neginf))
+    res = where_p(np.isfinite(v), x, fill)  # noqa: F821
+    return res if np.result_type(_dtype_of(res)) == dt else res.astype(dt)
+
+
+@implements(np.interp)
+def _interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation, differentiable in ``x``, ``fp`` *and* ``xp``.
+
+    Values are NumPy's to the bit (the same float64 formula on the segment that NumPy
+    picks).  At a knot ``x == xp[j]`` the derivative is that of the segment to its right
+    (one-sided, as the value follows that segment); at or beyond the last knot, and before
+    the first, the value is constant in ``x`` (slope 0) and comes from ``fp[-1]`` /
+    ``fp[0]`` (or ``right`` / ``left``, which may be tensors too).
+    """
+    x, xp, fp = (_arr(a) for a in (x, xp, fp))
+    if np.iscomplexobj(fp):
+        raise NotImplementedError("np.interp with complex fp is not supported on tensors")
+    x, xp, fp = (a.astype(np.float64) for a in (x, xp, fp))
+    if np.ndim(xp) != 1 or np.ndim(fp) != 1:
+        raise ValueError("Data points must be 1-D sequences")
+    if np.shape(xp)[0] != np.shape(fp)[0]:
+        raise ValueError("fp and xp are not of the same length")
+    if np.shape(xp)[0] == 0:
+        raise ValueError("array of sample points is empty")
+    if period is not None:
+        if period == 0:
+            raise ValueError("period must be a non-zero value")
+        period = abs(period)
+        left = right = None
+        x, xp = x % period, xp % period
+        order = np.argsort(_const(xp))
+        xp, fp = xp[order], fp[order]
+        xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
+        fp = np.concatenate((fp[-1:], fp, fp[0:1]))
+    xv, xpv = _const(x), _const(xp)
+    n = xpv.shape[0]
+    if n > 1:
+        j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
+        xa, fa = xp[j], fp[j]
+        res = (fp[j + 1] - fa) / (xp[j + 1] - xa) * (x - xa) + fa
+        res = where_p(xv == xpv[-1], fp[-1], res)  # noqa: F821
+    else:
+        res = np.broadcast_to(fp[0], np.shape(xv))
+    res = where_p(xv > xpv[-1], fp[-1] if right is None else right, res)  # noqa: F821
+    res = where_p(xv < xpv[0], fp[0] if left is None else left, res)  # noqa: F821
+    if np.isnan(xv).any():
+        res = where_p(np.isnan(xv), x, res)  # noqa: F821
+    return res

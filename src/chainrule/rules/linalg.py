@@ -2,7 +2,10 @@
 
 Two products are primitives: ``matmul`` (fast, BLAS) and a variadic ``einsum`` whose VJP for
 each operand is another einsum.  ``dot``, ``inner``, ``outer``, ``tensordot``, ``kron``,
-``cross``, ``vdot`` and friends are written with them.  Rules only use NumPy calls that
+``cross``, ``vdot``, ``multi_dot`` (in NumPy's order) and friends are written with them.
+``convolve`` and ``correlate`` slice their modes out of two full-convolution primitives whose
+VJPs are correlations again.  The general ``eig``/``eigvals`` have no rule and say so (use
+``eigh`` for symmetric matrices).  Rules only use NumPy calls that
 chainrule itself supports, so every rule can be differentiated again.
 
 Tangents may carry leading batch dimensions (``batch_ndim``); rules that broadcast a tangent
@@ -19,7 +22,7 @@ from .registry import batch_ndim, defprim, implements, neg_axes
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
            "logabsdet_p", "solve_p", "pinv_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p",
-           "qr_p"]
+           "qr_p", "convolve_full_p", "correlate_full_p"]
 
 
 # ---------------------------------------------------------------- helpers
@@ -462,12 +465,49 @@ if hasattr(np.linalg, "cross"):
 
 @implements(np.linalg.multi_dot)
 def _multi_dot(arrays, *, out=None):
-    arrays = list(arrays)
-    if len(arrays) < 2:
+    """NumPy's algorithm: the cheapest order of the products (so the values match, and big
+    chains stay fast), each product one matmul."""
+    n = len(arrays)
+    if n < 2:
         raise ValueError("Expecting at least two arrays.")
-    res = arrays[0]
-    for x in arrays[1:]:   # 1-D ends act as a row / a column, as in matmul
-        res = matmul_p(res, x)
+    if n == 2:
+        return _dot(arrays[0], arrays[1], out=out)
+    arrays = [a if hasattr(a, "shape") and not isinstance(a, np.generic) else np.asarray(a)
+              for a in arrays]
+    nd_first, nd_last = np.ndim(arrays[0]), np.ndim(arrays[-1])
+    if nd_first == 1:
+        arrays[0] = _rs(arrays[0], (1, -1))
+    if nd_last == 1:
+        arrays[-1] = _rs(arrays[-1], (-1, 1))
+    for a in arrays:
+        if np.ndim(a) != 2:
+            raise np.linalg.LinAlgError(f"{np.ndim(a)}-dimensional array given. Array must be "
+                                        "two-dimensional")
+    p = [np.shape(a)[0] for a in arrays] + [np.shape(arrays[-1])[1]]
+    cost = np.zeros((n, n))
+    split = np.zeros((n, n), dtype=np.intp)
+    for length in range(1, n):      # matrix-chain order, as np.linalg.multi_dot finds it
+        for i in range(n - length):
+            j = i + length
+            cost[i, j] = np.inf
+            for k in range(i, j):
+                q = cost[i, k] + cost[k + 1, j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i, j]:
+                    cost[i, j], split[i, j] = q, k
+    if n == 3:   # NumPy's shortcut for three, which breaks ties the other way
+        a0, a1b0 = p[0], p[1]
+        b1c0, c1 = p[2], p[3]
+        split[0, 2] = 1 if a0 * b1c0 * (a1b0 + c1) < a1b0 * c1 * (a0 + b1c0) else 0
+
+    def chain(i, j):
+        if i == j:
+            return arrays[i]
+        return matmul_p(chain(i, split[i, j]), chain(split[i, j] + 1, j))
+    res = chain(0, n - 1)
+    if nd_first == 1 and nd_last == 1:
+        res = res[0, 0]
+    elif nd_first == 1 or nd_last == 1:
+        res = np.ravel(res)
     return _out(res, out)
 
 
@@ -1116,3 +1156,119 @@ def _qr(a, mode="reduced"):
     if mode == "r":
         return r
     return _QRResult(packed[..., :m, :], r)
+
+
+# ---------------------------------------------------------------- convolution
+def _full(np_fn):
+    """``np_fn(a, v, 'full')`` over the last axes, looping over (broadcast) leading axes."""
+    def fn(a, v):
+        a, v = np.asarray(a), np.asarray(v)
+        if a.ndim == 1 and v.ndim == 1:
+            return np_fn(a, v, "full")
+        batch = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
+        ab = np.broadcast_to(a, batch + a.shape[-1:]).reshape((-1,) + a.shape[-1:])
+        vb = np.broadcast_to(v, batch + v.shape[-1:]).reshape((-1,) + v.shape[-1:])
+        n = a.shape[-1] + v.shape[-1] - 1
+        out = np.empty((ab.shape[0], n), dtype=np.result_type(a, v))
+        for i in range(ab.shape[0]):
+            out[i] = np_fn(ab[i], vb[i], "full")
+        return out.reshape(batch + (n,))
+    fn.__name__ = np_fn.__name__ + "_full"
+    return fn
+
+
+def _flip_last(x):
+    return x[..., ::-1]
+
+
+def _lags(x, start, size):
+    return x[..., start:start + size]
+
+
+# Full convolution and cross-correlation along the last axis, with NumPy's values.  Each is
+# linear in each argument and its VJPs are correlations again, so every order works; leading
+# axes broadcast (the tangents' batch axes ride along).  np.convolve and np.correlate slice
+# their modes out of the full result.
+convolve_full_p = defprim(
+    _full(np.convolve), name="convolve_full", raw=True,
+    vjp=(lambda g, ans, a, v: _lags(correlate_full_p(g, v), np.shape(v)[-1] - 1,
+                                    np.shape(a)[-1]),
+         lambda g, ans, a, v: _lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
+                                    np.shape(v)[-1])),
+    jvp=(lambda t, ans, a, v: convolve_full_p(t, v),
+         lambda t, ans, a, v: convolve_full_p(a, t)))
+
+correlate_full_p = defprim(
+    _full(np.correlate), name="correlate_full", raw=True,
+    vjp=(lambda g, ans, a, v: _lags(convolve_full_p(g, v), np.shape(v)[-1] - 1,
+                                    np.shape(a)[-1]),
+         lambda g, ans, a, v: _flip_last(_lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
+                                               np.shape(v)[-1]))),
+    jvp=(lambda t, ans, a, v: correlate_full_p(t, v),
+         lambda t, ans, a, v: correlate_full_p(a, t)))
+
+
+def _conv_args(a, v, name):
+    a, v = (x if hasattr(x, "shape") and not isinstance(x, np.generic) else np.asarray(x)
+            for x in (a, v))
+    a = np.ravel(a) if np.ndim(a) == 0 else a
+    v = np.ravel(v) if np.ndim(v) == 0 else v
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
+        raise ValueError("object too deep for desired array")
+    if np.shape(a)[0] == 0:
+        raise ValueError("a cannot be empty" if name == "convolve" else
+                         "correlate: a cannot be empty")
+    if np.shape(v)[0] == 0:
+        raise ValueError("v cannot be empty" if name == "convolve" else
+                         "correlate: v cannot be empty")
+    if np.iscomplexobj(a) or np.iscomplexobj(v):
+        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
+    return a, v
+
+
+def _mode_slice(full, n, m, mode, same_start):
+    if mode in ("full", 2):
+        return full
+    if mode in ("valid", 0):
+        start, size = min(n, m) - 1, abs(n - m) + 1
+    elif mode in ("same", 1):
+        start, size = same_start, max(n, m)
+    else:
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    return full[start:start + size]
+
+
+@implements(np.correlate)
+def _correlate(a, v, mode="valid"):
+    a, v = _conv_args(a, v, "correlate")
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    return _mode_slice(correlate_full_p(a, v), n, m, mode, (m - 1) // 2 if n >= m else n // 2)
+
+
+@implements(np.convolve)
+def _convolve(a, v, mode="full"):
+    a, v = _conv_args(a, v, "convolve")
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    return _mode_slice(convolve_full_p(a, v), n, m, mode, (min(n, m) - 1) // 2)
+
+
+# ---------------------------------------------------------------- no rule, said clearly
+def _no_rule_because(func, why):
+    """A handler that runs ``func`` on values when nothing needs a derivative, and otherwise
+    raises the bridge's TypeError with ``why`` added."""
+    from ..numpy_bridge import _fname, _no_rule_error, _run_on_values, _traced
+
+    def handler(*args, **kwargs):
+        if not (_traced(args) or _traced(kwargs)):
+            return _run_on_values(func, args, kwargs)
+        err = _no_rule_error(_fname(func))
+        raise TypeError(f"{err} {why}")
+    handler.__name__ = func.__name__
+    return handler
+
+
+for _f in (np.linalg.eig, np.linalg.eigvals):
+    implements(_f)(_no_rule_because(
+        _f, "(The eigenvectors of a general matrix are complex and defined only up to scale; "
+            "for a real symmetric matrix use np.linalg.eigh or np.linalg.eigvalsh, which have "
+            "rules.)"))

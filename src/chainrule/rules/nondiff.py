@@ -1,4 +1,5 @@
-"""Functions whose results carry no gradient: comparisons, rounding, predicates, arg-ops.
+"""Functions whose results carry no gradient: comparisons, rounding, predicates, arg-ops,
+index builders.
 
 They run on the values and return constant tensors, so ``if x > 0:`` and ``x[np.argmax(x)]``
 work inside differentiated code.
@@ -40,3 +41,9 @@ nondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzer
         np.fix, np.sign, np.iscomplexobj, np.may_share_memory, np.shares_memory,
         np.argpartition, np.all, np.any, np.isneginf, np.isposinf, np.iscomplex,
         np.array_repr, np.array_str, np.array2string)
+
+# index builders (those that take an array take it for its shape only) and NaN-skipping
+# arg-ops
+nondiff(np.indices, np.triu_indices, np.tril_indices, np.diag_indices, np.triu_indices_from,
+        np.tril_indices_from, np.diag_indices_from, np.ravel_multi_index, np.unravel_index,
+        np.nanargmax, np.nanargmin)

@@ -1,10 +1,16 @@
-"""Reductions and scans: sum, mean, prod, max/min, var/std, average, ptp, cumsum/cumprod.
+"""Reductions, scans and statistics: sum, mean, prod, max/min, var/std, average, ptp,
+cumsum/cumprod, median/quantile/percentile, the nan- functions, diff, gradient, trapezoid,
+cov and corrcoef.
 
 Handlers normalize ``axis`` to a tuple of negative axes (an int for scans), so the rules also
 work on tangents that carry leading batch dimensions.  ``mean``, ``var``, ``std``,
-``average`` and ``ptp`` are written with the primitives below and need no rules of their own.
+``average``, ``ptp``, the differences and integrals, the nan- reductions (NaNs replaced by a
+constant, an all-NaN slice gives NaN and no gradient) and ``cov``/``corrcoef`` are written
+with the primitives below and need no rules of their own.  ``median``, ``quantile`` and
+``percentile`` (and their nan- forms) share one primitive whose value is NumPy's.
 
-``max``/``min`` split the gradient evenly between tied extremes, as JAX does.  ``prod`` and
+``max``/``min`` split the gradient evenly between tied extremes, as JAX does; so do the order
+statistics of ``median`` and the quantiles.  ``prod`` and
 ``cumprod`` use ``ans / x`` only where ``x`` has no zeros; otherwise their rules are built from
 products of neighbours (a pairwise tree for ``prod``, a doubling scan for ``cumprod``) that
 never divide, so they are exact at zeros, at every order.
@@ -14,12 +20,14 @@ never divide, so they are exact at zeros, at every order.
 array([0. , 0.5, 0.5])
 >>> cr.grad(np.prod)(np.array([0.0, 2.0, 3.0]))
 array([6., 0., 0.])
+>>> cr.grad(np.median)(np.array([1.0, 3.0, 3.0]))
+array([0. , 0.5, 0.5])
 """
 import numpy as np
 
 from .registry import batch_ndim, defprim, implements, neg_axes
 
-__all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p"]
+__all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p"]
 
 _NoValue = np._NoValue
 
@@ -452,3 +460,592 @@ def _cumulative_handler(prim, name, initial):
 if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
     implements(np.cumulative_sum)(_cumulative_handler(cumsum_p, "cumulative_sum", 0))
     implements(np.cumulative_prod)(_cumulative_handler(cumprod_p, "cumulative_prod", 1))
+
+
+# ---------------------------------------------------------------- differences and integrals
+def _const(a):
+    """The plain value of ``a`` (masks and indices are computed on values: constants)."""
+    from ..numpy_bridge import _values
+    return np.asarray(_values(a))
+
+
+def _inexact(a):
+    return np.issubdtype(np.result_type(a), np.inexact)
+
+
+@implements(np.diff)
+def _diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+    """``np.diff``: slices subtracted ``n`` times (prepend/append may be tensors too)."""
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError("order must be non-negative but got " + repr(n))
+    a = _array(a)
+    nd = np.ndim(a)
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = neg_axes(axis, nd)[0] + nd
+    combined = []
+    for extra in (prepend, a, append):
+        if extra is _NoValue:
+            continue
+        extra = _array(extra)
+        if np.ndim(extra) == 0:
+            shape = list(np.shape(a))
+            shape[axis] = 1
+            extra = np.broadcast_to(extra, tuple(shape))
+        combined.append(extra)
+    if len(combined) > 1:
+        a = np.concatenate(combined, axis)
+    later = (slice(None),) * axis + (slice(1, None),)
+    earlier = (slice(None),) * axis + (slice(None, -1),)
+    op = np.not_equal if np.result_type(a) == np.bool_ else np.subtract
+    for _ in range(n):
+        a = op(a[later], a[earlier])
+    return a
+
+
+@implements(np.ediff1d)
+def _ediff1d(ary, to_end=None, to_begin=None):
+    ary = np.ravel(_array(ary))
+    dt = np.result_type(ary)
+    parts = []
+    for name, extra in (("to_begin", to_begin), ("to_end", to_end)):
+        if extra is None:
+            parts.append(None)
+            continue
+        extra = _array(extra)
+        if not np.can_cast(np.result_type(extra), dt, casting="same_kind"):
+            raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
+                            "the `same_kind` rule.")
+        parts.append(np.ravel(extra).astype(dt))
+    pieces = [p for p in (parts[0], ary[1:] - ary[:-1], parts[1]) if p is not None]
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+@implements(np.gradient)
+def _gradient(f, *varargs, axis=None, edge_order=1):
+    """``np.gradient`` written with slices and a concatenation: NumPy's formulas (central
+    differences inside, one-sided of order 1 or 2 at the edges), so the values match.
+
+    Spacings may be scalars or coordinate arrays, and tensors too.  Constant coordinates
+    that are evenly spaced take NumPy's uniform formulas; coordinates that need a derivative
+    always take the general ones, which depend on every coordinate.
+    """
+    from ..numpy_bridge import _traced
+    f = _array(f)
+    N = np.ndim(f)
+    if axis is None:
+        axes = tuple(range(N))
+    else:   # in the order given, as NumPy returns them
+        axes = tuple(neg_axes(a, N)[0] + N for a in ((axis,) if np.ndim(axis) == 0 else axis))
+        if len(set(axes)) != len(axes):
+            raise ValueError("repeated axis")
+    n = len(varargs)
+    if n == 0:
+        dx = [1.0] * len(axes)
+    elif n == 1 and np.ndim(varargs[0]) == 0:
+        dx = list(varargs) * len(axes)
+    elif n == len(axes):
+        dx = list(varargs)
+        for i, distances in enumerate(dx):
+            distances = _array(distances)
+            if np.ndim(distances) == 0:
+                continue
+            if np.ndim(distances) != 1:
+                raise ValueError("distances must be either scalars or 1d")
+            if np.shape(distances)[0] != np.shape(f)[axes[i]]:
+                raise ValueError("when 1d, distances must match the length of the "
+                                 "corresponding dimension")
+            if np.issubdtype(np.result_type(distances), np.integer):
+                distances = distances.astype(np.float64)
+            diffx = distances[1:] - distances[:-1]
+            dv = _const(diffx)
+            if not _traced(diffx) and (dv == dv[0]).all():
+                diffx = dv[0]
+            dx[i] = diffx
+    else:
+        raise TypeError("invalid number of arguments")
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    otype = np.result_type(f)
+    if not np.issubdtype(otype, np.inexact):
+        otype = np.dtype(np.float64)
+        f = f.astype(np.float64)
+    outvals = []
+    for ax, ax_dx in zip(axes, dx):
+        if np.shape(f)[ax] < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+
+        def at(start, stop):
+            return f[(slice(None),) * ax + (slice(start, stop),)]
+        uniform = np.ndim(ax_dx) == 0
+        if uniform:
+            inner = (at(2, None) - at(None, -2)) / (2. * ax_dx)
+        else:
+            dx1, dx2 = ax_dx[0:-1], ax_dx[1:]
+            shape = [1] * N
+            shape[ax] = -1
+            a = np.reshape(-(dx2) / (dx1 * (dx1 + dx2)), shape)
+            b = np.reshape((dx2 - dx1) / (dx1 * dx2), shape)
+            c = np.reshape(dx1 / (dx2 * (dx1 + dx2)), shape)
+            inner = a * at(None, -2) + b * at(1, -1) + c * at(2, None)
+        if edge_order == 1:
+            first = (at(1, 2) - at(0, 1)) / (ax_dx if uniform else ax_dx[0])
+            last = (at(-1, None) - at(-2, -1)) / (ax_dx if uniform else ax_dx[-1])
+        else:
+            if uniform:
+                a, b, c = -1.5 / ax_dx, 2. / ax_dx, -0.5 / ax_dx
+            else:
+                dx1, dx2 = ax_dx[0], ax_dx[1]
+                a = -(2. * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = - dx1 / (dx2 * (dx1 + dx2))
+            first = a * at(0, 1) + b * at(1, 2) + c * at(2, 3)
+            if uniform:
+                a, b, c = 0.5 / ax_dx, -2. / ax_dx, 1.5 / ax_dx
+            else:
+                dx1, dx2 = ax_dx[-2], ax_dx[-1]
+                a = (dx2) / (dx1 * (dx1 + dx2))
+                b = - (dx2 + dx1) / (dx1 * dx2)
+                c = (2. * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            last = a * at(-3, -2) + b * at(-2, -1) + c * at(-1, None)
+        parts = [p if np.result_type(p) == otype else p.astype(otype)
+                 for p in (first, inner, last)]
+        outvals.append(np.concatenate(parts, axis=ax))
+    if len(axes) == 1:
+        return outvals[0]
+    return tuple(outvals) if _NUMPY2 else outvals
+
+
+_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def _trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The trapezoidal rule, differentiable in ``y``, ``x`` and ``dx``."""
+    y = _array(y)
+    if x is None:
+        d = dx
+    else:
+        x = _array(x)
+        if np.ndim(x) == 1:
+            d = _diff(x)
+            shape = [1] * np.ndim(y)
+            shape[axis] = np.shape(d)[0]
+            d = np.reshape(d, shape)
+        else:
+            d = _diff(x, axis=axis)
+    nd = np.ndim(y)
+    ax = neg_axes(axis, nd)[0] + nd
+    later = (slice(None),) * ax + (slice(1, None),)
+    earlier = (slice(None),) * ax + (slice(None, -1),)
+    return np.sum(d * (y[later] + y[earlier]) / 2.0, axis=ax)
+
+
+for _name in ("trapezoid", "trapz"):   # trapz: NumPy < 2.4
+    if hasattr(np, _name):
+        implements(getattr(np, _name))(_trapezoid)
+
+
+# ---------------------------------------------------------------- ignoring NaN
+def _nan_filled(a, value):
+    """``a`` with its NaNs replaced by ``value`` (a constant), and the NaN mask."""
+    mask = np.isnan(_const(a))
+    return np.where(mask, value, a), mask
+
+
+def _warn(msg):
+    """NumPy's RuntimeWarning, attributed to the first caller outside chainrule."""
+    import sys
+    import warnings
+    pkg = __file__.rsplit("/", 2)[0]
+    f, level = sys._getframe(1), 2
+    while f is not None and f.f_code.co_filename.startswith(pkg):
+        f, level = f.f_back, level + 1
+    warnings.warn(msg, RuntimeWarning, stacklevel=level)
+
+
+@implements(np.nansum)
+def _nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+            where=_NoValue):
+    a = _array(a)
+    if _inexact(a):
+        a = _nan_filled(a, 0)[0]
+    return _sum(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+
+
+@implements(np.nanprod)
+def _nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+             where=_NoValue):
+    a = _array(a)
+    if _inexact(a):
+        a = _nan_filled(a, 1)[0]
+    return _prod(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+
+
+def _nan_count(mask, axes, keepdims, dtype):
+    cnt = np.sum(~mask, axis=axes, keepdims=keepdims)
+    return cnt, np.where(cnt == 0, 1, cnt).astype(dtype)
+
+
+@implements(np.nanmean)
+def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+    """Mean of the non-NaN entries; an all-NaN slice gives NaN (with NumPy's warning) and
+    passes no gradient."""
+    a = _array(a)
+    if not _inexact(a):
+        return _mean(a, axis, dtype, out, _keepdims(keepdims), where=where)
+    _no("nanmean", where=where)
+    if dtype is not None:
+        a = a.astype(dtype)
+    axes = neg_axes(axis, np.ndim(a))
+    keep = _keepdims(keepdims)
+    filled, mask = _nan_filled(a, 0)
+    tot = sum_p(filled, axis=axes, keepdims=keep)
+    cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
+    res = tot / safe
+    if np.any(cnt == 0):
+        _warn("Mean of empty slice")
+        res = np.where(cnt == 0, np.nan, res)
+    return _out(res, out)
+
+
+def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
+    _no(name, where=where, mean=mean)
+    if correction is not _NoValue:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    a = _array(a)
+    if np.iscomplexobj(a):
+        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
+    if not _inexact(a):
+        return _variance(a, axis, dtype, ddof, keepdims, _NoValue, _NoValue, _NoValue,
+                         name), False
+    if dtype is not None:
+        a = a.astype(dtype)
+    axes = neg_axes(axis, np.ndim(a))
+    keep = _keepdims(keepdims)
+    filled, mask = _nan_filled(a, 0)
+    cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
+    avg = sum_p(filled, axis=axes, keepdims=True) / safe
+    d = np.where(mask, 0, filled - avg)
+    var = sum_p(d * d, axis=axes, keepdims=keep)
+    dof = np.sum(~mask, axis=axes, keepdims=keep) - ddof
+    bad = dof <= 0
+    return var / np.where(bad, 1, dof).astype(np.result_type(var)), bad
+
+
+def _nan_where_bad(var, bad, post=None):
+    """``post(var)``, NaN where a slice has too few values, with NumPy's warning (and no
+    gradient there: ``post`` only sees good values)."""
+    if not np.any(bad):
+        return var if post is None else post(var)
+    _warn("Degrees of freedom <= 0 for slice.")
+    res = np.where(bad, 1, var)
+    return np.where(bad, np.nan, res if post is None else post(res))
+
+
+@implements(np.nanvar)
+def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+            mean=_NoValue, correction=_NoValue):
+    var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanvar")
+    return _out(_nan_where_bad(var, bad), out)
+
+
+@implements(np.nanstd)
+def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+            mean=_NoValue, correction=_NoValue):
+    var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanstd")
+    return _out(_nan_where_bad(var, bad, np.sqrt), out)
+
+
+def _nan_chooser(prim, fill, plain, name):
+    def handler(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
+        a = _array(a)
+        if not _inexact(a):
+            return plain(a, axis=axis, out=out, keepdims=_keepdims(keepdims),
+                         initial=initial, where=where)
+        _no(name, initial=initial, where=where)
+        axes = neg_axes(axis, np.ndim(a))
+        keep = _keepdims(keepdims)
+        filled, mask = _nan_filled(a, fill)
+        res = prim(filled, axis=axes, keepdims=keep)
+        allnan = np.all(mask, axis=axes, keepdims=keep)
+        if np.any(allnan):
+            _warn("All-NaN slice encountered")
+            res = np.where(allnan, np.nan, res)
+        return _out(res, out)
+    handler.__name__ = name
+    handler.__doc__ = (f"np.{name}: NaNs are skipped (ties share the gradient evenly); an "
+                       "all-NaN slice gives NaN and passes no gradient.")
+    return handler
+
+
+implements(np.nanmax)(_nan_chooser(max_p, -np.inf, np.max, "nanmax"))
+implements(np.nanmin)(_nan_chooser(min_p, np.inf, np.min, "nanmin"))
+
+
+def _nan_scan(plain, fill):
+    def handler(a, axis=None, dtype=None, out=None):
+        a = _array(a)
+        if _inexact(a):
+            a = _nan_filled(a, fill)[0]
+        return plain(a, axis=axis, dtype=dtype, out=out)
+    return handler
+
+
+implements(np.nancumsum)(_nan_scan(np.cumsum, 0))
+implements(np.nancumprod)(_nan_scan(np.cumprod, 1))
+
+
+# ---------------------------------------------------------------- median and quantiles
+# One primitive for median, quantile and percentile (and their nan- forms): its value is
+# NumPy's own, and its derivative is a weight per element, piecewise constant in x: a
+# quantile interpolates between two order statistics with weights (1 - g, g), and each order
+# statistic shares its weight evenly among the elements tied at its value (as max does).
+# Rows holding NaN pass the gradient to their NaNs (their value is NaN); the nan- forms skip
+# NaNs, and an all-NaN row passes none.
+def _hyndman_fan(alpha, beta):
+    return lambda n, q: n * q + (alpha + q * (1 - alpha - beta)) - 1
+
+
+_VIRTUAL_INDEX = {   # method -> 0-based (fractional) position of quantile q among n values
+    "linear": lambda n, q: (n - 1) * q,
+    "lower": lambda n, q: np.floor((n - 1) * q),
+    "higher": lambda n, q: np.ceil((n - 1) * q),
+    "nearest": lambda n, q: np.around((n - 1) * q),
+    "midpoint": lambda n, q: 0.5 * (np.floor((n - 1) * q) + np.ceil((n - 1) * q)),
+    "interpolated_inverted_cdf": _hyndman_fan(0, 1),
+    "hazen": _hyndman_fan(0.5, 0.5),
+    "weibull": _hyndman_fan(0, 0),
+    "median_unbiased": _hyndman_fan(1 / 3.0, 1 / 3.0),
+    "normal_unbiased": _hyndman_fan(3 / 8.0, 3 / 8.0),
+}
+
+
+def _numpy_q(x, q, kind):
+    """``q`` as NumPy's quantile functions see it (a Python scalar takes x's float dtype),
+    divided by 100 for percentiles: so the positions below round as NumPy's do."""
+    dt = np.result_type(x)
+    if isinstance(q, (int, float)) and dt.kind == "f":
+        q = np.asanyarray(q, dtype=dt)
+    else:
+        q = np.asanyarray(q)
+    return np.true_divide(q, 100) if "percentile" in kind else q
+
+
+def _quantile_weights(x, q, axis, method, kind, dtype):
+    """``W`` (shape ``q.shape + x.shape``) with ``d quantile = sum(W * dx)`` over ``axis``."""
+    x = _const(x)
+    skip_nan = kind.startswith("nan")
+    q = _numpy_q(x, 0.5 if "median" in kind else q, kind)
+    nd = x.ndim
+    red = [a + nd for a in axis]
+    kept = [d for d in range(nd) if d not in red]
+    perm = kept + red
+    xs = np.transpose(x, perm)
+    kshape = xs.shape[:len(kept)]
+    n = _count(x.shape, axis)
+    if n == 0:
+        return np.zeros(q.shape + x.shape, dtype=dtype)
+    rows = xs.reshape(kshape + (n,))
+    nan = np.isnan(rows) if _inexact(rows) else np.zeros(rows.shape, dtype=bool)
+    s = np.sort(rows, axis=-1)    # NaNs last
+    cnt = n - np.sum(nan, axis=-1) if skip_nan else np.full(kshape, n)
+    cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
+    qq = q.reshape(q.shape + (1,) * len(kshape))
+    v = np.asarray(_VIRTUAL_INDEX[method](cnt, qq), dtype=np.float64)
+    lo = np.floor(v)
+    gamma = v - lo
+    last = cnt - 1
+    out_hi, out_lo = v >= last, v < 0
+    hi = np.where(out_hi, last, np.where(out_lo, 0, lo + 1))
+    lo = np.where(out_hi, last, np.where(out_lo, 0, lo))
+    sb = np.broadcast_to(s, q.shape + s.shape)
+    w = 0
+    for idx, share in ((lo, 1 - gamma), (hi, gamma)):
+        idx = np.clip(idx, 0, n - 1).astype(np.intp)[..., None]
+        hit = rows == np.take_along_axis(sb, idx, axis=-1)
+        w = w + share[..., None] * hit / np.maximum(np.sum(hit, axis=-1, keepdims=True), 1)
+    anynan = np.any(nan, axis=-1, keepdims=True)
+    if skip_nan:
+        w = np.where(cnt[..., None] == 0, 0.0, w)
+    elif anynan.any():
+        w = np.where(anynan, nan / np.maximum(np.sum(nan, axis=-1, keepdims=True), 1), w)
+    w = np.broadcast_to(w, q.shape + rows.shape).reshape(q.shape + xs.shape)
+    nq = q.ndim
+    back = tuple(range(nq)) + tuple(nq + int(i) for i in np.argsort(perm))
+    return np.transpose(w, back).astype(dtype)
+
+
+def _quantile_fn(x, q, axis, keepdims, method, kind):
+    ax = None if len(axis) == np.ndim(x) else axis
+    if "median" in kind:
+        return getattr(np, kind)(x, axis=ax, keepdims=keepdims)
+    return getattr(np, kind)(x, q, axis=ax, method=method, keepdims=keepdims)
+
+
+def _nq(q, kind):
+    return 0 if "median" in kind else np.ndim(q)
+
+
+def _quantile_vjp(g, ans, x, q, axis, keepdims, method, kind):
+    w = _quantile_weights(x, q, axis, method, kind, np.result_type(x))
+    nq = _nq(q, kind)
+    if not keepdims:
+        shape = list(np.shape(x))
+        for a in axis:
+            shape[a] = 1
+        g = np.reshape(g, np.shape(g)[:nq] + tuple(shape))
+    gx = g * w
+    if nq:
+        gx = np.sum(gx, axis=tuple(range(nq)))
+    return gx if np.result_type(gx) == np.result_type(x) else gx.astype(np.result_type(x))
+
+
+def _quantile_jvp(t, ans, x, q, axis, keepdims, method, kind):
+    w = _quantile_weights(x, q, axis, method, kind, np.result_type(ans))
+    nq = _nq(q, kind)
+    if nq:
+        nb = batch_ndim(t, x)
+        t = np.reshape(t, np.shape(t)[:nb] + (1,) * nq + np.shape(x))
+    return np.sum(t * w, axis=axis, keepdims=keepdims)
+
+
+# kind: the NumPy function ("median", "nanpercentile", ...); q as the caller gave it (so the
+# value and its dtype are NumPy's); axis: a tuple of negative axes
+quantile_p = defprim(_quantile_fn, name="quantile", vjp=(_quantile_vjp,),
+                     jvp=(_quantile_jvp,))
+
+
+def _quantile_handler(kind):
+    def handler(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None, interpolation=None):
+        from ..numpy_bridge import _traced
+        if weights is not None:
+            raise NotImplementedError(f"np.{kind} with weights= is not supported on tensors")
+        if interpolation is not None:
+            method = interpolation
+        if method not in _VIRTUAL_INDEX:
+            raise NotImplementedError(
+                f"np.{kind}(method={method!r}) is not supported on tensors; use one of "
+                f"{', '.join(sorted(_VIRTUAL_INDEX))}")
+        if _traced(q):
+            raise NotImplementedError(f"np.{kind}: the derivative with respect to q is not "
+                                      "supported; pass q as a constant")
+        a = _array(a)
+        if not isinstance(q, (int, float, list, tuple)):
+            q = _const(q)
+        qq = _numpy_q(a, q, kind)
+        if not (np.all(0 <= qq) and np.all(qq <= 1)):
+            raise ValueError("Percentiles must be in the range [0, 100]" if "percentile" in
+                             kind else "Quantiles must be in the range [0, 1]")
+        return _out(quantile_p(a, q=q, axis=neg_axes(axis, np.ndim(a)),
+                               keepdims=bool(keepdims), method=method, kind=kind), out)
+    handler.__name__ = kind
+    return handler
+
+
+def _median_handler(kind):
+    def handler(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+        a = _array(a)
+        return _out(quantile_p(a, q=0.5, axis=neg_axes(axis, np.ndim(a)),
+                               keepdims=bool(keepdims), method="linear", kind=kind), out)
+    handler.__name__ = kind
+    return handler
+
+
+for _kind in ("median", "nanmedian"):
+    implements(getattr(np, _kind))(_median_handler(_kind))
+for _kind in ("quantile", "nanquantile", "percentile", "nanpercentile"):
+    implements(getattr(np, _kind))(_quantile_handler(_kind))
+
+
+# ---------------------------------------------------------------- covariance, correlation
+def _rows(a, dtype):
+    """``np.array(a, ndmin=2, dtype=dtype)`` for tensors."""
+    a = a.astype(dtype)
+    return np.reshape(a, (1,) * (2 - np.ndim(a)) + np.shape(a)) if np.ndim(a) < 2 else a
+
+
+def _check_weights(w, X, name):
+    v = _const(w)
+    if v.ndim > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if v.shape[0] != np.shape(X)[1]:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+    if np.any(v < 0):
+        raise ValueError(f"{name} cannot be negative")
+    return _array(w).astype(float)
+
+
+@implements(np.cov)
+def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+         dtype=None):
+    """NumPy's ``np.cov`` on tensors (weights may be tensors too)."""
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = _array(m)
+    if np.ndim(m) > 2:
+        raise ValueError("m has more than 2 dimensions")
+    if y is not None:
+        y = _array(y)
+        if np.ndim(y) > 2:
+            raise ValueError("y has more than 2 dimensions")
+    if dtype is None:
+        dtype = np.result_type(*[np.result_type(a) for a in (m, y) if a is not None],
+                               np.float64)
+    X = _rows(m, dtype)
+    if not rowvar and np.ndim(m) != 1:
+        X = X.T
+    if np.shape(X)[0] == 0:
+        return np.array([]).reshape(0, 0)
+    if y is not None:
+        y = _rows(y, dtype)
+        if not rowvar and np.shape(y)[0] != 1:
+            y = y.T
+        X = np.concatenate((X, y), axis=0)
+    if ddof is None:
+        ddof = 1 if bias == 0 else 0
+    w = None
+    if fweights is not None:
+        if not np.all(_const(fweights) == np.around(_const(fweights))):
+            raise TypeError("fweights must be integer")
+        w = _check_weights(fweights, X, "fweights")
+    if aweights is not None:
+        aweights = _check_weights(aweights, X, "aweights")
+        w = aweights if w is None else w * aweights
+    avg, w_sum = _average(X, axis=1, weights=w, returned=True)
+    w_sum = w_sum[0]
+    if w is None:
+        fact = np.shape(X)[1] - ddof
+    elif ddof == 0:
+        fact = w_sum
+    elif aweights is None:
+        fact = w_sum - ddof
+    else:
+        fact = w_sum - ddof * np.sum(w * aweights) / w_sum
+    if np.all(_const(fact) <= 0):
+        _warn("Degrees of freedom <= 0 for slice")
+        fact = 0.0
+    X = X - avg[:, None]
+    X_T = X.T if w is None else (X * w).T
+    c = np.dot(X, X_T)
+    c = c * np.true_divide(1, fact)
+    return np.squeeze(c)
+
+
+@implements(np.corrcoef)
+def _corrcoef(x, y=None, rowvar=True, *args, dtype=None, **kwargs):
+    """Pearson correlation: ``cov`` scaled by the standard deviations, clipped to [-1, 1] as
+    NumPy does (the diagonal, 1 up to rounding, has derivative 0)."""
+    c = _cov(x, y, rowvar, dtype=dtype)
+    if np.ndim(c) != 2:
+        return c / c
+    d = np.diagonal(c)
+    stddev = np.sqrt(d)
+    c = c / stddev[:, None]
+    c = c / stddev[None, :]
+    return np.clip(c, -1, 1)

@@ -1,7 +1,10 @@
-"""Functions that move values around: indexing, reshaping, joining, copying.
+"""Functions that move values around: indexing, reshaping, joining, copying, grids.
 
 All of them are linear, so each JVP applies the same operation to the tangent, shifted past
-the tangent's leading batch dimensions (``batch_ndim``).
+the tangent's leading batch dimensions (``batch_ndim``).  ``insert``, ``delete``, ``resize``
+and ``block`` let NumPy lay out position tags and gather the values from there;
+``meshgrid`` and ``linspace`` (both endpoints may need a derivative) are built from
+reshapes, broadcasts and arithmetic.
 """
 import numbers
 
@@ -173,7 +176,11 @@ copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) e
 
 def _astype_vjp(g, ans, x, dtype):
     xd = np.result_type(x)
-    return g.astype(xd) if np.issubdtype(xd, np.inexact) else g * 0
+    if not np.issubdtype(xd, np.inexact):
+        return g * 0
+    if np.iscomplexobj(g) and not np.issubdtype(xd, np.complexfloating):
+        g = np.real(g)     # the transpose of a real-to-complex cast keeps the real part
+    return g.astype(xd)
 
 
 astype_p = defprim(lambda x, dtype: x.astype(dtype), name="astype",
@@ -588,11 +595,14 @@ def _flipud(m):
 @implements(np.rot90)
 def _rot90(m, k=1, axes=(0, 1)):
     nd = np.ndim(m)
+    axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
-    a0, a1 = _pos_axis(axes[0], nd), _pos_axis(axes[1], nd)
-    if a0 == a1:
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
         raise ValueError("Axes must be different.")
+    if not (-nd <= axes[0] < nd and -nd <= axes[1] < nd):
+        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+    a0, a1 = _pos_axis(axes[0], nd), _pos_axis(axes[1], nd)
     k = int(k) % 4
     if k == 0:
         return _view(m, (slice(None),))
@@ -867,3 +877,144 @@ def _take_along_axis(arr, indices, axis=-1):
                 np.arange(shape[d]).reshape((1,) * d + (-1,) + (1,) * (nd - d - 1))
                 for d in range(nd))
     return _gather(arr, idx)
+
+
+# ---------------------------------------------------------------- rearranged by NumPy itself
+# insert, delete, resize and block only move values around.  NumPy's own function runs on
+# position tags (0, 1, 2, ... through every input) instead of values, so its index logic,
+# edge cases and errors all stay NumPy's; one gather then takes the values from those
+# positions, which makes the result differentiable in every input.
+def _tags(a, start=0):
+    return start + np.arange(np.size(a)).reshape(np.shape(a))
+
+
+def _gather_flat(parts, idx):
+    """``concatenate(ravel(parts))[idx]``, all cast to the first part's dtype."""
+    dt = np.result_type(parts[0])
+    flat = [np.ravel(p) if np.result_type(p) == dt else np.ravel(p).astype(dt) for p in parts]
+    flat = flat[0] if len(flat) == 1 else concatenate_p(*flat, axis=-1)
+    return _gather(flat, idx)
+
+
+@implements(np.insert)
+def _insert(arr, obj, values, axis=None):
+    arr, values = _arr(arr), _arr(values)
+    idx = np.insert(_tags(arr), _base(obj), _tags(values, np.size(arr)), axis=axis)
+    return _gather_flat([arr, values], idx)
+
+
+@implements(np.delete)
+def _delete(arr, obj, axis=None):
+    arr = _arr(arr)
+    return _gather_flat([arr], np.delete(_tags(arr), _base(obj), axis=axis))
+
+
+@implements(np.resize)
+def _resize(a, new_shape):
+    a = _arr(a)
+    if np.size(a) == 0:
+        return np.zeros_like(a, shape=new_shape)
+    return _gather_flat([a], np.resize(_tags(a), new_shape))
+
+
+@implements(np.block)
+def _block(arrays):
+    leaves = []
+
+    def tag(x):
+        if isinstance(x, (list, tuple)):
+            return type(x)(tag(i) for i in x)
+        x = _arr(x)
+        t = _tags(x, sum(np.size(a) for a in leaves))
+        leaves.append(x)
+        return t
+    idx = np.block(tag(arrays))
+    dt = np.result_type(*[np.result_type(a) for a in leaves])
+    return _gather_flat([a if np.result_type(a) == dt else a.astype(dt) for a in leaves], idx)
+
+
+@implements(np.rollaxis)
+def _rollaxis(a, axis, start=0):
+    nd = np.ndim(a)
+    axis = _pos_axis(axis, nd)
+    if start < 0:
+        start += nd
+    if not 0 <= start < nd + 1:
+        raise np.exceptions.AxisError(
+            f"'start' arg requires {-nd} <= start < {nd + 1}, but {start} was passed in")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return _view(a, (Ellipsis,))
+    axes = list(range(nd))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return transpose_p(a, axes=tuple(axes))
+
+
+# ---------------------------------------------------------------- grids
+@implements(np.meshgrid)
+def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    ndim = len(xi)
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    s0 = (1,) * ndim
+    output = [_reshape(_arr(x), s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xi)]
+    if indexing == "xy" and ndim > 1:
+        output[0] = _reshape(output[0], (1, -1) + s0[2:])
+        output[1] = _reshape(output[1], (-1, 1) + s0[2:])
+    if not sparse:
+        shape = np.broadcast_shapes(*[np.shape(o) for o in output])
+        output = [_broadcast_to(o, shape) for o in output]
+    if copy:
+        output = [copy_p(o) for o in output]
+    return tuple(output) if _MESHGRID_TUPLE else output
+
+
+_MESHGRID_TUPLE = isinstance(np.meshgrid(np.zeros(1)), tuple)   # NumPy >= 2
+
+
+def _dtype_probe(a):
+    """Something with ``a``'s dtype (a Python scalar stays one: NumPy treats it as weak)."""
+    return a if type(a) in (int, float, complex) else np.zeros((), np.result_type(_base(a)))
+
+
+@implements(np.linspace)
+def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, **kw):
+    """NumPy's algorithm on tensors, so the values match and both endpoints may need a
+    derivative (the last sample is ``stop`` itself)."""
+    import operator
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    dt = np.linspace(_dtype_probe(start), _dtype_probe(stop), 2).dtype
+    start, stop = _arr(start).astype(dt), _arr(stop).astype(dt)
+    delta = stop - start
+    y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * np.ndim(delta))
+    if div > 0:
+        step = delta / div
+        y = y / div * delta if np.any(_base(step) == 0) else y * step
+    else:
+        step = np.nan
+        y = y * delta
+    y = y + start
+    if endpoint and num > 1:
+        last = _broadcast_to(stop, np.shape(y)[1:])
+        y = _concatenate([y[:-1], _reshape(last, (1,) + np.shape(last))])
+    if axis != 0:
+        y = _moveaxis(y, 0, axis)
+    if dtype is not None:
+        if np.issubdtype(dtype, np.integer):
+            y = np.floor(y)
+        y = y.astype(dtype)
+    return (y, step) if retstep else y
+
+
+@implements(np.logspace)
+def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    if np.ndim(base):
+        raise NotImplementedError("np.logspace with an array base is not supported on tensors")
+    y = _linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    y = np.power(base, y)
+    return y if dtype is None else y.astype(dtype)
