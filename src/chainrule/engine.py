@@ -355,7 +355,9 @@ def _uses_ans(rule, nary):
     code = rule.__code__
     pos = 2 if nary else 1
     names = code.co_varnames[:code.co_argcount]
-    return len(names) > pos and names[pos] in used
+    if len(names) <= pos:
+        return bool(code.co_flags & 0x04)      # ans arrives in *args: assume it is read
+    return names[pos] in used
 
 
 def _arg_needs(rule, nary):
