@@ -5,6 +5,7 @@ graph node that made it (reverse mode) or its tangent (forward mode).  Every Pyt
 and every NumPy function routes through :func:`chainrule.engine.apply`.
 """
 import numbers
+import sys
 
 import numpy as np
 
@@ -518,6 +519,31 @@ def _inplace_leaf_error(t):
         "`with cr.no_grad():`, or make a new tensor (x = x + 1, or y = x.copy(); y[...] = v).")
 
 
+def _check_alias(t):
+    """Refuse an in-place write into memory that another array sees behind the graph's back.
+
+    Indexing views (``x[1:]``) are tracked: a write into one is recorded on its base too.
+    Other NumPy views (``x.reshape(...)``, ``x.T``, ...) are not, so writing through one would
+    change ``x``'s values while ``x``'s graph (or tangent) says otherwise: a silently wrong
+    derivative.  Such a write is refused, unless nothing but this tensor holds the memory
+    (a view of a temporary, ``np.zeros_like(x).reshape(2, 2)``), where no one can tell.
+    """
+    data = t.data
+    if t._base is not None or not isinstance(data, np.ndarray):
+        return
+    owner = data.base
+    if owner is None:
+        return
+    # references to owner: data.base, the local name, getrefcount's argument; more means
+    # another array (or tensor) shares this memory
+    if sys.getrefcount(owner) > 3:
+        raise RuntimeError(
+            "this tensor is a view into another array's memory (made by reshape, transpose, "
+            "ravel, ... of a tensor that is still in use), and writing into it in place would "
+            "change that array behind the gradient's back. Write into the original tensor "
+            "(x[...] = ...), or make this one its own copy first (y = x.reshape(...).copy()).")
+
+
 def _write_data(t, idx, raw):
     """Write ``raw`` into ``t.data[idx]``, nesting the storage if ``raw`` is a lower tensor."""
     data = t.data
@@ -551,6 +577,8 @@ def _setitem(t, idx, value):
     if recording and type(t._node) is Leaf:
         _inplace_leaf_error(t)
     old_tan = t._tangent
+    if recording or old_tan is not None or vtan is not None:
+        _check_alias(t)
     _write_data(t, idx, raw)
     node = None
     if recording:
@@ -575,6 +603,9 @@ def _inplace_op(t, prim, other):
         _inplace_leaf_error(t)
     if t._base is not None:
         _refresh_view(t)
+    if recording or t._tangent is not None or (isinstance(other, Tensor) and
+                                               other._tangent is not None):
+        _check_alias(t)
     src = t
     if recording and t._node is not None:
         src = _make(t.data.copy(), t._node, t._level, t._tangent)   # keep the old value

@@ -195,10 +195,15 @@ def _copy(a, order="K", subok=False):
 
 
 # ---------------------------------------------------------------- reshaping
-reshape_p = defprim(lambda x, shape: np.reshape(x, shape), name="reshape",
-                    vjp=(lambda g, ans, x, shape: np.reshape(g, np.shape(x)),),
-                    jvp=(lambda t, ans, x, shape: np.reshape(
-                        t, np.shape(t)[:batch_ndim(t, x)] + np.shape(ans)),))
+# ``old`` is x's shape, passed along so the node keeps a shape rather than the array
+reshape_p = defprim(lambda x, shape, old: np.reshape(x, shape), name="reshape",
+                    vjp=(lambda g, ans, x, shape, old: np.reshape(g, old),),
+                    jvp=(lambda t, ans, x, shape, old: np.reshape(
+                        t, np.shape(t)[:np.ndim(t) - len(old)] + np.shape(ans)),))
+
+
+def _reshaped(a, shape):
+    return reshape_p(a, shape=shape, old=np.shape(a))
 
 
 @implements(np.reshape)
@@ -210,7 +215,7 @@ def _reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     if isinstance(shape, numbers.Integral):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
-    return reshape_p(a, shape=shape)
+    return _reshaped(a, shape)
 
 
 @implements(np.ravel)
@@ -372,7 +377,7 @@ def _expand_dims(a, axis):
     axes = _axis_tuple(axis, len(shape) + n)
     rest = iter(shape)
     new = tuple(1 if d in axes else next(rest) for d in range(len(shape) + n))
-    return reshape_p(a, shape=new)
+    return _reshaped(a, new)
 
 
 @implements(np.squeeze)
@@ -385,7 +390,7 @@ def _squeeze(a, axis=None):
         if any(shape[d] != 1 for d in axes):
             raise ValueError("cannot select an axis to squeeze out which has size not equal "
                              "to one")
-    return reshape_p(a, shape=tuple(n for d, n in enumerate(shape) if d not in axes))
+    return _reshaped(a, tuple(n for d, n in enumerate(shape) if d not in axes))
 
 
 def _atleast(ndmin, new_shape):
@@ -394,7 +399,7 @@ def _atleast(ndmin, new_shape):
         for a in arys:
             a = _arr(a)
             nd = np.ndim(a)
-            res.append(a if nd >= ndmin else reshape_p(a, shape=new_shape(np.shape(a))))
+            res.append(a if nd >= ndmin else _reshaped(a, new_shape(np.shape(a))))
         return res[0] if len(res) == 1 else tuple(res)
     return handler
 
