@@ -667,8 +667,7 @@ def _transpose(self, *axes):
 
 def _norm(self, ord=None, axis=None, keepdims=False):
     """The 2-norm (Frobenius for matrices), as in PyTorch; ``ord``/``axis`` as NumPy."""
-    if ord is None and axis is None:
-        return np.sqrt(np.sum(self * self)) if self.ndim != 1 else np.linalg.norm(self)
+    # np.linalg.norm, not sqrt(sum(x * x)): its gradient at 0 is 0, not 0 * inf = NaN
     return np.linalg.norm(self, ord=ord, axis=axis, keepdims=keepdims)
 
 
