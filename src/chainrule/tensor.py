@@ -33,16 +33,22 @@ def _is_float_dtype(dtype):
     return np.issubdtype(dtype, np.inexact)
 
 
+_NUMERIC_KINDS = "biufc"   # tensors hold bools, integers, floats and complex numbers
+
+
 def _to_array(data, dtype):
     """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
     if isinstance(data, np.ndarray):
         arr = data if dtype is None else data.astype(dtype, copy=False)
-        return arr.copy() if arr is data else arr
-    arr = np.array(data, dtype=dtype)
-    if arr.dtype == object:
+        arr = arr.copy() if arr is data else arr
+    else:
+        arr = np.array(data, dtype=dtype)
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        what = "mixed or non-numeric" if arr.dtype == object else f"{arr.dtype}"
         raise TypeError(
-            f"cannot make a tensor from {type(data).__name__} data of mixed or non-numeric "
-            "types; pass numbers, nested lists of numbers or tensors, or an ndarray")
+            f"cannot make a tensor from {type(data).__name__} data of {what} type: tensors "
+            "hold numbers (bool, int, float, complex). Pass numbers, nested lists of numbers "
+            "or tensors, or a numeric ndarray")
     return arr
 
 
@@ -64,7 +70,9 @@ def _build_nested(data):
                          for p in parts])
     if isinstance(data, Tensor):
         return data
-    return np.asarray(data, dtype=float) if isinstance(data, numbers.Number) else np.asarray(data)
+    if isinstance(data, numbers.Number) and not isinstance(data, (bool, np.bool_)):
+        return np.asarray(data, dtype=float)
+    return _to_array(data, None)
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -88,8 +96,7 @@ def tensor(data, dtype=None, requires_grad=False):
             out.requires_grad_(True)
         return out
     if isinstance(data, Tensor):
-        arr = _base_array(data)
-        arr = np.array(arr, dtype=dtype, copy=True)
+        arr = _to_array(_base_array(data), dtype)
     else:
         arr = _to_array(data, dtype)
     t = _make(arr, None, 0, None)
@@ -363,10 +370,13 @@ class Tensor:
         node = self._node
         if node is None:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        if not callable(fn):
+            raise TypeError(f"a hook must be callable, got {type(fn).__name__}")
         if node.hooks is None:
             node.hooks = []
-        node.hooks.append(fn)
-        return _HookHandle(node.hooks, fn)
+        hook = _checked_hook(fn)
+        node.hooks.append(hook)
+        return _HookHandle(node.hooks, hook)
 
     def retain_grad(self):
         """Keep the gradient of a computed tensor in ``.grad`` after backward."""
@@ -404,7 +414,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ copies, dtypes
     def astype(self, dtype, copy=True):
-        return _R.astype_p(self, dtype=np.dtype(dtype))
+        """A copy cast to ``dtype``; to an integer, bool or other non-float dtype the result
+        carries no gradient (it is piecewise constant), as ``np.floor`` does not."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"cannot cast a tensor to {dtype}: tensors hold numbers (bool, "
+                            "int, float, complex); use x.numpy().astype(...) for other dtypes")
+        if not _is_float_dtype(dtype):
+            return _R.astype_const_p(self, dtype=dtype)
+        return _R.astype_p(self, dtype=dtype)
 
     def copy(self):
         return _R.copy_p(self)
@@ -458,6 +476,8 @@ class Tensor:
         if method == "__call__" and not kwargs:
             prim = _UFUNCS.get(ufunc)
             if prim is not None:
+                if len(inputs) == 2 and (_bad_operand(inputs[0]) or _bad_operand(inputs[1])):
+                    _object_operand(f"np.{ufunc.__name__}", inputs)
                 return apply(prim, inputs, _NOKW)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
@@ -472,6 +492,46 @@ class _HookHandle:
     def remove(self):
         if self.fn in self.hooks:
             self.hooks.remove(self.fn)
+
+
+# what arithmetic with a tensor takes: numbers, arrays of numbers, tensors (and lists of them)
+_OPERANDS = (Tensor, np.ndarray, float, int, complex, np.generic, list, tuple)
+
+
+def _bad_operand(x):
+    """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
+    if not isinstance(x, _OPERANDS):
+        return True
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "O"
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x).dtype.kind == "O"
+    return False
+
+
+def _object_operand(what, operands):
+    kinds = ", ".join(type(o).__name__ if not isinstance(o, np.ndarray) else
+                      f"ndarray of {o.dtype}" for o in operands)
+    raise TypeError(
+        f"{what} of ({kinds}): tensors compute with numbers, arrays of numbers and tensors, "
+        "not None, strings, objects or object arrays. Convert the operand first, e.g. "
+        "np.asarray(a, dtype=float)")
+
+
+def _checked_hook(fn):
+    """``fn`` whose result, if not None, must be a gradient of the same shape."""
+    def hook(g):
+        res = fn(g)
+        if res is not None:
+            val = res if isinstance(res, Tensor) else np.asarray(res)
+            if val.dtype.kind not in "biufc" or np.shape(val) != np.shape(g):
+                raise TypeError(
+                    f"the hook {getattr(fn, '__name__', fn)!r} returned "
+                    f"{type(res).__name__} of shape {np.shape(val)} and dtype {val.dtype}; "
+                    f"a hook returns None or a replacement gradient of shape {np.shape(g)}")
+        return res
+    hook.__wrapped__ = fn
+    return hook
 
 
 def _unpickle(arr, mode, grad):
@@ -490,7 +550,12 @@ def _seed(t, gradient):
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
     else:
-        g = np.asarray(gradient, dtype=t.dtype)
+        g = np.asarray(gradient)
+        if g.dtype.kind not in "biufc" or (g.dtype.kind == "c" and t.dtype.kind != "c"):
+            raise TypeError(
+                f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
+                f"{type(gradient).__name__} of dtype {g.dtype}")
+        g = g.astype(_ones_like_raw(t.data).dtype, copy=False)
     if np.shape(g) != t.shape:
         raise ValueError(
             f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "
@@ -696,15 +761,25 @@ from .numpy_bridge import UFUNCS as _UFUNCS  # noqa: E402
 # ---------------------------------------------------------------------- operators
 def _binary(prim_name, reflected=False):
     prim = getattr(_R, prim_name)
+    # an operand that is not a number, array or tensor gives NotImplemented, so Python raises
+    # its usual TypeError ("unsupported operand type(s)") instead of NumPy making object arrays
     if reflected:
         def op(self, other):
             if isinstance(other, (list, tuple)):
                 other = np.asarray(other)
+            elif not isinstance(other, _OPERANDS):
+                return NotImplemented
+            if type(other) is np.ndarray and other.dtype.kind == "O":
+                _object_operand(prim.name, (other, self))
             return apply(prim, (other, self), _NOKW)
     else:
         def op(self, other):
             if isinstance(other, (list, tuple)):
                 other = np.asarray(other)
+            elif not isinstance(other, _OPERANDS):
+                return NotImplemented
+            if type(other) is np.ndarray and other.dtype.kind == "O":
+                _object_operand(prim.name, (self, other))
             return apply(prim, (self, other), _NOKW)
     op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
     return op
@@ -725,15 +800,16 @@ for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_
 
 for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
                      ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
-                     ("and", "logical_and_p"), ("or", "logical_or_p"), ("xor", "logical_xor_p")]:
+                     ("and", "bitwise_and_p"), ("or", "bitwise_or_p"), ("xor", "bitwise_xor_p")]:
     setattr(Tensor, f"__{_name}__", _binary(_prim))
-Tensor.__rand__ = _binary("logical_and_p", True)
-Tensor.__ror__ = _binary("logical_or_p", True)
-Tensor.__rxor__ = _binary("logical_xor_p", True)
+# & | ^ ~ are bitwise, as on ndarrays (the same as logical on bools; TypeError on floats)
+Tensor.__rand__ = _binary("bitwise_and_p", True)
+Tensor.__ror__ = _binary("bitwise_or_p", True)
+Tensor.__rxor__ = _binary("bitwise_xor_p", True)
 Tensor.__neg__ = lambda self: apply(_R.negative_p, (self,), {})
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: apply(_R.absolute_p, (self,), {})
-Tensor.__invert__ = lambda self: apply(_R.logical_not_p, (self,), {})
+Tensor.__invert__ = lambda self: apply(_R.invert_p, (self,), {})
 Tensor.__divmod__ = lambda self, other: (self // other, self % other)
 
 
