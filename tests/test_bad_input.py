@@ -205,3 +205,31 @@ def test_non_finite_inputs_give_numpys_values_and_no_internal_error():
             g = cr.grad(lambda x: np.sum(np.sin(x) * x))(np.array([x0, 1.0]))
             assert np.isnan(g[0]) and np.isfinite(g[1])
             assert np.isnan(cr.hessian(lambda x: np.sum(np.sin(x)))(np.array([x0]))).all()
+
+
+def test_inplace_operators_keep_the_shape_and_dtype():
+    """y += a broadcasting operand changed y's graph to the bigger shape (NumPy raises)."""
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    y = x * 1.0
+    with pytest.raises(ValueError, match="broadcast shape"):
+        y += np.ones((1, 3))
+    with pytest.raises(ValueError, match="broadcast shape"):
+        with cr.no_grad():
+            x += np.ones((2, 3))
+    with pytest.raises(TypeError):                     # x += 1j wrote the real part
+        with cr.no_grad():
+            x += np.complex128(1j)
+    with pytest.raises(TypeError, match="object"):
+        with cr.no_grad():
+            x += np.array(1.0, dtype=object)
+    y += np.ones(3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(3))
+
+
+def test_numpy_functions_refuse_object_arrays():
+    t = cr.tensor(np.zeros(0), requires_grad=True)
+    for call in (lambda: np.dot(t, np.array([], dtype=object)),
+                 lambda: np.concatenate([t, np.array([], dtype=object)])):
+        with pytest.raises(TypeError, match="object"):
+            call()

@@ -168,7 +168,22 @@ def _at_level(res, inputs):
 
 
 # ---------------------------------------------------------------------- functions
+def _object_arrays(args):
+    """True if ``args`` (or a list/tuple among them) holds an ndarray of dtype object."""
+    for a in args:
+        if type(a) is np.ndarray:
+            if a.dtype.kind == "O":
+                return True
+        elif type(a) in (list, tuple):
+            for b in a:
+                if type(b) is np.ndarray and b.dtype.kind == "O":
+                    return True
+    return False
+
+
 def array_function(func, types, args, kwargs):
+    if _object_arrays(args):
+        _object_operand(_fname(func), args)
     handler = FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)

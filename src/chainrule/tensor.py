@@ -628,6 +628,8 @@ def _setitem(t, idx, value):
 
 def _inplace_op(t, prim, other):
     """``t op= other`` for the arithmetic operators: compute, then write in place."""
+    if _bad_operand(other):
+        _object_operand(f"{prim.name} in place", (t, other))
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
@@ -646,8 +648,11 @@ def _inplace_op(t, prim, other):
         raw, node, tangent = res.data, res._node, res._tangent
     else:
         raw, node, tangent = res, None, None
+    if np.shape(raw) != t.shape:         # as NumPy: x op= y cannot change x's shape
+        raise ValueError(f"non-broadcastable output operand with shape {t.shape} doesn't "
+                         f"match the broadcast shape {np.shape(raw)}")
     data = t.data
-    if isinstance(data, np.ndarray) and isinstance(raw, np.ndarray):
+    if isinstance(data, np.ndarray) and isinstance(raw, (np.ndarray, np.generic)):
         np.copyto(data, raw, casting="same_kind")
     else:
         _write_data(t, Ellipsis, raw)
