@@ -320,7 +320,10 @@ class detect_anomaly:
 
     Inside this context every recorded operation remembers the line of user code that made
     it, and the backward pass checks each gradient it computes; the first one that is not
-    finite raises ``FloatingPointError`` naming the operation and that line.
+    finite raises ``FloatingPointError`` naming the operation and that line.  The state is
+    per thread; it also works as a decorator (``@cr.detect_anomaly()``) and inside the
+    transforms (``cr.grad`` ...).  Gradients that are exactly zero where a rule's derivative is
+    infinite (a masked-out ``sqrt(0)``) are zero, not NaN, so they are not anomalies.
 
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor([0.0, 1.0], requires_grad=True)
@@ -342,6 +345,17 @@ class detect_anomaly:
     def __exit__(self, *exc):
         STATE.anomaly = self.prev
         return False
+
+    def __call__(self, fun):
+        """Use as a decorator: ``fun`` runs with anomaly detection (on or off)."""
+        import functools
+        enabled = self.enabled
+
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(enabled):
+                return fun(*args, **kwargs)
+        return wrapper
 
 
 _PKG_DIR = __file__.rsplit("/", 1)[0]
@@ -659,7 +673,7 @@ def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=
             if c == 0:
                 ready.append(p)
         if not retain_graph:
-            node.args = node.raws = node.ans = None
+            node.args = node.raws = node.ans = node.kw = None   # kw: e.g. index arrays
     return found
 
 
