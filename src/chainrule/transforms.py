@@ -508,8 +508,6 @@ def checkpoint(fun):
     >>> f = cr.checkpoint(lambda x: np.sin(np.sin(x)))
     >>> float(cr.grad(lambda x: f(x).sum())(np.zeros(3)))  # doctest: +SKIP
     """
-    from .rules.registry import defprim
-
     def run(*xs):
         with engine.no_grad():
             return fun(*xs)
@@ -523,8 +521,10 @@ def checkpoint(fun):
                                               np.shape(x)) for j, x in enumerate(xs)]
         return _make_jvp(fun, xs, tangents)[1]
 
-    prim = defprim(run, vjp=(vjp_rule,), jvp=(jvp_rule,),
-                   name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True)
+    # not registered in the rule tables' list (defprim would keep every checkpointed function,
+    # and what it closes over, alive for good when cr.checkpoint is called in a loop)
+    prim = engine.primitive_from(run, vjp=(vjp_rule,), jvp=(jvp_rule,),
+                                 name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True)
 
     @functools.wraps(fun)
     def wrapped(*args):
