@@ -128,6 +128,20 @@ def _is_basic(idx):
                and not isinstance(i, bool) for i in items)
 
 
+def _stand_in(t):
+    """A tensor with ``t``'s value and level but none of its history or views."""
+    return _make(t.data, None, t._level, None)
+
+
+def _view_node_without_base(node, base):
+    """A view's graph node must not hold the base tensor itself: an in-place write through
+    the view makes the base's node point at the view's node, which would close a reference
+    cycle (base -> its node -> view's node -> base) that only the garbage collector frees.
+    The getitem rule reads no input value, so a stand-in with the base's value will do."""
+    if type(node) is Node and node.args is not None and node.args[0] is base:
+        node.args = (_stand_in(base),)
+
+
 def _refresh_view(v):
     """Regenerate the graph of a view whose base was modified in place since it was taken."""
     base = v._base
@@ -139,7 +153,8 @@ def _refresh_view(v):
     level = base._level
     node = None
     if base._node is not None and v._level == level:
-        node = Node(_R.getitem_p, (base._node,), (base,), {"idx": v._index, "shape": base.shape}, v.data, level, (base.data,))
+        node = Node(_R.getitem_p, (base._node,), (_stand_in(base),),
+                    {"idx": v._index, "shape": base.shape}, v.data, level, (base.data,))
     v._node = node
     if base._tangent is not None:
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
@@ -433,26 +448,32 @@ class Tensor:
         return self.copy()
 
     def __deepcopy__(self, memo):
-        import copy as _copy
-        if type(self._node) is Node:
-            raise RuntimeError(
-                "deepcopy of a tensor computed inside a graph is not supported; deep-copy "
-                "x.detach() (and set requires_grad again if needed)")
+        """A new leaf with copies of the values, ``requires_grad`` (and its mode) and
+        ``.grad`` (its values: a grad made with ``create_graph=True`` is copied detached).
+        A tensor computed inside a graph raises ``RuntimeError``: deep-copy ``x.detach()``."""
+        self._check_persistable("deepcopy")
         out = tensor(np.array(self.numpy(), copy=True))
         if self._node is not None:
             out._node = Leaf(out, self._node.mode)
         if self.grad is not None:
-            out.grad = _copy.deepcopy(self.grad, memo)
+            out.grad = _make(np.array(self.grad.numpy(), copy=True), None, 0, None)
         memo[id(self)] = out
         return out
 
     def __reduce_ex__(self, protocol):
-        if type(self._node) is Node or self._level:
-            raise RuntimeError(
-                "cannot pickle a tensor in the middle of a graph; pickle x.detach() instead")
+        """Pickle the values, ``requires_grad`` (and its mode) and ``.grad`` (its values);
+        hooks are not pickled. A tensor computed inside a graph raises ``RuntimeError``."""
+        self._check_persistable("pickle")
         mode = self._node.mode if self._node is not None else None
         grad = None if self.grad is None else self.grad.numpy()
         return (_unpickle, (self.numpy(), mode, grad))
+
+    def _check_persistable(self, what):
+        if type(self._node) is Node or self._level or self._tangent is not None:
+            raise RuntimeError(
+                f"cannot {what} a tensor in the middle of a graph (computed from tensors that "
+                f"require grad, or inside a transform such as cr.grad): {what} x.detach() "
+                "instead, and call requires_grad_() on the copy if it should be a new leaf")
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
@@ -466,6 +487,7 @@ class Tensor:
             out._base = self
             out._index = idx
             out._vsnap = self._vc[0]
+            _view_node_without_base(out._node, self)
         return out
 
     def __setitem__(self, idx, value):
