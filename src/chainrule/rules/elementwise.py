@@ -30,8 +30,13 @@ def _where0(cond, val):
 # matmul would spread to every other entry.  Where the cotangent is not zero, an infinite or
 # NaN derivative shows as it is.  The check costs one pass when everything is finite.
 def _finite(a):
-    a = _base_array(a)
-    return bool(np.isfinite(a).all())
+    """True if every entry of ``a`` is finite."""
+    if type(a) is not np.ndarray:
+        a = _base_array(a)
+    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
+
+
+_isfinite = np.isfinite
 
 
 def _times(g, d):
