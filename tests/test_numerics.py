@@ -62,6 +62,11 @@ def test_norm_of_one_element_agrees_with_abs_to_second_order():
             assert np.all(h == 0), (f, x0, h)
 
 
+def test_nuclear_norm_drops_zero_singular_values():
+    g = _quiet(cr.grad(lambda x: np.linalg.norm(x, "nuc")), np.diag([2.0, 0.0]))
+    np.testing.assert_allclose(g, [[1.0, 0.0], [0.0, 0.0]], atol=1e-12)
+
+
 def test_norm_away_from_zero_unchanged():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3))
@@ -95,6 +100,8 @@ def test_sqrt_at_zero_is_inf_with_numpys_warning():
         assert cr.grad(np.sqrt)(0.0) == np.inf
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         assert cr.jvp(np.sqrt, (0.0,), (1.0,))[1] == np.inf
+    with pytest.warns(RuntimeWarning):
+        assert cr.grad(cr.grad(np.sqrt))(0.0) == -np.inf
     # a zero tangent stays zero: pushing (0, 1) through sqrt(x) + y at x = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
