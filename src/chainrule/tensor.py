@@ -498,8 +498,11 @@ class Tensor:
         if method == "__call__" and not kwargs:
             prim = _UFUNCS.get(ufunc)
             if prim is not None:
-                if len(inputs) == 2 and (_bad_operand(inputs[0]) or _bad_operand(inputs[1])):
-                    _object_operand(f"np.{ufunc.__name__}", inputs)
+                if len(inputs) == 2:
+                    a, b = inputs
+                    if (a.__class__ not in _FAST_OPERANDS and _bad_operand(a)
+                            or b.__class__ not in _FAST_OPERANDS and _bad_operand(b)):
+                        _object_operand(f"np.{ufunc.__name__}", inputs)
                 return apply(prim, inputs, _NOKW)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
@@ -518,6 +521,9 @@ class _HookHandle:
 
 # what arithmetic with a tensor takes: numbers, arrays of numbers, tensors (and lists of them)
 _OPERANDS = (Tensor, np.ndarray, float, int, complex, np.generic, list, tuple)
+
+
+_FAST_OPERANDS = frozenset((Tensor, float, int))
 
 
 def _bad_operand(x):
@@ -792,21 +798,23 @@ def _binary(prim_name, reflected=False):
     # its usual TypeError ("unsupported operand type(s)") instead of NumPy making object arrays
     if reflected:
         def op(self, other):
-            if isinstance(other, (list, tuple)):
-                other = np.asarray(other)
-            elif not isinstance(other, _OPERANDS):
-                return NotImplemented
-            if type(other) is np.ndarray and other.dtype.kind == "O":
-                _object_operand(prim.name, (other, self))
+            if other.__class__ not in _FAST_OPERANDS:
+                if isinstance(other, (list, tuple)):
+                    other = np.asarray(other)
+                elif not isinstance(other, _OPERANDS):
+                    return NotImplemented
+                if type(other) is np.ndarray and other.dtype.kind == "O":
+                    _object_operand(prim.name, (other, self))
             return apply(prim, (other, self), _NOKW)
     else:
         def op(self, other):
-            if isinstance(other, (list, tuple)):
-                other = np.asarray(other)
-            elif not isinstance(other, _OPERANDS):
-                return NotImplemented
-            if type(other) is np.ndarray and other.dtype.kind == "O":
-                _object_operand(prim.name, (self, other))
+            if other.__class__ not in _FAST_OPERANDS:
+                if isinstance(other, (list, tuple)):
+                    other = np.asarray(other)
+                elif not isinstance(other, _OPERANDS):
+                    return NotImplemented
+                if type(other) is np.ndarray and other.dtype.kind == "O":
+                    _object_operand(prim.name, (self, other))
             return apply(prim, (self, other), _NOKW)
     op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
     return op
