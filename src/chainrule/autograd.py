@@ -111,9 +111,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def backward(heads, head_grads=None, retain_graph=False, create_graph=False):
     """Backward from several outputs at once (MXNet ``autograd.backward``)."""
-    from .tensor import _seed
+    from .tensor import Tensor, _seed
     heads = _as_list(heads)
     gs = _as_list(head_grads) if head_grads is not None else [None] * len(heads)
+    if len(gs) != len(heads):
+        raise ValueError(f"head_grads has {len(gs)} entries for {len(heads)} heads")
+    for h in heads:
+        if not isinstance(h, Tensor):
+            raise TypeError(f"heads must be tensors, got {type(h).__name__}")
+        if h._node is None:
+            raise RuntimeError(
+                "a head does not require grad: it was not computed from an input that "
+                "requires grad (or recording was off)")
     with engine.set_grad_enabled(bool(create_graph)):
         engine.backward_pass([h._node for h in heads], [_seed(h, g) for h, g in zip(heads, gs)],
                              retain_graph or create_graph, create_graph)

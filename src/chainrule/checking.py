@@ -34,7 +34,8 @@ def _cast_args(args):
     for a in args:
         a = _base_array(a) if isinstance(a, Tensor) else np.asarray(a)
         if not np.issubdtype(a.dtype, np.inexact):
-            raise TypeError("check_grads needs floating point arguments")
+            raise TypeError(f"check_grads needs floating point arguments, got {a.dtype}; pass "
+                            "floats, e.g. np.asarray(x, dtype=float)")
         out.append(a)
     return out
 
@@ -51,11 +52,20 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     >>> import numpy as np, chainrule as cr
     >>> cr.check_grads(np.sin, np.array([0.5, 1.0]))
     """
-    from .transforms import jvp, vjp
+    from .transforms import _results, jvp, vjp
+    if not callable(fun):
+        raise TypeError(f"check_grads needs a function, got {type(fun).__name__}")
+    if isinstance(modes, str):
+        raise TypeError(f"modes must be a tuple such as ('fwd', 'rev'), not the string {modes!r}")
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"order must be a positive int, not {order!r}")
+    if not args:
+        raise TypeError("check_grads needs at least one argument to differentiate at")
     for m in modes:
         if m not in ("fwd", "rev"):
             raise ValueError(f"modes must contain 'fwd' and/or 'rev', not {m!r}")
     args = _cast_args(args)
+    _results(fun(*args), fun)           # numbers, or a TypeError that says what came back
     rng = np.random.default_rng(seed)
     dtype = np.result_type(*args)
     r_tol, a_tol = _tols(dtype)

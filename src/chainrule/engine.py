@@ -325,9 +325,12 @@ def _is_identity(rule):
 
 
 def _no_rule_for(prim, i):
-    """A rule that says input ``i`` of ``prim`` has no derivative rule."""
+    """A rule that says input ``i`` of ``prim`` has no derivative rule (it holds ``prim``
+    weakly: the primitive holds it, and a cycle would outlive a checkpoint made in a loop)."""
+    ref = weakref.ref(prim)
+
     def missing(g, ans, *args, **kwargs):
-        _no_rule(prim, "reverse", i)
+        _no_rule(ref(), "reverse", i)
     return missing
 
 
@@ -336,7 +339,7 @@ class _NaryRules:
 
     def __init__(self, prim, rule):
         self.rule = rule
-        self.prim = prim
+        self.prim = weakref.ref(prim)
         self.bound = []
 
     def __getitem__(self, i):
@@ -344,7 +347,7 @@ class _NaryRules:
         while len(bound) <= i:
             k = len(bound)
             bound.append(functools.partial(self.rule, k) if self.rule is not None
-                         else _no_rule_for(self.prim, k))
+                         else _no_rule_for(self.prim(), k))
         return bound[i]
 
 
@@ -460,7 +463,10 @@ class detect_anomaly:
 
     Inside this context every recorded operation remembers the line of user code that made
     it, and the backward pass checks each gradient it computes; the first one that is not
-    finite raises ``FloatingPointError`` naming the operation and that line.
+    finite raises ``FloatingPointError`` naming the operation and that line.  The state is
+    per thread; it also works as a decorator (``@cr.detect_anomaly()``) and inside the
+    transforms (``cr.grad`` ...).  Gradients that are exactly zero where a rule's derivative is
+    infinite (a masked-out ``sqrt(0)``) are zero, not NaN, so they are not anomalies.
 
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor([0.0, 1.0], requires_grad=True)
@@ -486,6 +492,17 @@ class detect_anomaly:
         with _anomaly_lock:
             _anomaly_threads[0] -= 1
         return False
+
+    def __call__(self, fun):
+        """Use as a decorator: ``fun`` runs with anomaly detection (on or off)."""
+        import functools
+        enabled = self.enabled
+
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(enabled):
+                return fun(*args, **kwargs)
+        return wrapper
 
 
 _PKG_DIR = __file__.rsplit("/", 1)[0]
@@ -844,7 +861,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
             else:
                 adj[p] = prev + gi
         if not retain_graph:
-            node.raws = node.ans = None
+            node.raws = node.ans = node.kw = None   # kw: e.g. index arrays
     return found
 
 

@@ -9,7 +9,8 @@ a tensor that needs a derivative raises ``TypeError``: a gradient is never silen
 import numpy as np
 
 from .engine import apply
-from .tensor import Tensor, _base_array, _make, _setitem   # tensor.py imports us once they exist
+from .tensor import (Tensor, _bad_operand, _base_array, _make,  # noqa: E402
+                     _object_operand, _setitem)  # tensor.py imports us once they exist
 
 UFUNCS = {}        # ufunc -> Primitive
 FUNCTIONS = {}     # NumPy function -> handler(*args, **kwargs)
@@ -95,6 +96,10 @@ def _run_on_values(func, args, kwargs):
 
 # ---------------------------------------------------------------------- ufuncs
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if method in ("__call__", "outer"):
+        for x in inputs:
+            if _bad_operand(x):
+                _object_operand(f"np.{ufunc.__name__}", inputs)
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
     dtype = kwargs.pop("dtype", None)
@@ -163,7 +168,22 @@ def _at_level(res, inputs):
 
 
 # ---------------------------------------------------------------------- functions
+def _object_arrays(args):
+    """True if ``args`` (or a list/tuple among them) holds an ndarray of dtype object."""
+    for a in args:
+        if type(a) is np.ndarray:
+            if a.dtype.kind == "O":
+                return True
+        elif type(a) in (list, tuple):
+            for b in a:
+                if type(b) is np.ndarray and b.dtype.kind == "O":
+                    return True
+    return False
+
+
 def array_function(func, types, args, kwargs):
+    if _object_arrays(args):
+        _object_operand(_fname(func), args)
     handler = FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)

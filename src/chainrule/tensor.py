@@ -34,16 +34,22 @@ def _is_float_dtype(dtype):
     return np.issubdtype(dtype, np.inexact)
 
 
+_NUMERIC_KINDS = "biufc"   # tensors hold bools, integers, floats and complex numbers
+
+
 def _to_array(data, dtype):
     """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
     if isinstance(data, np.ndarray):
         arr = data if dtype is None else data.astype(dtype, copy=False)
-        return arr.copy() if arr is data else arr
-    arr = np.array(data, dtype=dtype)
-    if arr.dtype == object:
+        arr = arr.copy() if arr is data else arr
+    else:
+        arr = np.array(data, dtype=dtype)
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        what = "mixed or non-numeric" if arr.dtype == object else f"{arr.dtype}"
         raise TypeError(
-            f"cannot make a tensor from {type(data).__name__} data of mixed or non-numeric "
-            "types; pass numbers, nested lists of numbers or tensors, or an ndarray")
+            f"cannot make a tensor from {type(data).__name__} data of {what} type: tensors "
+            "hold numbers (bool, int, float, complex). Pass numbers, nested lists of numbers "
+            "or tensors, or a numeric ndarray")
     return arr
 
 
@@ -65,7 +71,9 @@ def _build_nested(data):
                          for p in parts])
     if isinstance(data, Tensor):
         return data
-    return np.asarray(data, dtype=float) if isinstance(data, numbers.Number) else np.asarray(data)
+    if isinstance(data, numbers.Number) and not isinstance(data, (bool, np.bool_)):
+        return np.asarray(data, dtype=float)
+    return _to_array(data, None)
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -89,8 +97,7 @@ def tensor(data, dtype=None, requires_grad=False):
             out.requires_grad_(True)
         return out
     if isinstance(data, Tensor):
-        arr = _base_array(data)
-        arr = np.array(arr, dtype=dtype, copy=True)
+        arr = _to_array(_base_array(data), dtype)
     else:
         arr = _to_array(data, dtype)
     t = _make(arr, None, 0, None)
@@ -368,10 +375,13 @@ class Tensor:
         node = self._node
         if node is None:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        if not callable(fn):
+            raise TypeError(f"a hook must be callable, got {type(fn).__name__}")
         if node.hooks is None:
             node.hooks = []
-        node.hooks.append(fn)
-        return _HookHandle(node.hooks, fn)
+        hook = _checked_hook(fn)
+        node.hooks.append(hook)
+        return _HookHandle(node.hooks, hook)
 
     def retain_grad(self):
         """Keep the gradient of a computed tensor in ``.grad`` after backward."""
@@ -409,7 +419,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ copies, dtypes
     def astype(self, dtype, copy=True):
-        return _R.astype_p(self, dtype=np.dtype(dtype))
+        """A copy cast to ``dtype``; to an integer, bool or other non-float dtype the result
+        carries no gradient (it is piecewise constant), as ``np.floor`` does not."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"cannot cast a tensor to {dtype}: tensors hold numbers (bool, "
+                            "int, float, complex); use x.numpy().astype(...) for other dtypes")
+        if not _is_float_dtype(dtype):
+            return _R.astype_const_p(self, dtype=dtype)
+        return _R.astype_p(self, dtype=dtype)
 
     def copy(self):
         return _R.copy_p(self)
@@ -420,26 +438,32 @@ class Tensor:
         return self.copy()
 
     def __deepcopy__(self, memo):
-        import copy as _copy
-        if type(self._node) is Node:
-            raise RuntimeError(
-                "deepcopy of a tensor computed inside a graph is not supported; deep-copy "
-                "x.detach() (and set requires_grad again if needed)")
+        """A new leaf with copies of the values, ``requires_grad`` (and its mode) and
+        ``.grad`` (its values: a grad made with ``create_graph=True`` is copied detached).
+        A tensor computed inside a graph raises ``RuntimeError``: deep-copy ``x.detach()``."""
+        self._check_persistable("deepcopy")
         out = tensor(np.array(self.numpy(), copy=True))
         if self._node is not None:
             out._node = Leaf(out, self._node.mode)
         if self.grad is not None:
-            out.grad = _copy.deepcopy(self.grad, memo)
+            out.grad = _make(np.array(self.grad.numpy(), copy=True), None, 0, None)
         memo[id(self)] = out
         return out
 
     def __reduce_ex__(self, protocol):
-        if type(self._node) is Node or self._level:
-            raise RuntimeError(
-                "cannot pickle a tensor in the middle of a graph; pickle x.detach() instead")
+        """Pickle the values, ``requires_grad`` (and its mode) and ``.grad`` (its values);
+        hooks are not pickled. A tensor computed inside a graph raises ``RuntimeError``."""
+        self._check_persistable("pickle")
         mode = self._node.mode if self._node is not None else None
         grad = None if self.grad is None else self.grad.numpy()
         return (_unpickle, (self.numpy(), mode, grad))
+
+    def _check_persistable(self, what):
+        if type(self._node) is Node or self._level or self._tangent is not None:
+            raise RuntimeError(
+                f"cannot {what} a tensor in the middle of a graph (computed from tensors that "
+                f"require grad, or inside a transform such as cr.grad): {what} x.detach() "
+                "instead, and call requires_grad_() on the copy if it should be a new leaf")
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
@@ -465,6 +489,12 @@ class Tensor:
             if prim is not None:
                 if len(inputs) == 1:
                     return apply1(prim, inputs[0])
+                if len(inputs) == 2:
+                    a, b = inputs
+                    if (a.__class__ not in _FAST_OPERANDS and _bad_operand(a)
+                            or b.__class__ not in _FAST_OPERANDS and _bad_operand(b)):
+                        _object_operand(f"np.{ufunc.__name__}", inputs)
+                    return apply2(prim, a, b)
                 return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
@@ -479,6 +509,49 @@ class _HookHandle:
     def remove(self):
         if self.fn in self.hooks:
             self.hooks.remove(self.fn)
+
+
+# what arithmetic with a tensor takes: numbers, arrays of numbers, tensors (and lists of them)
+_OPERANDS = (Tensor, np.ndarray, float, int, complex, np.generic, list, tuple)
+
+
+_FAST_OPERANDS = frozenset((Tensor, float, int))
+
+
+def _bad_operand(x):
+    """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
+    if not isinstance(x, _OPERANDS):
+        return True
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "O"
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x).dtype.kind == "O"
+    return False
+
+
+def _object_operand(what, operands):
+    kinds = ", ".join(type(o).__name__ if not isinstance(o, np.ndarray) else
+                      f"ndarray of {o.dtype}" for o in operands)
+    raise TypeError(
+        f"{what} of ({kinds}): tensors compute with numbers, arrays of numbers and tensors, "
+        "not None, strings, objects or object arrays. Convert the operand first, e.g. "
+        "np.asarray(a, dtype=float)")
+
+
+def _checked_hook(fn):
+    """``fn`` whose result, if not None, must be a gradient of the same shape."""
+    def hook(g):
+        res = fn(g)
+        if res is not None:
+            val = res if isinstance(res, Tensor) else np.asarray(res)
+            if val.dtype.kind not in "biufc" or np.shape(val) != np.shape(g):
+                raise TypeError(
+                    f"the hook {getattr(fn, '__name__', fn)!r} returned "
+                    f"{type(res).__name__} of shape {np.shape(val)} and dtype {val.dtype}; "
+                    f"a hook returns None or a replacement gradient of shape {np.shape(g)}")
+        return res
+    hook.__wrapped__ = fn
+    return hook
 
 
 def _unpickle(arr, mode, grad):
@@ -497,7 +570,12 @@ def _seed(t, gradient):
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
     else:
-        g = np.asarray(gradient, dtype=t.dtype)
+        g = np.asarray(gradient)
+        if g.dtype.kind not in "biufc" or (g.dtype.kind == "c" and t.dtype.kind != "c"):
+            raise TypeError(
+                f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
+                f"{type(gradient).__name__} of dtype {g.dtype}")
+        g = g.astype(_ones_like_raw(t.data).dtype, copy=False)
     if np.shape(g) != t.shape:
         raise ValueError(
             f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "
@@ -597,6 +675,8 @@ def _setitem(t, idx, value):
 
 def _inplace_op(t, prim, other):
     """``t op= other`` for the arithmetic operators: compute, then write in place."""
+    if _bad_operand(other):
+        _object_operand(f"{prim.name} in place", (t, other))
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
@@ -618,8 +698,11 @@ def _inplace_op(t, prim, other):
         raw, node, tangent = res.data, res._node, res._tangent
     else:
         raw, node, tangent = res, None, None
+    if np.shape(raw) != t.shape:         # as NumPy: x op= y cannot change x's shape
+        raise ValueError(f"non-broadcastable output operand with shape {t.shape} doesn't "
+                         f"match the broadcast shape {np.shape(raw)}")
     data = t.data
-    if isinstance(data, np.ndarray) and isinstance(raw, np.ndarray):
+    if isinstance(data, np.ndarray) and isinstance(raw, (np.ndarray, np.generic)):
         np.copyto(data, raw, casting="same_kind")
     else:
         _write_data(t, Ellipsis, raw)
@@ -706,8 +789,7 @@ def _transpose(self, *axes):
 
 def _norm(self, ord=None, axis=None, keepdims=False):
     """The 2-norm (Frobenius for matrices), as in PyTorch; ``ord``/``axis`` as NumPy."""
-    if ord is None and axis is None:
-        return np.sqrt(np.sum(self * self)) if self.ndim != 1 else np.linalg.norm(self)
+    # np.linalg.norm, not sqrt(sum(x * x)): its gradient at 0 is 0, not 0 * inf = NaN
     return np.linalg.norm(self, ord=ord, axis=axis, keepdims=keepdims)
 
 
@@ -736,15 +818,27 @@ from .numpy_bridge import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS  # noqa: E4
 # ---------------------------------------------------------------------- operators
 def _binary(prim_name, reflected=False):
     prim = getattr(_R, prim_name)
+    # an operand that is not a number, array or tensor gives NotImplemented, so Python raises
+    # its usual TypeError ("unsupported operand type(s)") instead of NumPy making object arrays
     if reflected:
         def op(self, other):
-            if other.__class__ is list or other.__class__ is tuple:
-                other = np.asarray(other)
+            if other.__class__ not in _FAST_OPERANDS:
+                if isinstance(other, (list, tuple)):
+                    other = np.asarray(other)
+                elif not isinstance(other, _OPERANDS):
+                    return NotImplemented
+                if type(other) is np.ndarray and other.dtype.kind == "O":
+                    _object_operand(prim.name, (other, self))
             return apply2(prim, other, self)
     else:
         def op(self, other):
-            if other.__class__ is list or other.__class__ is tuple:
-                other = np.asarray(other)
+            if other.__class__ not in _FAST_OPERANDS:
+                if isinstance(other, (list, tuple)):
+                    other = np.asarray(other)
+                elif not isinstance(other, _OPERANDS):
+                    return NotImplemented
+                if type(other) is np.ndarray and other.dtype.kind == "O":
+                    _object_operand(prim.name, (self, other))
             return apply2(prim, self, other)
     op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
     return op
@@ -765,15 +859,16 @@ for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_
 
 for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
                      ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
-                     ("and", "logical_and_p"), ("or", "logical_or_p"), ("xor", "logical_xor_p")]:
+                     ("and", "bitwise_and_p"), ("or", "bitwise_or_p"), ("xor", "bitwise_xor_p")]:
     setattr(Tensor, f"__{_name}__", _binary(_prim))
-Tensor.__rand__ = _binary("logical_and_p", True)
-Tensor.__ror__ = _binary("logical_or_p", True)
-Tensor.__rxor__ = _binary("logical_xor_p", True)
+# & | ^ ~ are bitwise, as on ndarrays (the same as logical on bools; TypeError on floats)
+Tensor.__rand__ = _binary("bitwise_and_p", True)
+Tensor.__ror__ = _binary("bitwise_or_p", True)
+Tensor.__rxor__ = _binary("bitwise_xor_p", True)
 Tensor.__neg__ = lambda self: apply1(_R.negative_p, self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: apply1(_R.absolute_p, self)
-Tensor.__invert__ = lambda self: apply1(_R.logical_not_p, self)
+Tensor.__invert__ = lambda self: apply1(_R.invert_p, self)
 Tensor.__divmod__ = lambda self, other: (self // other, self % other)
 
 

@@ -42,10 +42,41 @@ def _flatten(tree):
             return kind(out) if kind in (tuple, list) else kind(*out)
         return leaves, build
     if isinstance(tree, dict):
-        keys = list(tree)
+        keys = _dict_keys(tree)
         leaves, build = _flatten([tree[k] for k in keys])
         return leaves, lambda ls: dict(zip(keys, build(ls)))
     return [tree], lambda ls: ls[0]
+
+
+def _dict_keys(d):
+    """A dict's keys in a fixed order (sorted where they sort), so that two dicts with the
+    same keys flatten alike whatever order they were built in."""
+    try:
+        return sorted(d)
+    except TypeError:
+        return list(d)
+
+
+def _structure(tree):
+    """The shape of a tree without its leaves (tuples and lists count as the same)."""
+    if isinstance(tree, (tuple, list)):
+        return ("seq", tuple(_structure(t) for t in tree))
+    if isinstance(tree, dict):
+        keys = _dict_keys(tree)
+        return ("dict", tuple(keys), tuple(_structure(tree[k]) for k in keys))
+    return "*"
+
+
+def _same_structure(a, b, what):
+    if _structure(a) != _structure(b):
+        raise ValueError(f"{what} must have the same structure (nesting of tuples, lists and "
+                         f"dicts, and dict keys): {_describe(a)} vs {_describe(b)}")
+
+
+def _describe(tree):
+    st = _structure(tree)
+    text = repr(st).replace("'seq', ", "").replace("'*'", "*").replace("'dict', ", "dict ")
+    return text if len(text) < 200 else text[:200] + "..."
 
 
 def _input(x):
@@ -66,6 +97,43 @@ def _input(x):
     return val
 
 
+_NUMERIC = "biufc"   # dtype kinds a transform accepts as values: bool, ints, floats, complex
+_MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limit on ndim
+
+
+def _numeric(v, what):
+    """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
+    if isinstance(v, Tensor):
+        kind = v.dtype.kind
+    else:
+        try:
+            arr = np.asarray(v) if v is not None else None
+        except (TypeError, ValueError) as e:      # e.g. ragged nested lists
+            raise TypeError(f"{what} must be numbers or arrays of numbers; got "
+                            f"{type(v).__name__} ({e})") from None
+        kind = arr.dtype.kind if arr is not None else None
+        v = arr
+    if kind not in tuple(_NUMERIC):
+        desc = "None" if v is None else f"{type(v).__name__} of dtype {v.dtype}"
+        raise TypeError(f"{what} must be numbers or arrays of numbers; got {desc}")
+    return v
+
+
+def _results(tree, fun):
+    """``fun``'s output tree with every leaf checked to be a number, array or tensor."""
+    leaves, build = _flatten(tree)
+    what = f"the values returned by {getattr(fun, '__name__', 'the function')}"
+    return build([_numeric(v, what) for v in leaves])
+
+
+def _check_ndim(ndim, name):
+    if ndim > _MAXDIMS:
+        raise ValueError(
+            f"{name}: the result would have {ndim} dimensions, more than the {_MAXDIMS} that "
+            "NumPy arrays can have; differentiate with respect to (or return) a reshaped "
+            "array with fewer dimensions")
+
+
 def _output(v):
     """Results at the outermost level are plain ndarrays; inside other transforms, tensors."""
     if isinstance(v, Tensor):
@@ -84,13 +152,20 @@ def _leaf(raw, level):
 
 
 def _argnums_tuple(argnums, nargs):
-    single = isinstance(argnums, numbers.Integral)
-    nums = (argnums,) if single else tuple(argnums)
+    single = isinstance(argnums, numbers.Integral) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not isinstance(nums, (tuple, list)) or not all(
+            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in nums):
+        raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
+    nums = tuple(int(a) for a in nums)
     for a in nums:
         if not -nargs <= a < nargs:
             raise ValueError(f"argnums={argnums} but the function got {nargs} positional "
                              "arguments")
-    return single, tuple(a % nargs for a in nums)
+    nums = tuple(a % nargs for a in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums={argnums} names an argument more than once")
+    return single, nums
 
 
 def _level_parts(out, level):
@@ -128,21 +203,27 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError("with has_aux=True the function must return a pair (output, aux)")
         out, aux = out
+    out = _results(out, fun)
     out_leaves, out_build = _flatten(out)
     parts = [_level_parts(o, level) for o in out_leaves]
 
     def vjp_fn(cotangent, retain_graph=True):
+        _same_structure(out, cotangent, "the cotangent and the output")
         cts, _ = _flatten(cotangent)
-        if len(cts) != len(parts):
-            raise ValueError(f"the cotangent has {len(cts)} parts, the output {len(parts)}")
         roots, seeds = [], []
         for (raw, node, _), ct in zip(parts, cts):
+            ct = _numeric(ct, "cotangents")
             if node is None:
                 continue
             ct = ct.data if isinstance(ct, Tensor) and ct._level == level else ct
             if np.shape(ct) != np.shape(raw):
                 raise ValueError(f"cotangent shape {np.shape(ct)} does not match output shape "
                                  f"{np.shape(raw)}")
+            if not isinstance(ct, Tensor):      # in the output's dtype, as backward(gradient=)
+                dt = _ones_like_raw(raw).dtype
+                if ct.dtype.kind == "c" and dt.kind != "c":
+                    raise TypeError("a cotangent is complex but its output is real")
+                ct = ct.astype(dt, copy=False)
             roots.append(node)
             seeds.append(ct)
         targets = [t._node for ts, _ in leaf_groups for t in ts]
@@ -204,6 +285,12 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
+        if _base_array(out).dtype.kind == "c" and not all(
+                _base_array(_input(x)).dtype.kind == "c"
+                for a in nums for x in _flatten(args[a])[0]):
+            raise TypeError(
+                "grad of a complex output with respect to a real input is ambiguous; "
+                "differentiate a real function of it, such as np.real(f(x)) or np.abs(f(x))")
         gs = fn(_ones_like_raw(out), retain_graph=False)
         gs = [_tree_out(g) for g in gs]
         g = gs[0] if single else tuple(gs)
@@ -263,6 +350,8 @@ def jacrev(fun, argnums=0):
         oshape = np.shape(_base_array(out))
         osize = int(np.prod(oshape))
         ins = [np.shape(_base_array(_input(args[a]))) for a in nums]
+        for ishape in ins:
+            _check_ndim(len(oshape) + len(ishape), "jacrev")
         rows = [[] for _ in nums]
         for k in range(osize):
             e = np.zeros(osize, dtype=_ones_like_raw(out).dtype)
@@ -290,15 +379,17 @@ def _single_array(out, name):
 def _make_jvp(fun, primals, tangents, kwargs=None):
     """Push tangents (which may carry leading batch dims) through ``fun`` at a fresh level."""
     level = new_level()
+    _same_structure(list(primals), list(tangents), "primals and tangents")
     p_leaves, p_build = _flatten(list(primals))
     t_leaves, _ = _flatten(list(tangents))
-    if len(p_leaves) != len(t_leaves):
-        raise ValueError("primals and tangents must have the same structure")
     xs, batch = [], ()
     for p, t in zip(p_leaves, t_leaves):
         raw = _input(p)
+        t = _numeric(t, "tangents")
         t = t.data if isinstance(t, Tensor) and t._level == level else t
         if not isinstance(t, Tensor):
+            if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
+                raise TypeError("a tangent is complex but its primal is real")
             t = np.asarray(t, dtype=_base_array(raw).dtype)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
@@ -308,7 +399,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         xs.append(_make(raw, None, level, t))
     with engine.enable_grad():
         out = fun(*p_build(xs), **(kwargs or {}))
-    o_leaves, o_build = _flatten(out)
+    o_leaves, o_build = _flatten(_results(out, fun))
     vals, tans = [], []
     for o in o_leaves:
         raw, _, tan = _level_parts(o, level)
@@ -329,6 +420,12 @@ def jvp(fun, primals, tangents):
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,))")
+    _same_structure(list(primals), list(tangents), "primals and tangents")
+    for p, t in zip(_flatten(list(primals))[0], _flatten(list(tangents))[0]):
+        ps, ts = np.shape(_base_array(_input(p))), np.shape(_base_array(_numeric(t, "tangents")))
+        if ps != ts:
+            raise ValueError(f"tangent shape {ts} does not match primal shape {ps}; each "
+                             "tangent has the shape of its primal")
     out, tan = _make_jvp(fun, primals, tangents)
     return _tree_out(out), _tree_out(tan)
 
@@ -343,6 +440,7 @@ def jacfwd(fun, argnums=0):
             raw = _input(args[a])
             shape = np.shape(raw)
             n = int(np.prod(shape))
+            _check_ndim(len(shape) + 1, "jacfwd")
             basis = np.eye(n, dtype=_base_array(raw).dtype).reshape((n,) + shape)
 
             def f_a(x, a=a):
@@ -352,6 +450,7 @@ def jacfwd(fun, argnums=0):
             out, tan = _make_jvp(f_a, (raw,), (basis,))
             _single_array(out, "jacfwd")
             oshape = np.shape(out)
+            _check_ndim(len(oshape) + len(shape), "jacfwd")
             j = np.moveaxis(tan, 0, -1) if np.ndim(tan) else tan
             jacs.append(_output(np.reshape(j, oshape + shape)))
         return jacs[0] if single else tuple(jacs)
@@ -409,8 +508,6 @@ def checkpoint(fun):
     >>> f = cr.checkpoint(lambda x: np.sin(np.sin(x)))
     >>> float(cr.grad(lambda x: f(x).sum())(np.zeros(3)))  # doctest: +SKIP
     """
-    from .rules.registry import defprim
-
     def run(*xs):
         with engine.no_grad():
             return fun(*xs)
@@ -424,8 +521,10 @@ def checkpoint(fun):
                                               np.shape(x)) for j, x in enumerate(xs)]
         return _make_jvp(fun, xs, tangents)[1]
 
-    prim = defprim(run, vjp=(vjp_rule,), jvp=(jvp_rule,),
-                   name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True)
+    # not registered in the rule tables' list (defprim would keep every checkpointed function,
+    # and what it closes over, alive for good when cr.checkpoint is called in a loop)
+    prim = engine.primitive_from(run, vjp=(vjp_rule,), jvp=(jvp_rule,),
+                                 name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True)
 
     @functools.wraps(fun)
     def wrapped(*args):

@@ -566,8 +566,8 @@ def _vnorm_fn(x, ord, axis, keepdims):
 def _vnorm_weight(ans, x, ord, axis, keepdims):
     """``w`` with ``d norm = sum(w * dx, axis)`` (0 where the norm has no derivative)."""
     n = _keep(ans, x, axis, keepdims)
-    if ord == 2:
-        return x / _safe(n == 0, n, 1)
+    if ord == 2:   # 0 at 0, also its derivative: norm''(0) = 0, as abs''(0) = 0
+        return _safe(n == 0, x / _safe(n == 0, n, 1), 0)
     if ord == 1:
         return np.sign(x)
     if ord in (np.inf, -np.inf):
@@ -622,8 +622,8 @@ def _matrix_norm(x, ord, axes, keepdims):
     elif ord in (2, -2, "nuc"):
         perm = [i for i in range(nd) if i - nd not in axes] + [row + nd, col + nd]
         sv = svdvals_p(np.transpose(x, perm))
-        if ord == "nuc":
-            res = np.sum(sv, axis=-1)
+        if ord == "nuc":   # |s| (= s) so that zero singular values add 0 to the gradient
+            res = np.sum(np.abs(sv), axis=-1)
         else:
             res = vector_norm_p(sv, ord=np.inf if ord == 2 else -np.inf, axis=(-1,),
                                 keepdims=False)

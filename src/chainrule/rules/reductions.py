@@ -27,7 +27,8 @@ import numpy as np
 
 from .registry import batch_ndim, defprim, implements, neg_axes
 
-__all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p"]
+__all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
+           "std_sqrt_p"]
 
 _NoValue = np._NoValue
 
@@ -302,11 +303,24 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_N
     return _out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"), out)
 
 
+def _half_over(ans):
+    """``0.5 / ans``, but 0 where ``ans`` is 0 (and so is every derivative of it there)."""
+    zero = ans == 0
+    return np.where(zero, 0, 0.5 / np.where(zero, 1, ans))
+
+
+# the square root that turns a variance into np.std: std is a norm of the deviations, so at
+# constant data (variance 0, a kink) its gradient is 0, as for norms, not sqrt'(0) = inf
+std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True,
+                     vjp=(lambda g, ans, v: g * _half_over(ans),),
+                     jvp=(lambda t, ans, v: t * _half_over(ans),))
+
+
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
     var = _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "std")
-    return _out(np.sqrt(var), out)
+    return _out(std_sqrt_p(var), out)
 
 
 def _array(x):

@@ -82,7 +82,10 @@ def neg_axes(axis, ndim):
         axis = (axis,)
     out = []
     for a in axis:
-        a = int(a)
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"axis must be an int or a tuple of ints, not {axis!r}") from None
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(a, ndim)
         out.append(a - ndim if a >= 0 else a)

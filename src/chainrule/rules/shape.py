@@ -7,13 +7,14 @@ and ``block`` let NumPy lay out position tags and gather the values from there;
 reshapes, broadcasts and arithmetic.
 """
 import numbers
+import operator
 
 import numpy as np
 
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
-           "copy_p", "astype_p", "reshape_p", "transpose_p", "broadcast_to_p",
+           "copy_p", "astype_p", "astype_const_p", "reshape_p", "transpose_p", "broadcast_to_p",
            "concatenate_p", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
@@ -176,6 +177,8 @@ copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) e
 
 def _astype_vjp(g, ans, x, dtype):
     xd = np.result_type(x)
+    if not np.issubdtype(dtype, np.inexact):   # to ints or bools: piecewise constant
+        return np.zeros(np.shape(x), dtype=xd if np.issubdtype(xd, np.inexact) else float)
     if not np.issubdtype(xd, np.inexact):
         return g * 0
     if np.iscomplexobj(g) and not np.issubdtype(xd, np.complexfloating):
@@ -187,6 +190,10 @@ astype_p = defprim(lambda x, dtype: x.astype(dtype), name="astype",
                    vjp=(_astype_vjp,),
                    jvp=(lambda t, ans, x, dtype: t.astype(dtype)
                         if np.issubdtype(dtype, np.inexact) else t * 0,))
+
+
+# a cast to a non-float dtype (int, bool, str) carries no gradient
+astype_const_p = defprim(lambda x, dtype: x.astype(dtype), name="astype", nondiff=True)
 
 
 @implements(np.copy)
@@ -238,7 +245,9 @@ def _transpose(a, axes=None):
     nd = np.ndim(a)
     if axes is None:
         axes = tuple(range(nd))[::-1]
-    axes = tuple(int(ax) % nd if nd else 0 for ax in axes)
+    axes = tuple(_pos_axis(ax, nd) for ax in axes)
+    if sorted(axes) != list(range(nd)):
+        raise ValueError("axes don't match array")
     return transpose_p(a, axes=axes)
 
 
@@ -303,7 +312,10 @@ def _base(x):
 
 def _pos_axis(axis, ndim):
     """``axis`` as a non-negative int, checked against ``ndim`` (NumPy's AxisError)."""
-    a = int(axis)
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"an axis must be an int, not {type(axis).__name__}") from None
     if not -ndim <= a < ndim:
         raise np.exceptions.AxisError(a, ndim)
     return a % ndim
