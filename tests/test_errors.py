@@ -188,3 +188,17 @@ def test_unsupported_ufunc_method():
     x = cr.tensor(np.ones(3), requires_grad=True)
     with pytest.raises(TypeError, match=r"np\.add\.outer|rule"):
         np.add.outer(x, x)
+
+
+def test_functions_that_would_drop_a_gradient_in_a_secondary_argument():
+    w = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"np.histogram with weights=.*bincount"):
+        np.histogram(np.arange(3.0), weights=w)
+    with pytest.raises(TypeError, match=r"np.bincount counts integers.*detach"):
+        np.bincount(cr.tensor([0.0, 1.0], requires_grad=True))
+    counts, edges = np.histogram(cr.tensor(np.arange(3.0)), bins=3)   # values only: fine
+    np.testing.assert_array_equal(counts.numpy(), [1, 1, 1])
+    u, inverse, n = np.unique(w * 0 + np.array([2.0, 1.0, 2.0]), return_inverse=True,
+                              return_counts=True)
+    assert u.requires_grad and not inverse.requires_grad
+    np.testing.assert_array_equal(inverse.numpy(), [1, 0, 1])

@@ -6,7 +6,7 @@ work inside differentiated code.
 """
 import numpy as np
 
-from ..numpy_bridge import nondiff, register_ufunc
+from ..numpy_bridge import _run_on_values, _traced, implements, nondiff, register_ufunc
 from .registry import OPERATORS, defprim
 
 __all__ = []
@@ -36,11 +36,24 @@ nondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzer
         np.shape, np.ndim, np.size, np.isclose, np.allclose, np.array_equal,
         np.array_equiv, np.count_nonzero, np.searchsorted, np.round, np.around,
         np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.result_type,
-        np.can_cast, np.min_scalar_type, np.digitize, np.histogram, np.bincount,
-        np.lexsort, np.unique, np.isin, np.in1d if hasattr(np, "in1d") else np.isin,
+        np.can_cast, np.min_scalar_type, np.digitize, np.lexsort, np.isin, np.in1d if hasattr(np, "in1d") else np.isin,
         np.fix, np.sign, np.iscomplexobj, np.may_share_memory, np.shares_memory,
         np.argpartition, np.all, np.any, np.isneginf, np.isposinf, np.iscomplex,
         np.array_repr, np.array_str, np.array2string)
+
+
+
+@implements(np.histogram)
+def _histogram(a, bins=10, range=None, density=None, weights=None):
+    """Counts carry no gradient; weights that need one would lose it, so they are refused."""
+    if _traced(weights):
+        raise TypeError(
+            "np.histogram with weights= that need a gradient has no derivative rule in "
+            "chainrule; use np.bincount(np.digitize(a, edges) - 1, weights=w) (differentiable "
+            "in w), or pass weights.detach()")
+    return _run_on_values(np.histogram, (a,), dict(bins=bins, range=range, density=density,
+                                                   weights=weights))
+
 
 # index builders (those that take an array take it for its shape only) and NaN-skipping
 # arg-ops

@@ -1035,3 +1035,45 @@ def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
     y = _linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     y = np.power(base, y)
     return y if dtype is None else y.astype(dtype)
+
+
+# ---------------------------------------------------------------- unique, bincount
+# NumPy computes which positions these read or write; the values then move differentiably
+# (a gather for unique, a scatter-add for bincount's weights), so no gradient is dropped.
+@implements(np.unique)
+def _unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
+            **kwargs):
+    from ..numpy_bridge import _traced, _values, _wrap
+    if not _traced(ar):
+        return _run_unique(_values(ar), return_index, return_inverse, return_counts, axis,
+                           kwargs)
+    if axis is not None:
+        raise NotImplementedError("np.unique(..., axis=...) of a tensor that needs a gradient")
+    res = np.unique(_values(ar), return_index=True, return_inverse=return_inverse,
+                    return_counts=return_counts, **kwargs)
+    values = np.ravel(ar)[res[1]]      # each value's gradient goes to its first occurrence
+    extra = [res[1]] if return_index else []
+    extra += list(res[2:])
+    return (values, *_wrap(tuple(extra))) if extra else values
+
+
+def _run_unique(ar, return_index, return_inverse, return_counts, axis, kwargs):
+    from ..numpy_bridge import _wrap
+    return _wrap(np.unique(ar, return_index=return_index, return_inverse=return_inverse,
+                           return_counts=return_counts, axis=axis, **kwargs))
+
+
+@implements(np.bincount)
+def _bincount(x, weights=None, minlength=0):
+    from ..numpy_bridge import _traced, _values, _wrap
+    if _traced(x):
+        raise TypeError("np.bincount counts integers and has no derivative in them; pass "
+                        "x.detach() (the weights= may need a gradient)")
+    xv = _values(x)
+    if weights is None or not _traced(weights):
+        return _wrap(np.bincount(xv, weights=_values(weights), minlength=minlength))
+    n = np.bincount(xv, minlength=minlength).shape[0]   # NumPy's checks and length
+    if np.shape(weights) != np.shape(xv):
+        raise ValueError("The weights and list don't have the same length.")
+    return scatter_add_p(weights.astype(np.result_type(weights, float)), shape=(n,),
+                         idx=(np.asarray(xv, dtype=np.intp),))
