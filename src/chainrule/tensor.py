@@ -816,29 +816,35 @@ from . import rules as _R  # noqa: E402  (the rule tables use Tensor only throug
 from .numpy_bridge import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS  # noqa: E402
 
 # ---------------------------------------------------------------------- operators
+def _operand(prim, other, self):
+    """The other operand of a Python operator, when it is not a tensor, float or int: lists
+    become arrays, object arrays raise, and anything else that is not a number or array gives
+    NotImplemented, so Python raises its usual TypeError ("unsupported operand type(s)")
+    instead of NumPy making object arrays."""
+    if isinstance(other, (list, tuple)):
+        other = np.asarray(other)
+    elif not isinstance(other, _OPERANDS):
+        return NotImplemented
+    if type(other) is np.ndarray and other.dtype.kind == "O":
+        _object_operand(prim.name, (self, other))
+    return other
+
+
 def _binary(prim_name, reflected=False):
     prim = getattr(_R, prim_name)
-    # an operand that is not a number, array or tensor gives NotImplemented, so Python raises
-    # its usual TypeError ("unsupported operand type(s)") instead of NumPy making object arrays
     if reflected:
         def op(self, other):
             if other.__class__ not in _FAST_OPERANDS:
-                if isinstance(other, (list, tuple)):
-                    other = np.asarray(other)
-                elif not isinstance(other, _OPERANDS):
-                    return NotImplemented
-                if type(other) is np.ndarray and other.dtype.kind == "O":
-                    _object_operand(prim.name, (other, self))
+                other = _operand(prim, other, self)
+                if other is NotImplemented:
+                    return other
             return apply2(prim, other, self)
     else:
         def op(self, other):
             if other.__class__ not in _FAST_OPERANDS:
-                if isinstance(other, (list, tuple)):
-                    other = np.asarray(other)
-                elif not isinstance(other, _OPERANDS):
-                    return NotImplemented
-                if type(other) is np.ndarray and other.dtype.kind == "O":
-                    _object_operand(prim.name, (self, other))
+                other = _operand(prim, other, self)
+                if other is NotImplemented:
+                    return other
             return apply2(prim, self, other)
     op.__name__ = f"__{'r' if reflected else ''}{prim_name[:-2]}__"
     return op

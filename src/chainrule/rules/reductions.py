@@ -680,22 +680,19 @@ def _warn(msg):
     warnings.warn(msg, RuntimeWarning, stacklevel=level)
 
 
-@implements(np.nansum)
-def _nansum(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
-            where=_NoValue):
-    a = _array(a)
-    if _inexact(a):
-        a = _nan_filled(a, 0)[0]
-    return _sum(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+def _nan_reduction(reduction, fill):
+    """``np.nansum``-style handler: NaNs replaced by ``fill``, then ``reduction``."""
+    def handler(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+                where=_NoValue):
+        a = _array(a)
+        if _inexact(a):
+            a = _nan_filled(a, fill)[0]
+        return reduction(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+    return handler
 
 
-@implements(np.nanprod)
-def _nanprod(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
-             where=_NoValue):
-    a = _array(a)
-    if _inexact(a):
-        a = _nan_filled(a, 1)[0]
-    return _prod(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+implements(np.nansum)(_nan_reduction(_sum, 0))
+implements(np.nanprod)(_nan_reduction(_prod, 1))
 
 
 def _nan_count(mask, axes, keepdims, dtype):
