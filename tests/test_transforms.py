@@ -217,3 +217,17 @@ def test_check_grads_catches_a_wrong_rule():
     with pytest.raises(AssertionError, match="reverse mode"):
         cr.check_grads(bad, np.array([0.3, 0.5]), modes=("rev",))
     cr.check_grads(bad, np.array([0.3, 0.5]), modes=("fwd",), order=1)
+
+
+def test_jacobian_picks_the_mode_from_one_recorded_pass():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.array([1.0, 2.0]) * np.sum(x ** 2)
+    x = np.arange(5.0)
+    J = cr.jacobian(f)(x)                 # 5 inputs, 2 outputs: reverse mode, one pass
+    assert len(calls) == 1
+    np.testing.assert_allclose(J, np.outer([1.0, 2.0], 2 * x))
+    np.testing.assert_allclose(cr.jacobian(lambda v: np.outer(v, v))(x[:2]),
+                               cr.jacfwd(lambda v: np.outer(v, v))(x[:2]))
