@@ -427,7 +427,7 @@ class Tensor:
                             "int, float, complex); use x.numpy().astype(...) for other dtypes")
         if not _is_float_dtype(dtype):
             return _R.astype_const_p(self, dtype=dtype)
-        return _R.astype_p(self, dtype=dtype)
+        return _R.astype(self, dtype)
 
     def copy(self):
         return _R.copy_p(self)

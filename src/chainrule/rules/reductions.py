@@ -36,9 +36,14 @@ _NoValue = np._NoValue
 # ---------------------------------------------------------------- helpers
 def _keep(g, x, axis, keepdims):
     """Put the reduced axes back (as size 1) so ``g`` broadcasts against ``x``."""
+    return _keep_to(g, np.shape(x), axis, keepdims)
+
+
+def _keep_to(g, shape, axis, keepdims):
+    """``_keep`` given the reduced array's shape."""
     if keepdims:
         return g
-    shape = list(np.shape(x))
+    shape = list(shape)
     for a in axis:
         shape[a] = 1
     return np.reshape(g, shape)
@@ -101,15 +106,22 @@ _embed_p = defprim(_embed, name="embed", raw=True,
 
 
 # ---------------------------------------------------------------- sum, mean
-def _sum_vjp(g, ans, x, axis, keepdims):
-    return np.broadcast_to(_keep(g, x, axis, keepdims), np.shape(x))
+def _sum_vjp(g, ans, x, axis, keepdims, shape):
+    return np.broadcast_to(_keep_to(g, shape, axis, keepdims), shape)
 
 
-# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers
-sum_p = defprim(lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
+# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers;
+# ``shape`` is x's, passed along so the node keeps a shape rather than the array
+sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, keepdims=keepdims),
                 name="sum",
                 vjp=(_sum_vjp,),
-                jvp=(lambda t, ans, x, axis, keepdims: np.sum(t, axis=axis, keepdims=keepdims),))
+                jvp=(lambda t, ans, x, axis, keepdims, shape:
+                     np.sum(t, axis=axis, keepdims=keepdims),))
+
+
+def _total(x, axis, keepdims):
+    """``sum_p`` of ``x`` over the (normalized) ``axis``."""
+    return sum_p(x, axis=axis, keepdims=keepdims, shape=np.shape(x))
 
 
 @implements(np.sum)
@@ -119,7 +131,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
         a = a.astype(dtype)
     if where is not _NoValue and where is not True:
         a = np.where(where, a, 0)
-    res = sum_p(a, axis=neg_axes(axis, np.ndim(a)), keepdims=_keepdims(keepdims))
+    res = _total(a, neg_axes(axis, np.ndim(a)), _keepdims(keepdims))
     if initial is not _NoValue:
         res = res + initial
     return _out(res, out)
@@ -134,11 +146,11 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NoValue)
     axes = neg_axes(axis, np.ndim(a))
     keepdims = _keepdims(keepdims)
     if where is _NoValue or where is True:
-        res = sum_p(a, axis=axes, keepdims=keepdims) / _count(np.shape(a), axes)
+        res = _total(a, axes, keepdims) / _count(np.shape(a), axes)
     else:
         mask = np.broadcast_to(where, np.shape(a))
         n = np.sum(mask, axis=axes, keepdims=keepdims).astype(np.result_type(a))
-        res = sum_p(np.where(mask, a, 0), axis=axes, keepdims=keepdims) / n
+        res = _total(np.where(mask, a, 0), axes, keepdims) / n
     return _out(res, out)
 
 
@@ -292,9 +304,9 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     axes = neg_axes(axis, np.ndim(a))
     n = _count(np.shape(a), axes)
     if mean is _NoValue:
-        mean = sum_p(a, axis=axes, keepdims=True) / n
+        mean = _total(a, axes, True) / n
     d = a - mean
-    return sum_p(d * d, axis=axes, keepdims=_keepdims(keepdims)) / max(n - ddof, 0)
+    return _total(d * d, axes, _keepdims(keepdims)) / max(n - ddof, 0)
 
 
 @implements(np.var)
@@ -713,7 +725,7 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     axes = neg_axes(axis, np.ndim(a))
     keep = _keepdims(keepdims)
     filled, mask = _nan_filled(a, 0)
-    tot = sum_p(filled, axis=axes, keepdims=keep)
+    tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
     res = tot / safe
     if np.any(cnt == 0):
@@ -740,9 +752,9 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     keep = _keepdims(keepdims)
     filled, mask = _nan_filled(a, 0)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
-    avg = sum_p(filled, axis=axes, keepdims=True) / safe
+    avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
-    var = sum_p(d * d, axis=axes, keepdims=keep)
+    var = _total(d * d, axes, keep)
     dof = np.sum(~mask, axis=axes, keepdims=keep) - ddof
     bad = dof <= 0
     return var / np.where(bad, 1, dof).astype(np.result_type(var)), bad

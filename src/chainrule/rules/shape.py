@@ -14,7 +14,8 @@ import numpy as np
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
-           "copy_p", "astype_p", "astype_const_p", "reshape_p", "transpose_p", "broadcast_to_p",
+           "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
+           "broadcast_to_p",
            "concatenate_p", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
@@ -175,10 +176,10 @@ copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) e
                  name="copy", vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,))
 
 
-def _astype_vjp(g, ans, x, dtype):
-    xd = np.result_type(x)
+def _astype_vjp(g, ans, x, dtype, src):
+    xd = src                                  # x's dtype: the node keeps it rather than x
     if not np.issubdtype(dtype, np.inexact):   # to ints or bools: piecewise constant
-        return np.zeros(np.shape(x), dtype=xd if np.issubdtype(xd, np.inexact) else float)
+        return np.zeros(np.shape(g), dtype=xd if np.issubdtype(xd, np.inexact) else float)
     if not np.issubdtype(xd, np.inexact):
         return g * 0
     if np.iscomplexobj(g) and not np.issubdtype(xd, np.complexfloating):
@@ -186,10 +187,15 @@ def _astype_vjp(g, ans, x, dtype):
     return g.astype(xd)
 
 
-astype_p = defprim(lambda x, dtype: x.astype(dtype), name="astype",
+astype_p = defprim(lambda x, dtype, src: x.astype(dtype), name="astype",
                    vjp=(_astype_vjp,),
-                   jvp=(lambda t, ans, x, dtype: t.astype(dtype)
+                   jvp=(lambda t, ans, x, dtype, src: t.astype(dtype)
                         if np.issubdtype(dtype, np.inexact) else t * 0,))
+
+
+def astype(x, dtype):
+    """``x.astype(dtype)``, recorded."""
+    return astype_p(x, dtype=dtype, src=np.result_type(x))
 
 
 # a cast to a non-float dtype (int, bool, str) carries no gradient
@@ -251,20 +257,21 @@ def _transpose(a, axes=None):
     return transpose_p(a, axes=axes)
 
 
-def _bcast_vjp(g, ans, x, shape):
+# ``old`` is x's shape, passed along so the node keeps a shape rather than the array
+def _bcast_vjp(g, ans, x, shape, old):
     from ..engine import _unbroadcast
-    return _unbroadcast(g, np.shape(x))
+    return _unbroadcast(g, old)
 
 
-def _bcast_jvp(t, ans, x, shape):
-    nb = batch_ndim(t, x)
+def _bcast_jvp(t, ans, x, shape, old):
+    nb = np.ndim(t) - len(old)
     bshape = np.shape(t)[:nb]
-    extra = len(shape) - np.ndim(x)
+    extra = len(shape) - len(old)
     t = np.reshape(t, bshape + (1,) * extra + np.shape(t)[nb:])
     return np.broadcast_to(t, bshape + tuple(shape))
 
 
-broadcast_to_p = defprim(lambda x, shape: np.broadcast_to(x, shape), name="broadcast_to",
+broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="broadcast_to",
                          vjp=(_bcast_vjp,), jvp=(_bcast_jvp,))
 
 
@@ -272,7 +279,7 @@ broadcast_to_p = defprim(lambda x, shape: np.broadcast_to(x, shape), name="broad
 def _broadcast_to(array, shape, subok=False):
     if isinstance(shape, numbers.Integral):
         shape = (int(shape),)
-    return broadcast_to_p(array, shape=tuple(shape))
+    return broadcast_to_p(array, shape=tuple(shape), old=np.shape(array))
 
 
 
