@@ -58,14 +58,11 @@ def test_graph_keeps_only_what_the_rules_read():
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(np.ones(1000)))
     # ops whose rules need only their input's shape or dtype keep that, not the array
+    # (reshape and broadcast_to return NumPy views of it, which is NumPy's business)
     for op in (lambda h: h.reshape(10, 100), lambda h: h.sum(axis=0),
                lambda h: np.broadcast_to(h, (2, 1000)), lambda h: h.astype(np.float32)):
-        h = np.sin(x)
-        ref = weakref.ref(h.data)
-        y = op(h)
-        del h
-        gc.collect()
-        assert ref() is None
+        y = op(np.sin(x))
+        assert y.grad_fn.raws == (None,), y.grad_fn
 
 
 def _many_ops(x, A, keep):
