@@ -202,3 +202,15 @@ def test_functions_that_would_drop_a_gradient_in_a_secondary_argument():
                               return_counts=True)
     assert u.requires_grad and not inverse.requires_grad
     np.testing.assert_array_equal(inverse.numpy(), [1, 0, 1])
+
+
+def test_a_scipy_function_gets_a_rule_the_way_the_error_says():
+    sp = pytest.importorskip("scipy.special")
+    x = cr.tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(TypeError, match=r"'expit' \(from a library other than NumPy.*"
+                                        r"cr\.primitive"):
+        sp.expit(x)
+    expit = cr.primitive(sp.expit)
+    cr.defvjp(expit, lambda ans, x: lambda g: g * ans * (1 - ans))
+    expit(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.25, 0.25])

@@ -73,6 +73,14 @@ def _wrap(res):
     return res
 
 
+def _ufunc_name(ufunc):
+    """``np.sin`` for NumPy's ufuncs; others (SciPy's ``expit``...) say they are not NumPy's."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"np.{name}"
+    return f"the ufunc {name!r} (from a library other than NumPy, e.g. scipy.special)"
+
+
 def _fname(f):
     mod = getattr(f, "__module__", "numpy") or "numpy"
     mod = mod.replace("numpy.linalg._linalg", "numpy.linalg").replace("numpy._core", "numpy")
@@ -86,8 +94,8 @@ def _no_rule_error(fname):
     return TypeError(
         f"{fname} has no derivative rule in chainrule, and one of its inputs requires a "
         "gradient, so the gradient would be lost. Detach the input if you only want values "
-        f"(x.detach()), or give {fname} a rule: wrap it with @cr.primitive and add "
-        "cr.defvjp(...) (and cr.defjvp(...) for forward mode).")
+        "(x.detach()), or give it a rule: f = cr.primitive(that_function), then "
+        "cr.defvjp(f, ...) (and cr.defjvp(f, ...) for forward mode), and call f.")
 
 
 def _run_on_values(func, args, kwargs):
@@ -121,13 +129,13 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             if isinstance(res, Tensor):
                 res = _at_level(res, inputs)
         else:
-            raise _no_rule_error(f"np.{ufunc.__name__}")
+            raise _no_rule_error(_ufunc_name(ufunc))
     elif method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         func = table.get(ufunc)
         if func is None:
             if _traced(inputs):
-                raise _no_rule_error(f"np.{ufunc.__name__}.{method}")
+                raise _no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
             res = _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
         else:
             axis = kwargs.pop("axis", 0)
@@ -139,7 +147,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 func(inputs[0], axis=axis)
     else:
         if _traced(inputs):
-            raise _no_rule_error(f"np.{ufunc.__name__}.{method}")
+            raise _no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
         return _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
     if dtype is not None:
         res = res.astype(dtype)

@@ -264,7 +264,9 @@ class Tensor:
                 "gradient. Use x.detach() or x.numpy() if you want the values without the "
                 "gradient; to build an array from traced values, make it with "
                 "np.zeros_like(x) (a tensor) and assign into that, or use "
-                "cr.tensor([...]).")
+                "cr.tensor([...]). A library function that turns its input into an ndarray "
+                "(most of SciPy) cannot see the tensor: make it a primitive with a rule, "
+                "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
         arr = self.data
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
