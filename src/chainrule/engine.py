@@ -22,7 +22,7 @@ import weakref
 import numpy as np
 
 __all__ = [
-    "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass", "grad_enabled",
+    "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass",
     "set_grad_enabled", "no_grad", "enable_grad", "new_level",
 ]
 
@@ -109,10 +109,6 @@ def _written_after(x, time):
 def new_level():
     """A fresh level id, higher than every level made before (so nesting order holds)."""
     return next(_level_ids)
-
-
-def grad_enabled():
-    return STATE.grad_enabled
 
 
 class set_grad_enabled:
@@ -288,15 +284,6 @@ class Primitive:
         if joint is not None:
             self.jvp_joint = joint
         return self
-
-    def vjp_rule(self, i):
-        if self.nary:
-            rule = self.vjps[0] if self.vjps else None
-            if rule is None:
-                return None
-            return lambda g, ans, *args, **kw: rule(i, g, ans, *args, **kw)
-        vjps = self.vjps
-        return vjps[i] if i < len(vjps) else None
 
     def jvp_rule(self, i):
         if self.nary:
