@@ -319,7 +319,8 @@ SHAPES = [
          [A()], min_dims=1),
     # NumPy finds the positions, the values move differentiably
     Case("unique", lambda x: np.unique(_spread(x)), [A()]),
-    Case("unique_repeated", lambda x: np.unique(np.concatenate([x, x[::-1]])), [S(4)]),
+    Case("unique_repeated",
+         lambda x: np.unique(np.concatenate([_spread(x), _spread(x)[::-1]])), [S(4)]),
     Case("bincount_weights",
          lambda w: np.bincount(np.array([0, 3, 3, 1, 0]), weights=w, minlength=6), [S(5)]),
 ]
