@@ -140,6 +140,15 @@ def _summary(samples, ops):
             "best": {m: min(s) * scale for m, s in samples.items()}}
 
 
+def _memory_kb(exact, field):
+    """``field`` of /proc/self/status in kB where the peak mark can be reset, else the
+    process's peak RSS so far (``ru_maxrss``, in kB; bytes on macOS)."""
+    if exact:
+        return _status_kb(field)
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb // 1024 if sys.platform == "darwin" else kb
+
+
 def _status_kb(field):
     """A field of /proc/self/status in kB (Linux), or None."""
     try:
@@ -191,22 +200,11 @@ def measure_memory(workload, library, params=None):
     gc.collect()
     _trim_heap()
     exact = _reset_peak_rss()
-    if exact:
-        base = _status_kb("VmRSS")
-    else:
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if sys.platform == "darwin":
-            base //= 1024
+    base = _memory_kb(exact, "VmRSS")
     t0 = time.perf_counter()
     value, result = call()
     seconds = time.perf_counter() - t0
-    if exact:
-        peak = _status_kb("VmHWM")
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if sys.platform == "darwin":
-            peak //= 1024
-    mb = (peak - base) / 1024
+    mb = (_memory_kb(exact, "VmHWM") - base) / 1024
     return {
         "workload": workload, "library": library, "version": _library_version(library),
         "params": p, "value": None if value is None else float(value),

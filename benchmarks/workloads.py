@@ -16,6 +16,7 @@ the floor), ``torch`` (PyTorch CPU eager), ``torch-func`` (``torch.func`` transf
 Where the same code serves several libraries it is written once, taking the library's NumPy
 namespace as ``xp``.  To add a workload, add an entry to :data:`WORKLOADS`.
 """
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,6 +152,11 @@ def overhead_torch(n, steps):
     return call
 
 
+def _jax_pair(setup):
+    """The ``jax`` and ``jax-jit`` setups of a workload from one ``setup(..., jit)``."""
+    return functools.partial(setup, jit=False), functools.partial(setup, jit=True)
+
+
 def _overhead_jax(n, steps, jit):
     jax = _jax()
     x = jax.numpy.asarray(_overhead_input(n))
@@ -158,12 +164,7 @@ def _overhead_jax(n, steps, jit):
     return _jax_call(_compile(jax, vg, x) if jit else vg, x)
 
 
-def overhead_jax(n, steps):
-    return _overhead_jax(n, steps, jit=False)
-
-
-def overhead_jax_jit(n, steps):
-    return _overhead_jax(n, steps, jit=True)
+overhead_jax, overhead_jax_jit = _jax_pair(_overhead_jax)
 
 
 def overhead_autograd(n, steps):
@@ -355,12 +356,7 @@ def _mlp_jax(batch, d_in, hidden, classes, jit):
     return _jax_call(_compile(jax, vg, Ws, X, Y) if jit else vg, Ws, X, Y)
 
 
-def mlp_jax(batch, d_in, hidden, classes):
-    return _mlp_jax(batch, d_in, hidden, classes, jit=False)
-
-
-def mlp_jax_jit(batch, d_in, hidden, classes):
-    return _mlp_jax(batch, d_in, hidden, classes, jit=True)
+mlp_jax, mlp_jax_jit = _jax_pair(_mlp_jax)
 
 
 def mlp_autograd(batch, d_in, hidden, classes):
@@ -440,12 +436,7 @@ def _hessian_jax(n, jit):
     return _jax_call(_compile(jax, fn, x) if jit else fn, x)
 
 
-def hessian_jax(n):
-    return _hessian_jax(n, jit=False)
-
-
-def hessian_jax_jit(n):
-    return _hessian_jax(n, jit=True)
+hessian_jax, hessian_jax_jit = _jax_pair(_hessian_jax)
 
 
 def hessian_autograd(n):
@@ -505,12 +496,7 @@ def _jacobian_jax(n_in, n_out, jit):
     return _jax_call(_compile(jax, fn, x) if jit else fn, x)
 
 
-def jacobian_jax(n_in, n_out):
-    return _jacobian_jax(n_in, n_out, jit=False)
-
-
-def jacobian_jax_jit(n_in, n_out):
-    return _jacobian_jax(n_in, n_out, jit=True)
+jacobian_jax, jacobian_jax_jit = _jax_pair(_jacobian_jax)
 
 
 def jacobian_autograd(n_in, n_out):
@@ -592,12 +578,7 @@ def _memory_jax(n, steps, jit):
     return _jax_call(_compile(jax, vg, x) if jit else vg, x)
 
 
-def memory_jax(n, steps):
-    return _memory_jax(n, steps, jit=False)
-
-
-def memory_jax_jit(n, steps):
-    return _memory_jax(n, steps, jit=True)
+memory_jax, memory_jax_jit = _jax_pair(_memory_jax)
 
 
 def memory_autograd(n, steps):
