@@ -19,6 +19,7 @@ import numpy as np
 
 from . import engine
 from .engine import Leaf, backward_pass, new_level
+from .pytree import tree_flatten, tree_structure
 from .tensor import Tensor, _base_array, _make, _ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
@@ -26,45 +27,12 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian
 
 
 # ---------------------------------------------------------------------- pytrees
-def _flatten(tree):
-    """Leaves of a tuple/list/dict tree and a function that rebuilds the tree from leaves."""
-    if isinstance(tree, (tuple, list)):
-        parts = [_flatten(t) for t in tree]
-        leaves = [leaf for p in parts for leaf in p[0]]
-        kind = type(tree)
-
-        def build(ls):
-            out, i = [], 0
-            for sub_leaves, sub_build in parts:
-                n = len(sub_leaves)
-                out.append(sub_build(ls[i:i + n]))
-                i += n
-            return kind(out) if kind in (tuple, list) else kind(*out)
-        return leaves, build
-    if isinstance(tree, dict):
-        keys = _dict_keys(tree)
-        leaves, build = _flatten([tree[k] for k in keys])
-        return leaves, lambda ls: dict(zip(keys, build(ls)))
-    return [tree], lambda ls: ls[0]
-
-
-def _dict_keys(d):
-    """A dict's keys in a fixed order (sorted where they sort), so that two dicts with the
-    same keys flatten alike whatever order they were built in."""
-    try:
-        return sorted(d)
-    except TypeError:
-        return list(d)
+_flatten = tree_flatten
 
 
 def _structure(tree):
     """The shape of a tree without its leaves (tuples and lists count as the same)."""
-    if isinstance(tree, (tuple, list)):
-        return ("seq", tuple(_structure(t) for t in tree))
-    if isinstance(tree, dict):
-        keys = _dict_keys(tree)
-        return ("dict", tuple(keys), tuple(_structure(tree[k]) for k in keys))
-    return "*"
+    return tree_structure(tree, sequences_alike=True)
 
 
 def _same_structure(a, b, what):
@@ -75,7 +43,7 @@ def _same_structure(a, b, what):
 
 def _describe(tree):
     st = _structure(tree)
-    text = repr(st).replace("'seq', ", "").replace("'*'", "*").replace("'dict', ", "dict ")
+    text = repr(st).replace("'seq', ", "").replace("'*'", "*").replace("('dict', ", "dict (")
     return text if len(text) < 200 else text[:200] + "..."
 
 
