@@ -7,6 +7,9 @@ settings.register_profile("default", max_examples=25, deadline=None,
                           suppress_health_check=_QUIET)
 settings.register_profile("ci", max_examples=20, deadline=None, derandomize=True,
                           suppress_health_check=_QUIET)
+# a few examples, for the version matrix in .ci/run (several Pythons and NumPys in CI's time)
+settings.register_profile("matrix", max_examples=5, deadline=None, derandomize=True,
+                          suppress_health_check=_QUIET)
 # many more random examples, to shake out flaky table cases before they reach CI:
 # HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_rules_*.py
 settings.register_profile("thorough", max_examples=300, deadline=None,

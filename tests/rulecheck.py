@@ -36,6 +36,17 @@ class Arg:
     integer: bool = False
 
 
+def numpy_has(*names):
+    """True when this NumPy has every function named (``"linalg.cross"``): the cases of
+    functions new in NumPy 2 are left out on NumPy 1.x."""
+    def has(name):
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        return obj is not None
+    return all(has(n) for n in names)
+
+
 @dataclass
 class Case:
     name: str
