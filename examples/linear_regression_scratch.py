@@ -70,11 +70,13 @@ def main(num_epochs=3, num_examples=1000, batch_size=10, lr=0.03, seed=0, plot=N
 def plot_losses(losses, path, title):
     """Write the loss curve to ``path`` (a PNG) with matplotlib's Agg backend."""
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot(range(1, len(losses) + 1), losses, marker="o")
     ax.set(xlabel="epoch", ylabel="training loss", yscale="log", title=title)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

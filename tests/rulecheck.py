@@ -38,7 +38,7 @@ class Arg:
 
 def numpy_has(*names):
     """True when this NumPy has every function named (``"linalg.cross"``): the cases of
-    functions new in NumPy 2 are left out on NumPy 1.x."""
+    functions newer than the oldest supported NumPy (2.0) are left out on older ones."""
     def has(name):
         obj = np
         for part in name.split("."):

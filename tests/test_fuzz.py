@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
-from chainrule.compat import AxisError
 
+AxisError = np.exceptions.AxisError
 DOCUMENTED = (TypeError, ValueError, RuntimeError, FloatingPointError)   # AxisError, LinAlgError
 INTERNAL = (AttributeError, KeyError, UnboundLocalError, RecursionError, NameError,
             AssertionError)

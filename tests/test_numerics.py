@@ -29,8 +29,7 @@ NORMS_AT_ZERO = {
     "linalg.norm axis": (lambda x: np.linalg.norm(x, axis=1).sum(), (2, 3)),
     "linalg.norm ord=2 matrix": (lambda x: np.linalg.norm(x, 2), (2, 3)),
     "linalg.norm nuc": (lambda x: np.linalg.norm(x, "nuc"), (2, 3)),
-    **({"vector_norm": (lambda x: np.linalg.vector_norm(x), (2, 3))}
-       if hasattr(np.linalg, "vector_norm") else {}),
+    "vector_norm": (lambda x: np.linalg.vector_norm(x), (2, 3)),
     "Tensor.norm 1-d": (lambda x: x.norm(), (3,)),
     "Tensor.norm 2-d": (lambda x: x.norm(), (2, 3)),
     "Tensor.norm 0-d": (lambda x: x.norm(), ()),

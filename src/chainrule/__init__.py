@@ -9,6 +9,15 @@ Tensor([ 0.,  4.,  8., 12.])
 >>> cr.grad(lambda x: np.sin(x).sum())(np.zeros(2))
 array([1., 1.])
 """
+import numpy as _np
+
+if int(_np.__version__.split(".")[0]) < 2:
+    raise ImportError(
+        f"chainrule needs NumPy >= 2.0, found {_np.__version__}. Its rules follow NumPy 2's "
+        "type promotion (NEP 50) and complex sign; on NumPy 1.x results would come out in "
+        "other dtypes and some complex derivatives (of abs) would be wrong. Upgrade with "
+        "pip install -U 'numpy>=2'.")
+
 from . import engine as _engine
 from .engine import detect_anomaly, enable_grad, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor

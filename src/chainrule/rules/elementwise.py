@@ -16,7 +16,6 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
-from ..compat import sign
 from ..numpy_bridge import implements, register_ufunc
 from ..tensor import _base_array
 from .registry import defprim, defufunc
@@ -128,10 +127,10 @@ _public(
                     jvp=(lambda t, ans, x: _times(t, 0.5 / ans),)),
     cbrt_p=defufunc(np.cbrt, vjp=(lambda g, ans, x: _over(g, 3 * ans * ans),),
                     jvp=(lambda t, ans, x: _over(t, 3 * ans * ans),)),
-    absolute_p=defufunc(np.absolute, vjp=(lambda g, ans, x: g * sign(x),),
-                        jvp=(lambda t, ans, x: t * sign(x),)),
-    fabs_p=defufunc(np.fabs, vjp=(lambda g, ans, x: g * sign(x),),
-                    jvp=(lambda t, ans, x: t * sign(x),)),
+    absolute_p=defufunc(np.absolute, vjp=(lambda g, ans, x: g * np.sign(x),),
+                        jvp=(lambda t, ans, x: t * np.sign(x),)),
+    fabs_p=defufunc(np.fabs, vjp=(lambda g, ans, x: g * np.sign(x),),
+                    jvp=(lambda t, ans, x: t * np.sign(x),)),
     sign_p=defufunc(np.sign, vjp=(lambda g, ans, x: g * 0,), jvp=(lambda t, ans, x: t * 0,)),
     # x mod y = x - floor(x / y) * y
     mod_p=defufunc(np.remainder,
@@ -147,9 +146,9 @@ _public(
                     jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.trunc(x / y))),
     # |x| with the sign bit of y (so y = -0.0 counts as negative); flat in y
     copysign_p=defufunc(np.copysign,
-                        vjp=(lambda g, ans, x, y: g * sign(x) * np.copysign(1.0, y),
+                        vjp=(lambda g, ans, x, y: g * np.sign(x) * np.copysign(1.0, y),
                              lambda g, ans, x, y: g * 0),
-                        jvp=(lambda t, ans, x, y: t * sign(x) * np.copysign(1.0, y),
+                        jvp=(lambda t, ans, x, y: t * np.sign(x) * np.copysign(1.0, y),
                              lambda t, ans, x, y: t * 0)),
     # x * 2**n for integer n: linear in x, and n has no derivative
     ldexp_p=defufunc(np.ldexp, vjp=(lambda g, ans, x, n: np.ldexp(g, n), None),

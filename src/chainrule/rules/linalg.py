@@ -18,7 +18,6 @@ import string
 
 import numpy as np
 
-from ..compat import AxisError, sign
 from .registry import batch_ndim, defprim, implements, neg_axes
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
@@ -296,7 +295,7 @@ def _norm_axes(axes, nd, what):
     for ax in axes:
         ax = int(ax)
         if not -nd <= ax < nd:
-            raise AxisError(ax, nd, what)
+            raise np.exceptions.AxisError(ax, nd, what)
         out.append(ax % nd)
     return out
 
@@ -570,15 +569,15 @@ def _vnorm_weight(ans, x, ord, axis, keepdims):
     if ord == 2:   # 0 at 0, also its derivative: norm''(0) = 0, as abs''(0) = 0
         return _safe(n == 0, x / _safe(n == 0, n, 1), 0)
     if ord == 1:
-        return sign(x)
+        return np.sign(x)
     if ord in (np.inf, -np.inf):
         hit = np.abs(x) == n
-        return sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+        return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
     if ord == 0:
         return x * 0
     zero = x == 0
     ax = np.abs(_safe(zero, x, 1))
-    w = sign(x) * ax ** (ord - 1) / _safe(n == 0, n, 1) ** (ord - 1)
+    w = np.sign(x) * ax ** (ord - 1) / _safe(n == 0, n, 1) ** (ord - 1)
     return _safe(zero, w, 0)
 
 

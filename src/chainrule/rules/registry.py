@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 
-from ..compat import AxisError
 from ..engine import Primitive
 from ..numpy_bridge import implements, register_ufunc
 
@@ -88,7 +87,7 @@ def neg_axes(axis, ndim):
         except TypeError:
             raise TypeError(f"axis must be an int or a tuple of ints, not {axis!r}") from None
         if not -ndim <= a < ndim:
-            raise AxisError(a, ndim)
+            raise np.exceptions.AxisError(a, ndim)
         out.append(a - ndim if a >= 0 else a)
     return tuple(sorted(out))
 

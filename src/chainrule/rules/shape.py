@@ -11,7 +11,6 @@ import operator
 
 import numpy as np
 
-from ..compat import AxisError
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
@@ -325,7 +324,7 @@ def _pos_axis(axis, ndim):
     except TypeError:
         raise TypeError(f"an axis must be an int, not {type(axis).__name__}") from None
     if not -ndim <= a < ndim:
-        raise AxisError(a, ndim)
+        raise np.exceptions.AxisError(a, ndim)
     return a % ndim
 
 
@@ -965,7 +964,7 @@ def _rollaxis(a, axis, start=0):
     if start < 0:
         start += nd
     if not 0 <= start < nd + 1:
-        raise AxisError(
+        raise np.exceptions.AxisError(
             f"'start' arg requires {-nd} <= start < {nd + 1}, but {start} was passed in")
     if axis < start:
         start -= 1
