@@ -1,0 +1,25 @@
+"""mkdocs hooks: leave out of the menu the pages that are listed but not (yet) written."""
+import os
+
+
+def _prune(items, docs_dir):
+    kept = []
+    for item in items:
+        if isinstance(item, dict):
+            (title, value), = item.items()
+            if isinstance(value, list):
+                value = _prune(value, docs_dir)
+                if value:
+                    kept.append({title: value})
+            elif value.startswith(("http://", "https://")) or os.path.exists(
+                    os.path.join(docs_dir, value)):
+                kept.append(item)
+        elif os.path.exists(os.path.join(docs_dir, item)):
+            kept.append(item)
+    return kept
+
+
+def on_config(config):
+    if config.get("nav"):
+        config["nav"] = _prune(config["nav"], config["docs_dir"])
+    return config
