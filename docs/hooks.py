@@ -1,5 +1,6 @@
 """mkdocs hooks: leave out of the menu the pages that are listed but not (yet) written."""
 import os
+import re
 
 
 def _prune(items, docs_dir):
@@ -23,3 +24,11 @@ def on_config(config):
     if config.get("nav"):
         config["nav"] = _prune(config["nav"], config["docs_dir"])
     return config
+
+
+_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc):(?=<code)")
+
+
+def on_page_content(html, **kwargs):
+    """Docstrings use Sphinx roles (:func:`grad`) for Python's help(); show just the name."""
+    return _ROLE.sub("", html)

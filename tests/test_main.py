@@ -45,3 +45,18 @@ def test_no_command_is_an_error():
     res = _run()
     assert res.returncode == 2
     assert "name a command" in res.stderr
+
+
+def test_docs_command_builds_the_site(tmp_path):
+    import pytest
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings")
+    pytest.importorskip("material")
+    from chainrule.docs_site import find_config
+    if find_config() is None:
+        pytest.skip("not run from a checkout (no mkdocs.yml)")
+    res = _run("docs", "--site-dir", str(tmp_path / "site"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (tmp_path / "site" / "api" / "optim" / "index.html").read_text()
+    assert "AdamW" in html and "zero_grad" in html
+    assert (tmp_path / "site" / "getting-started" / "index.html").exists()

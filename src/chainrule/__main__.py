@@ -60,6 +60,11 @@ def _parser():
     sub.add_parser("demo", help="run the demo (d2l's first autodiff example)",
                    description="Run the demo: d2l's first example, y = 2 x.x and its "
                                "gradient 4 x.")
+    docs = sub.add_parser("docs", help="build the documentation site (or --serve it)",
+                          description="Build the documentation site from a checkout with "
+                                      "mkdocs (strict), or serve it with live reload.")
+    docs.add_argument("--serve", action="store_true", help="serve at http://127.0.0.1:8000")
+    docs.add_argument("--site-dir", help="where to write the HTML (default: site/)")
     return parser
 
 
@@ -73,6 +78,13 @@ def main(argv=None):
         return 2
     if args.command == "demo":
         demo()
+    if args.command == "docs":
+        from .docs_site import build
+        try:
+            return build(serve=args.serve, site_dir=args.site_dir)
+        except RuntimeError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -138,6 +138,16 @@ class Optimizer:
 
         Hyperparameters left out of ``group`` take the optimizer's defaults.
 
+        Raises
+        ------
+        TypeError
+            If ``group`` has no ``"params"``, holds something other than tensors, or names
+            an unknown hyperparameter.
+        ValueError
+            If a tensor does not require grad, is not a leaf, or is already in a group.
+
+        Examples
+        --------
         >>> import numpy as np, chainrule as cr
         >>> a = cr.tensor(np.ones(2), requires_grad=True)
         >>> b = cr.tensor(np.ones(2), requires_grad=True)
@@ -386,6 +396,11 @@ class SGD(Optimizer):
     defaults = dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                     maximize=False)
 
+    def __init__(self, params=None, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
+                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+
     def _check(self, h):
         super()._check(h)
         if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
@@ -443,6 +458,11 @@ class Adam(Optimizer):
     defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                     maximize=False)
     _decoupled = False
+
+    def __init__(self, params=None, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
 
     def _check(self, h):
         super()._check(h)
@@ -503,6 +523,11 @@ class AdamW(Adam):
     defaults = dict(Adam.defaults, weight_decay=1e-2)
     _decoupled = True
 
+    def __init__(self, params=None, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
+
 
 class RMSprop(Optimizer):
     """RMSprop (Hinton): divide the gradient by a running root mean square.
@@ -541,6 +566,11 @@ class RMSprop(Optimizer):
 
     defaults = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                     centered=False, maximize=False)
+
+    def __init__(self, params=None, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                 momentum=0.0, centered=False, *, maximize=False):
+        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                         momentum=momentum, centered=centered, maximize=maximize)
 
     def _check(self, h):
         super()._check(h)

@@ -222,6 +222,27 @@ def _cast(g, like):
 def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal.
 
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays.
+    *primals
+        The point: one value (array or pytree) per argument of ``fun``.
+    has_aux : bool, default False
+        ``fun`` returns ``(output, aux)``; ``aux`` is returned third, not differentiated.
+
+    Returns
+    -------
+    output
+        ``fun(*primals)``.
+    vjp_fn : callable
+        ``vjp_fn(ct)``, for a cotangent ``ct`` shaped like the output, returns the tuple
+        ``ct @ J``, one entry per primal.
+    aux
+        Only with ``has_aux``.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> y, pullback = cr.vjp(np.sin, 0.0)
     >>> [float(g) for g in pullback(2.0)]
@@ -242,7 +263,40 @@ def _tree_out(tree):
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):
-    """A function returning ``(fun(*args), gradient)``; ``fun`` must return a scalar."""
+    """A function returning ``(fun(*args), gradient)`` from one evaluation of ``fun``.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays (NumPy code) returning a scalar (an array of size 1).
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; ``aux`` (any data, such as predictions
+        or metrics) is passed through, not differentiated.
+
+    Returns
+    -------
+    callable
+        With the arguments of ``fun``; it returns ``(value, gradient)``, or
+        ``((value, aux), gradient)`` with ``has_aux``.  The gradient has the structure and
+        shapes of the argument(s) chosen by ``argnums``.
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` returns something other than a scalar, a complex output for a real
+        input, or an argument is not made of floats.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> value, g = cr.value_and_grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+    >>> float(value), g
+    (5.0, array([2., 4.]))
+    """
     @functools.wraps(fun)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
@@ -268,11 +322,46 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 
 
 def grad(fun, argnums=0, has_aux=False):
-    """The gradient of a scalar function, as a function.
+    """The gradient of a scalar function, as a function (reverse mode).
 
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays (NumPy code) returning a scalar (an array of size 1).
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; ``aux`` (any data, such as predictions
+        or metrics) is passed through, not differentiated.
+
+    Returns
+    -------
+    callable
+        With the arguments of ``fun``; it returns the gradient with respect to the
+        argument(s) chosen by ``argnums`` (same structure and shapes), or
+        ``(gradient, aux)`` with ``has_aux``.  Nest it for higher derivatives.
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` returns something other than a scalar (use :func:`jacobian` or
+        :func:`elementwise_grad`), or an argument is not made of floats.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> cr.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
     array([2., 4.])
+    >>> float(cr.grad(cr.grad(np.sin))(0.0))
+    -0.0
+    >>> gw, gb = cr.grad(lambda w, b: np.sum(w * b), argnums=(0, 1))(np.ones(2), np.arange(2.0))
+    >>> gw, gb
+    (array([0., 1.]), array([1., 1.]))
+    >>> g, aux = cr.grad(lambda x: (np.sum(x ** 2), x.shape), has_aux=True)(np.ones(3))
+    >>> g, aux
+    (array([2., 2., 2.]), (3,))
     """
     vg = value_and_grad(fun, argnums, has_aux)
 
@@ -287,6 +376,22 @@ def grad(fun, argnums=0, has_aux=False):
 def elementwise_grad(fun, argnums=0):
     """The derivative of an elementwise function at every point (gradient of ``fun(x).sum()``).
 
+    Parameters
+    ----------
+    fun : callable
+        A function whose output element ``i`` depends only on input element ``i``.
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+
+    Returns
+    -------
+    callable
+        Returns an array shaped like the input: ``d fun(x)[i] / d x[i]``.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> cr.elementwise_grad(np.sin)(np.array([0.0, np.pi]))
     array([ 1., -1.])
@@ -308,7 +413,28 @@ def _tree_map(f, tree):
 def jacrev(fun, argnums=0):
     """The Jacobian by reverse mode, one backward pass per output element.
 
-    Its shape is ``out.shape + in.shape``.
+    Cheaper than :func:`jacfwd` when the output is smaller than the input.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays returning an array (or a pytree of arrays).
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+
+    Returns
+    -------
+    callable
+        Returns the Jacobian, of shape ``out.shape + in.shape``.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacrev(lambda x: x[:2] * x[1:])(np.array([1.0, 2.0, 3.0]))
+    array([[2., 1., 0.],
+           [0., 3., 2.]])
     """
     @functools.wraps(fun)
     def jac(*args, **kwargs):
@@ -384,12 +510,35 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
 
 
 def jvp(fun, primals, tangents):
-    """``(fun(*primals), J @ tangents)`` by forward mode.
+    """``(fun(*primals), J @ tangents)`` by forward mode, in one evaluation of ``fun``.
 
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays.
+    primals : tuple
+        The point: one value (array or pytree) per argument of ``fun``.
+    tangents : tuple
+        The direction: one tangent per primal, of the same shapes.
+
+    Returns
+    -------
+    (output, tangent_out)
+        ``fun(*primals)`` and its directional derivative along ``tangents``.
+
+    Raises
+    ------
+    TypeError
+        If ``primals`` or ``tangents`` is not a tuple or list.
+    ValueError
+        If a tangent's shape or structure differs from its primal's.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
-    >>> y, dy = cr.jvp(np.sin, (0.0,), (3.0,))
+    >>> y, dy = cr.jvp(np.sin, (0.0,), (2.0,))
     >>> float(y), float(dy)
-    (0.0, 3.0)
+    (0.0, 2.0)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,))")
@@ -404,7 +553,31 @@ def jvp(fun, primals, tangents):
 
 
 def jacfwd(fun, argnums=0):
-    """The Jacobian by forward mode, all basis tangents pushed in one batched sweep."""
+    """The Jacobian by forward mode, all basis tangents pushed in one batched sweep.
+
+    Cheaper than :func:`jacrev` when the input is smaller than the output.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays returning an array (or a pytree of arrays).
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+
+    Returns
+    -------
+    callable
+        Returns the Jacobian, of shape ``out.shape + in.shape``.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacfwd(lambda x: np.stack([x[0] * x[1], x[1] ** 2]))(np.array([1.0, 2.0]))
+    array([[2., 1.],
+           [0., 4.]])
+    """
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
@@ -433,10 +606,26 @@ def jacfwd(fun, argnums=0):
 def jacobian(fun, argnums=0):
     """The Jacobian, by forward mode when the input is smaller than the output, else reverse.
 
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays returning an array (or a pytree of arrays).
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+
+    Returns
+    -------
+    callable
+        Returns the Jacobian, of shape ``out.shape + in.shape``.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
-    >>> cr.jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    >>> cr.jacobian(lambda x: x ** 2)(np.array([1.0, 3.0]))
     array([[2., 0.],
-           [0., 4.]])
+           [0., 6.]])
     """
     fwd = jacfwd(fun, argnums)
 
@@ -456,6 +645,22 @@ def jacobian(fun, argnums=0):
 def hessian(fun, argnums=0):
     """The Hessian of a scalar function, forward over reverse (one batched forward sweep).
 
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays returning a scalar.
+    argnums : int or tuple of int, default 0
+        Which positional arguments to differentiate with respect to. An int gives one
+        result; a tuple gives a tuple of results, one per argument named. Each argument
+        may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+
+    Returns
+    -------
+    callable
+        Returns the Hessian, of shape ``in.shape + in.shape``.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> cr.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
@@ -465,7 +670,28 @@ def hessian(fun, argnums=0):
 
 
 def hvp(fun, x, v):
-    """The Hessian of scalar ``fun`` at ``x`` times ``v``, without forming the Hessian."""
+    """The Hessian of scalar ``fun`` at ``x`` times ``v``, without forming the Hessian.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of one array argument returning a scalar.
+    x : array_like
+        The point.
+    v : array_like
+        The vector, shaped like ``x``.
+
+    Returns
+    -------
+    ndarray
+        ``H(x) @ v``, shaped like ``x`` (forward over reverse: one gradient's cost).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> cr.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([6., 0.])
+    """
     return jvp(grad(fun), (x,), (v,))[1]
 
 
@@ -473,6 +699,21 @@ def hvp(fun, x, v):
 def checkpoint(fun):
     """``fun`` that keeps none of its intermediates: the backward pass recomputes them.
 
+    Trades time for memory in long computations: a checkpointed block costs one more
+    evaluation in the backward pass and holds only its inputs.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays (positional arguments).
+
+    Returns
+    -------
+    callable
+        Same values and derivatives as ``fun``, in every mode and order.
+
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> f = cr.checkpoint(lambda x: np.sin(np.sin(x)))
     >>> cr.grad(lambda x: f(x).sum())(np.zeros(3))
