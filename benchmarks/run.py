@@ -38,6 +38,8 @@ if __package__ in (None, ""):          # run as a script: make the package impor
 
 import numpy as np  # noqa: E402
 
+from benchmarks.figure import plot as plot_figure  # noqa: E402
+from benchmarks.progress import Progress  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -283,7 +285,8 @@ def _pool(prev, res):
         prev["seconds"] = min(prev["seconds"], res["seconds"])
 
 
-def run_rounds(workload, libraries, params, repeats, min_time, rounds, cpu=None):
+def run_rounds(workload, libraries, params, repeats, min_time, rounds, cpu=None,
+               progress=None):
     """Measure each library in ``rounds`` separate processes, interleaved in time (the order
     rotates each round), and pool their samples: a machine whose load changes during the run
     then slows every library alike, and the ratios stay meaningful."""
@@ -297,6 +300,8 @@ def run_rounds(workload, libraries, params, repeats, min_time, rounds, cpu=None)
             if not memory:
                 spec.update(repeats=per_round, min_time=min_time)
             res = run_isolated(spec)
+            if progress is not None:
+                progress.step(f"{workload}: {lib}, round {r + 1}/{rounds}")
             res["round"] = [r]
             prev = pooled.get(lib)
             if prev is None or ("samples_s" not in prev and "rounds_mb" not in prev):
@@ -519,6 +524,10 @@ def main(argv=None):
                         help="CPU to pin the measuring processes to (default: the last one "
                              "available), or 'none' to leave them unpinned")
     parser.add_argument("--json", metavar="PATH", help="also write all results here")
+    parser.add_argument("--plot", metavar="PNG", help="also draw the ratios as a figure "
+                        "(matplotlib) in this file")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress on stderr (a tqdm bar, or one line per process)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -544,24 +553,32 @@ def main(argv=None):
     pin = f"pinned to CPU {cpu}" if cpu is not None else "not pinned"
     print(f"each library in its own processes, {pin}, {', '.join(THREAD_VARS[:3])}... = 1")
     everything = []
+    plan = []
     for name in args.workloads:
         wl = WORKLOADS[name]
         libs = [lib for lib in (args.libraries or wl.libraries) if lib in wl.libraries]
-        if not libs:
-            continue
+        if libs:
+            quick = QUICK if args.quick else {}
+            plan.append((name, libs, args.rounds or quick.get("rounds") or wl.rounds))
+    progress = Progress(sum(len(libs) * rounds for _, libs, rounds in plan),
+                        enabled=not args.no_progress)
+    for name, libs, rounds in plan:
+        wl = WORKLOADS[name]
         p = {**(wl.small if args.quick else {}), **params}
         quick = QUICK if args.quick else {}
         repeats = args.repeats or quick.get("repeats") or wl.repeats
-        rounds = args.rounds or quick.get("rounds") or wl.rounds
         min_time = (args.min_time if args.min_time is not None
                     else quick.get("min_time", 0.05))
-        results = run_rounds(name, libs, p, repeats, min_time, rounds, cpu)
+        results = run_rounds(name, libs, p, repeats, min_time, rounds, cpu, progress)
         path = next((r.get("path") for r in results if r.get("path")), None)
         print()
         print(format_table(name, results), flush=True)
         if path:
             print(f"  chainrule from {path}{_commit()}")
         everything.extend(results)
+    progress.close()
+    if args.plot:
+        print(f"\nfigure: {plot_figure(everything, args.plot, _paired_ratio)}")
     if args.json:
         commit = _commit().replace(" at ", "", 1)
         Path(args.json).write_text(json.dumps({"machine": _machine(), "commit": commit,

@@ -47,10 +47,31 @@ def test_peer_agrees_with_numpy_when_installed(workload, library):
     assert _agree(workload, results) == []
 
 
-def test_runner_end_to_end(capsys):
-    """The command line, subprocesses and the table, for one timed and the memory workload."""
+def test_runner_end_to_end(capsys, tmp_path):
+    """The command line, subprocesses, progress, the table and the figure, for one timed and
+    the memory workload."""
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "bench.png"
     assert main(["--quick", "--workloads", "overhead", "memory", "--libraries", "chainrule",
-                 "numpy", "--repeats", "1", "--cpu", "none"]) == 0
-    out = capsys.readouterr().out
+                 "numpy", "--repeats", "1", "--cpu", "none", "--plot", str(png)]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "memory: numpy, round 1/1" in captured.err          # progress, tqdm's or plain
+    assert png.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG"
     assert out.count("agree with numpy's: yes") == 2
     assert "chainrule from" in out and "target:" in out
+
+
+def test_progress_without_tqdm_prints_one_line_per_step(monkeypatch):
+    import io
+    from benchmarks.progress import Progress
+    monkeypatch.setitem(sys.modules, "tqdm", None)            # import tqdm fails
+    buf = io.StringIO()
+    with Progress(2, stream=buf) as p:
+        p.step("overhead: torch, round 1/2")
+        p.step("overhead: torch, round 2/2")
+    lines = buf.getvalue().splitlines()
+    assert lines[0].startswith("  [1/2] overhead: torch, round 1/2") and "[2/2]" in lines[1]
+    quiet = io.StringIO()
+    Progress(3, enabled=False, stream=quiet).step("x")
+    assert quiet.getvalue() == ""
