@@ -65,3 +65,11 @@ def test_custom_scipy_primitive(example):
     np.testing.assert_allclose(cr.elementwise_grad(mod.expit)(x), s * (1 - s), rtol=1e-12)
     w, losses = mod.main(n=100, iters=40)
     assert losses[-1] < losses[0] / 2 and w[0] > 0 > w[1]
+
+
+def test_typed_usage_runs(example):
+    mod = example("typed_usage")
+    assert np.isfinite(mod.tensor_style())
+    params = mod.functional_training()
+    np.testing.assert_allclose(params.w, [3.0], atol=1e-3)
+    assert abs(params.b - 0.5) < 1e-3

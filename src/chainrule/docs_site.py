@@ -4,6 +4,8 @@ The site's sources (``mkdocs.yml``, ``docs/``) live in a checkout of chainrule, 
 installed package: the command looks for ``mkdocs.yml`` in the current directory and its
 parents, then beside the package (an editable install).
 """
+from __future__ import annotations
+
 import importlib.util
 import os
 import subprocess
@@ -12,7 +14,7 @@ import sys
 __all__ = ["find_config", "build"]
 
 
-def find_config(start=None):
+def find_config(start: str | None = None) -> str | None:
     """The path of the checkout's ``mkdocs.yml``, or ``None`` when there is none.
 
     >>> path = find_config()
@@ -33,7 +35,7 @@ def find_config(start=None):
     return None
 
 
-def build(serve=False, site_dir=None, config=None):
+def build(serve: bool = False, site_dir: str | None = None, config: str | None = None) -> int:
     """Build the site strictly (a broken reference fails), or serve it with live reload.
 
     Parameters

@@ -29,15 +29,23 @@ to 1e-12 over 100 steps).  Complex parameters are treated as pairs of reals, as 
 does; in the functional style the gradients are those of :func:`chainrule.grad` (JAX's
 convention), which are conjugated first so that the step goes downhill.
 """
+from __future__ import annotations
+
 import dataclasses
 import math
 import numbers
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .engine import no_grad
 from .pytree import tree_flatten
 from .tensor import Tensor
+
+#: A learning rate: a number, or (functional style) a function of the update count.
+LearningRate = Union[float, Callable[[int], float]]
+#: What an optimizer trains: tensors, or parameter groups (dicts with a "params" list).
+Params = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 
 __all__ = ["Optimizer", "OptState", "SGD", "Adam", "AdamW", "RMSprop",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
@@ -54,7 +62,7 @@ class OptState:
     OptState(count=0, slots=({'exp_avg': array([0., 0.]), 'exp_avg_sq': array([0., 0.])},))
     """
     count: int
-    slots: tuple
+    slots: Tuple[Dict[str, Any], ...]
 
 
 def _real_view(a):
@@ -100,23 +108,23 @@ class Optimizer:
         If a hyperparameter is out of range, or a tensor is given twice.
     """
 
-    defaults = {}
+    defaults: Dict[str, Any] = {}
 
-    def __init__(self, params=None, **defaults):
+    def __init__(self, params: Optional[Params] = None, **defaults: Any) -> None:
         unknown = set(defaults) - set(type(self).defaults)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unknown hyperparameter(s) "
                             f"{sorted(unknown)}; it takes {sorted(type(self).defaults)}")
         self.defaults = dict(type(self).defaults, **defaults)
         self._check(self.defaults)
-        self.param_groups = []
-        self.state = {}
+        self.param_groups: List[Dict[str, Any]] = []
+        self.state: Dict[Tensor, Dict[str, Any]] = {}
         if params is None:
             return
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of tensors (e.g. [w, b] or "
                             "model.parameters()), not a single tensor; wrap it in a list")
-        params = list(params)
+        params = list(params)  # type: ignore[assignment]
         if not params:
             raise ValueError("the optimizer got an empty parameter list")
         if not isinstance(params[0], dict):
@@ -125,7 +133,7 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------------ validation
-    def _check(self, h):
+    def _check(self, h: Dict[str, Any]) -> None:
         lr = h.get("lr")
         if lr is not None and not callable(lr) and not lr >= 0:
             raise ValueError(f"invalid learning rate {lr!r}: it must be >= 0")
@@ -133,7 +141,7 @@ class Optimizer:
             if name in h and not h[name] >= 0:
                 raise ValueError(f"invalid {name} {h[name]!r}: it must be >= 0")
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: Dict[str, Any]) -> None:
         """Add a dict ``{"params": [...], **hyperparameters}`` of tensors to train.
 
         Hyperparameters left out of ``group`` take the optimizer's defaults.
@@ -183,7 +191,7 @@ class Optimizer:
         self.param_groups.append(full)
 
     # ------------------------------------------------------------------ tensor style
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters (``None``, or zeros with
         ``set_to_none=False``) before the next ``backward()``.
         """
@@ -196,7 +204,7 @@ class Optimizer:
                 else:
                     p.grad = Tensor(np.zeros_like(p.grad.numpy()))
 
-    def step(self, closure=None):
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """Update every parameter that has a gradient, in place.
 
         Parameters
@@ -230,7 +238,7 @@ class Optimizer:
                     p[...] = new
         return loss
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """The per-parameter state and the groups' hyperparameters, as plain data
         (parameters are named by their position, as in PyTorch)."""
         index = {}
@@ -243,7 +251,7 @@ class Optimizer:
                  for p in params if p in self.state}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (same parameters, same order)."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
@@ -257,7 +265,7 @@ class Optimizer:
                       for i, st in state_dict["state"].items()}
 
     # ------------------------------------------------------------------ functional style
-    def init(self, params):
+    def init(self, params: Any) -> OptState:
         """The initial state for the parameter tree ``params`` (functional style).
 
         Parameters
@@ -272,7 +280,7 @@ class Optimizer:
         return OptState(0, tuple(self._slots(_leaf_array(x, "params"), self.defaults)
                                  for x in leaves))
 
-    def update(self, grads, state, params):
+    def update(self, grads: Any, state: OptState, params: Any) -> Tuple[Any, OptState]:
         """One step: the new parameters and the new state; nothing is changed in place.
 
         Parameters
@@ -325,13 +333,14 @@ class Optimizer:
         return rebuild(new_params), OptState(count, tuple(new_slots))
 
     # ------------------------------------------------------------------ subclass API
-    def _slots(self, p, h):
+    def _slots(self, p: np.ndarray, h: Dict[str, Any]) -> Dict[str, Any]:
         return {}
 
-    def _update(self, p, g, slots, count, h, lr):
+    def _update(self, p: np.ndarray, g: np.ndarray, slots: Dict[str, Any], count: int,
+                h: Dict[str, Any], lr: float) -> Tuple[np.ndarray, Dict[str, Any]]:
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         hyper = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
         return f"{type(self).__name__}({hyper})"
 
@@ -396,8 +405,9 @@ class SGD(Optimizer):
     defaults = dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                     maximize=False)
 
-    def __init__(self, params=None, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+    def __init__(self, params: Optional[Params] = None, lr: LearningRate = 1e-3,
+                 momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
                          weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
 
@@ -459,8 +469,10 @@ class Adam(Optimizer):
                     maximize=False)
     _decoupled = False
 
-    def __init__(self, params=None, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, maximize=False):
+    def __init__(self, params: Optional[Params] = None, lr: LearningRate = 1e-3,
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize)
 
@@ -523,8 +535,10 @@ class AdamW(Adam):
     defaults = dict(Adam.defaults, weight_decay=1e-2)
     _decoupled = True
 
-    def __init__(self, params=None, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+    def __init__(self, params: Optional[Params] = None, lr: LearningRate = 1e-3,
+                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize)
 
@@ -567,8 +581,10 @@ class RMSprop(Optimizer):
     defaults = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                     centered=False, maximize=False)
 
-    def __init__(self, params=None, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
-                 momentum=0.0, centered=False, *, maximize=False):
+    def __init__(self, params: Optional[Params] = None, lr: LearningRate = 1e-2,
+                 alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                          momentum=momentum, centered=centered, maximize=maximize)
 
@@ -622,7 +638,7 @@ class LRScheduler:
     Subclasses define ``lr_at(base_lr, epoch)``.
     """
 
-    def __init__(self, optimizer, base_lr=None):
+    def __init__(self, optimizer: Optional[Optimizer], base_lr: Optional[float] = None) -> None:
         self.optimizer = optimizer
         self.last_epoch = 0
         if optimizer is None:
@@ -634,21 +650,21 @@ class LRScheduler:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
 
-    def __call__(self, count):
+    def __call__(self, count: int) -> float:
         """The learning rate after ``count`` epochs (the functional style's ``lr``)."""
         return self.lr_at(self.base_lrs[0], count)
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and set the optimizer's learning rates."""
         self.last_epoch += 1
         if self.optimizer is not None:
             for group, base in zip(self.optimizer.param_groups, self.base_lrs):
                 group["lr"] = self.lr_at(base, self.last_epoch)
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> List[float]:
         """The learning rates the last :meth:`step` set, one per parameter group."""
         return [self.lr_at(b, self.last_epoch) for b in self.base_lrs]
 
@@ -672,13 +688,14 @@ class StepLR(LRScheduler):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1, base_lr=None):
+    def __init__(self, optimizer: Optional[Optimizer], step_size: int, gamma: float = 0.1,
+                 base_lr: Optional[float] = None) -> None:
         if not isinstance(step_size, numbers.Integral) or step_size < 1:
             raise ValueError(f"step_size must be a positive int, got {step_size!r}")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, base_lr)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -693,11 +710,12 @@ class ExponentialLR(LRScheduler):
     [1.0, 0.5, 0.25]
     """
 
-    def __init__(self, optimizer, gamma, base_lr=None):
+    def __init__(self, optimizer: Optional[Optimizer], gamma: float,
+                 base_lr: Optional[float] = None) -> None:
         self.gamma = gamma
         super().__init__(optimizer, base_lr)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** epoch
 
 
@@ -713,12 +731,13 @@ class CosineAnnealingLR(LRScheduler):
     [1.0, 0.5, 0.0]
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, base_lr=None):
+    def __init__(self, optimizer: Optional[Optimizer], T_max: int, eta_min: float = 0.0,
+                 base_lr: Optional[float] = None) -> None:
         if not T_max > 0:
             raise ValueError(f"T_max must be positive, got {T_max!r}")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, base_lr)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (
             1 + math.cos(math.pi * epoch / self.T_max)) / 2

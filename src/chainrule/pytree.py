@@ -19,23 +19,26 @@ fields it takes in ``__init__``, in declaration order, and is rebuilt with
 >>> tree_map(lambda a, b: a + b, (1.0, [2.0]), (10.0, [20.0]))
 (11.0, [22.0])
 """
+from __future__ import annotations
+
 import dataclasses
+from typing import Any, Callable, Hashable, List, Sequence, Tuple
 
 __all__ = ["tree_flatten", "tree_leaves", "tree_map", "tree_structure"]
 
 
-def _is_dataclass_instance(x):
+def _is_dataclass_instance(x: Any) -> bool:
     return dataclasses.is_dataclass(x) and not isinstance(x, type)
 
 
-def _dict_keys(d):
+def _dict_keys(d: dict) -> list:
     try:
         return sorted(d)
     except TypeError:
         return list(d)
 
 
-def _children(tree):
+def _children(tree: Any) -> Any:
     """``(kind, children, rebuild)`` for a container node, ``None`` for a leaf."""
     if isinstance(tree, (tuple, list)):
         kind = type(tree)
@@ -52,7 +55,7 @@ def _children(tree):
     return None
 
 
-def tree_flatten(tree):
+def tree_flatten(tree: Any) -> Tuple[List[Any], Callable[[Sequence[Any]], Any]]:
     """Split ``tree`` into its leaves and a function that rebuilds a tree from new leaves.
 
     Parameters
@@ -88,7 +91,7 @@ def tree_flatten(tree):
     parts = [tree_flatten(c) for c in children]
     leaves = [leaf for sub, _ in parts for leaf in sub]
 
-    def rebuild(new_leaves):
+    def rebuild(new_leaves: Sequence[Any]) -> Any:
         new_leaves = list(new_leaves)
         if len(new_leaves) != len(leaves):
             raise ValueError(f"rebuilding a tree of {len(leaves)} leaves from "
@@ -101,7 +104,7 @@ def tree_flatten(tree):
     return leaves, rebuild
 
 
-def tree_leaves(tree):
+def tree_leaves(tree: Any) -> List[Any]:
     """The leaves of ``tree`` as a list (the first half of :func:`tree_flatten`).
 
     >>> tree_leaves({"a": (1, 2), "b": [3]})
@@ -110,7 +113,7 @@ def tree_leaves(tree):
     return tree_flatten(tree)[0]
 
 
-def tree_structure(tree, sequences_alike=False):
+def tree_structure(tree: Any, sequences_alike: bool = False) -> Hashable:
     """A hashable description of ``tree`` without its leaves; equal for equal structures.
 
     Tuples and lists count as different kinds (unless ``sequences_alike``, when tuples,
@@ -131,7 +134,7 @@ def tree_structure(tree, sequences_alike=False):
     return (kind, tuple(tree_structure(c, sequences_alike) for c in children))
 
 
-def tree_map(fn, tree, *rest):
+def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     """``fn`` applied leaf by leaf: ``fn(leaf, *corresponding_leaves_of_rest)``.
 
     Parameters
@@ -171,6 +174,6 @@ def tree_map(fn, tree, *rest):
     return rebuild([fn(*args) for args in zip(leaves, *others)])
 
 
-def _short(structure):
+def _short(structure: Any) -> str:
     text = repr(structure)
     return text if len(text) < 160 else text[:160] + "..."
