@@ -41,3 +41,20 @@ def test_declared_numpy_floor_is_the_one_enforced():
     assert tuple(int(p) for p in np.__version__.split(".")[:2]) >= tuple(
         int(p) for p in floor.split("."))
     assert floor == "2.0"          # chainrule/__init__.py refuses NumPy 1.x with this floor
+
+
+def test_cross_of_2_vectors_follows_this_numpy():
+    """NumPy 2.0-2.4 take 2-vectors (deprecated), NumPy 2.5 raises: chainrule does as NumPy."""
+    import warnings
+    a, b = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([3.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            expect = np.cross(a, b)
+        except ValueError as e:
+            with pytest.raises(ValueError, match="3-dimensional"):
+                np.cross(cr.tensor(a), b)
+            assert "3-dimensional" in str(e)
+            return
+        got = np.cross(cr.tensor(a, requires_grad=True), b)
+    np.testing.assert_allclose(got.detach().numpy(), expect)
