@@ -106,10 +106,15 @@ def tensor(data, dtype=None, requires_grad=False):
     return t
 
 
-def _base_array(x):
+def plain(x):
+    """The plain value under ``x``: its array at the bottom of every level of tensors (``x``
+    itself if it is not a tensor)."""
     while isinstance(x, Tensor):
         x = x.data
     return x
+
+
+_base_array = plain
 
 
 def _raw_index(idx):

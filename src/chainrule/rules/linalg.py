@@ -126,7 +126,7 @@ def _matmul_jvp_b(t, ans, a, b):
 
 
 matmul_p = defprim(np.matmul, name="matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                   jvp=(_matmul_jvp_a, _matmul_jvp_b))
+                   jvp=(_matmul_jvp_a, _matmul_jvp_b), keep=('a', 'b'), keep_ans=False)
 
 
 def _cast(x, dtype):
@@ -259,7 +259,7 @@ def _einsum_jvp(i, t, ans, *ops, spec, optimize):
 
 
 einsum_p = defprim(_einsum_fn, name="einsum", nary=True, raw=True, vjp=(_einsum_vjp,),
-                   jvp=(_einsum_jvp,))
+                   jvp=(_einsum_jvp,), keep=None)
 
 
 def _interleaved(args):
@@ -592,7 +592,7 @@ def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
 
 # the p-norm over ``axis`` (a tuple of negative axes); ord 2 has gradient 0 at 0, not NaN
 vector_norm_p = defprim(_vnorm_fn, name="vector_norm", raw=True, vjp=(_vnorm_vjp,),
-                        jvp=(_vnorm_jvp,))
+                        jvp=(_vnorm_jvp,), keep=('x', 'ord', 'axis', 'keepdims'))
 
 
 def _vector_norm(x, ord, axes, keepdims):
@@ -688,7 +688,7 @@ if hasattr(np.linalg, "matrix_norm"):
 # ---------------------------------------------------------------- inverse, determinant, solve
 inv_p = defprim(np.linalg.inv, name="inv",
                 vjp=(lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))),),
-                jvp=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),))
+                jvp=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),), keep=())
 
 
 @implements(np.linalg.inv)
@@ -706,13 +706,14 @@ def _inv_T(a):
 
 det_p = defprim(np.linalg.det, name="det",
                 vjp=(lambda g, ans, a: _unsq2(g * ans) * _inv_T(a),),
-                jvp=(lambda t, ans, a: ans * np.sum(_inv_T(a) * t, axis=(-2, -1)),))
+                jvp=(lambda t, ans, a: ans * np.sum(_inv_T(a) * t, axis=(-2, -1)),), keep=('a',))
 
 slogdet_sign_p = defprim(lambda a: np.linalg.slogdet(a)[0], name="slogdet_sign", nondiff=True)
 
 logabsdet_p = defprim(lambda a: np.linalg.slogdet(a)[1], name="logabsdet",
                       vjp=(lambda g, ans, a: _unsq2(g) * _inv_T(a),),
-                      jvp=(lambda t, ans, a: np.sum(_inv_T(a) * t, axis=(-2, -1)),))
+                      jvp=(lambda t, ans, a: np.sum(_inv_T(a) * t, axis=(-2, -1)),),
+                          keep=('a',), keep_ans=False)
 
 
 @implements(np.linalg.det)
@@ -751,7 +752,7 @@ def _solve_vjp_a(g, ans, a, b):
 # a x = b for stacks of matrices b (..., M, K); the handler turns a vector b into a column
 solve_p = defprim(np.linalg.solve, name="solve",
                   vjp=(_solve_vjp_a, lambda g, ans, a, b: np.linalg.solve(_mT(a), g)),
-                  jvp=(_solve_jvp_a, _solve_jvp_b))
+                  jvp=(_solve_jvp_a, _solve_jvp_b), keep=('a',))
 
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
@@ -792,7 +793,7 @@ def _pinv_jvp(t, ans, a, rcond):
 
 # the Moore-Penrose inverse; its derivative (Golub & Pereyra) holds where the rank is constant
 pinv_p = defprim(lambda a, rcond: np.linalg.pinv(a, rcond=rcond), name="pinv",
-                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,))
+                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), keep=('a',))
 
 
 def _pinv_rcond(a, rcond, rtol):
@@ -932,7 +933,7 @@ def _cholesky_jvp(t, ans, a):
 
 # reads the lower triangle of a, as NumPy does
 cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(_cholesky_vjp,),
-                     jvp=(_cholesky_jvp,))
+                     jvp=(_cholesky_jvp,), keep=('a',))
 
 
 @implements(np.linalg.cholesky)
@@ -996,7 +997,7 @@ def _eigh_jvp(t, ans, a):
 
 
 # eigenvectors (rows :n) and eigenvalues (row n) of the lower triangle of a
-eigh_p = defprim(_eigh_fn, name="eigh", raw=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,))
+eigh_p = defprim(_eigh_fn, name="eigh", raw=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,), keep=('a',))
 
 _EighResult = _result_type(np.linalg.eigh(np.eye(1)))
 
@@ -1068,7 +1069,7 @@ def _svd_vjp(g, ans, a):
 
 
 # reduced SVD packed as rows: U (m), s (1), V = Vh.T (n); all have k = min(m, n) columns
-svd_p = defprim(_svd_fn, name="svd", raw=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,))
+svd_p = defprim(_svd_fn, name="svd", raw=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,), keep=('a',))
 
 
 def _svdvals_vjp(g, ans, a):
@@ -1082,7 +1083,7 @@ def _svdvals_jvp(t, ans, a):
 
 
 svdvals_p = defprim(lambda a: np.linalg.svd(a, compute_uv=False), name="svdvals", raw=True,
-                    vjp=(_svdvals_vjp,), jvp=(_svdvals_jvp,))
+                    vjp=(_svdvals_vjp,), jvp=(_svdvals_jvp,), keep=('a',), keep_ans=False)
 
 _SVDResult = _result_type(np.linalg.svd(np.eye(1)))
 
@@ -1137,7 +1138,7 @@ def _qr_vjp(g, ans, a):
 
 
 # reduced QR (m >= n) packed as rows: Q (m), R (n)
-qr_p = defprim(_qr_fn, name="qr", raw=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,))
+qr_p = defprim(_qr_fn, name="qr", raw=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,), keep=('a',))
 
 _QRResult = _result_type(np.linalg.qr(np.eye(1)))
 
@@ -1196,7 +1197,7 @@ convolve_full_p = defprim(
          lambda g, ans, a, v: _lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
                                     np.shape(v)[-1])),
     jvp=(lambda t, ans, a, v: convolve_full_p(t, v),
-         lambda t, ans, a, v: convolve_full_p(a, t)))
+         lambda t, ans, a, v: convolve_full_p(a, t)), keep=('a', 'v'), keep_ans=False)
 
 correlate_full_p = defprim(
     _full(np.correlate), name="correlate_full", raw=True,
@@ -1205,7 +1206,7 @@ correlate_full_p = defprim(
          lambda g, ans, a, v: _flip_last(_lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
                                                np.shape(v)[-1]))),
     jvp=(lambda t, ans, a, v: correlate_full_p(t, v),
-         lambda t, ans, a, v: correlate_full_p(a, t)))
+         lambda t, ans, a, v: correlate_full_p(a, t)), keep=('a', 'v'), keep_ans=False)
 
 
 def _conv_args(a, v, name):

@@ -96,13 +96,15 @@ def _embed(x, shape, idx):
 # from.  ``idx`` always starts with Ellipsis, so tangents' leading batch dims pass through.
 _slice_p = defprim(lambda x, idx: x[idx], name="slice", raw=True,
                    vjp=(lambda g, ans, x, idx: _embed_p(g, shape=np.shape(x), idx=idx),),
-                   jvp=(lambda t, ans, x, idx: _slice_p(t, idx=idx),))
+                   jvp=(lambda t, ans, x, idx: _slice_p(t, idx=idx),),
+                       keep=('x', 'idx'), keep_ans=False)
 
 # zeros of ``shape`` with ``x`` written at ``idx``
 _embed_p = defprim(_embed, name="embed", raw=True,
                    vjp=(lambda g, ans, x, shape, idx: _slice_p(g, idx=idx),),
                    jvp=(lambda t, ans, x, shape, idx: _embed_p(
-                       t, shape=np.shape(t)[:batch_ndim(t, x)] + tuple(shape), idx=idx),))
+                       t, shape=np.shape(t)[:batch_ndim(t, x)] + tuple(shape), idx=idx),),
+                           keep=('idx',), keep_ans=False)
 
 
 # ---------------------------------------------------------------- sum, mean
@@ -116,7 +118,8 @@ sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, kee
                 name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims, shape:
-                     np.sum(t, axis=axis, keepdims=keepdims),))
+                     np.sum(t, axis=axis, keepdims=keepdims),),
+                         keep=('axis', 'keepdims', 'shape'), keep_ans=False)
 
 
 def _total(x, axis, keepdims):
@@ -229,7 +232,8 @@ prod_p = defprim(
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
-         np.sum(t * _prod_grad(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
+         np.sum(t * _prod_grad(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+             keep=('x', 'axis', 'keepdims'))
 
 
 @implements(np.prod)
@@ -259,7 +263,8 @@ def _chooser(np_fn, name):
         vjp=(lambda g, ans, x, axis, keepdims:
              _keep(g, x, axis, keepdims) * _ties(ans, x, axis, keepdims),),
         jvp=(lambda t, ans, x, axis, keepdims:
-             np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
+             np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+                 keep=('x', 'axis', 'keepdims'))
 
 
 max_p = _chooser(np.maximum.reduce, "max")
@@ -325,7 +330,7 @@ def _half_over(ans):
 # constant data (variance 0, a kink) its gradient is 0, as for norms, not sqrt'(0) = inf
 std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True,
                      vjp=(lambda g, ans, v: g * _half_over(ans),),
-                     jvp=(lambda t, ans, v: t * _half_over(ans),))
+                     jvp=(lambda t, ans, v: t * _half_over(ans),), keep=())
 
 
 @implements(np.std)
@@ -383,7 +388,8 @@ def _flip(x, axis):
 cumsum_p = defprim(lambda x, axis: np.cumsum(x, axis=axis), name="cumsum",
                    vjp=(lambda g, ans, x, axis: _flip(np.cumsum(_flip(g, axis), axis=axis),
                                                       axis),),
-                   jvp=(lambda t, ans, x, axis: np.cumsum(t, axis=axis),))
+                   jvp=(lambda t, ans, x, axis: np.cumsum(t, axis=axis),),
+                       keep=('axis',), keep_ans=False)
 
 
 def _shift(y, d, axis, fill):
@@ -437,7 +443,7 @@ def _cumprod_vjp(g, ans, x, axis):
 
 
 cumprod_p = defprim(lambda x, axis: np.cumprod(x, axis=axis), name="cumprod",
-                    vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,))
+                    vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,), keep=('x', 'axis'))
 
 
 def _scan_handler(prim, name):
@@ -940,7 +946,8 @@ def _quantile_jvp(t, ans, x, q, axis, keepdims, method, kind):
 # kind: the NumPy function ("median", "nanpercentile", ...); q as the caller gave it (so the
 # value and its dtype are NumPy's); axis: a tuple of negative axes
 quantile_p = defprim(_quantile_fn, name="quantile", vjp=(_quantile_vjp,),
-                     jvp=(_quantile_jvp,))
+                     jvp=(_quantile_jvp,),
+                         keep=('x', 'q', 'axis', 'keepdims', 'method', 'kind'), keep_ans=False)
 
 
 def _quantile_handler(kind):

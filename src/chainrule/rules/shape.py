@@ -106,13 +106,14 @@ def _scatter_jvp(t, ans, g, shape, idx):
 # the VJP of indexing; its own VJP is indexing again, so higher orders work
 scatter_add_p = defprim(_scatter_fn, name="scatter_add", raw=True,
                         vjp=(lambda g, ans, v, shape, idx: getitem_p(g, idx=idx, shape=shape),),
-                        jvp=(_scatter_jvp,))
+                        jvp=(_scatter_jvp,), keep=('shape', 'idx'), keep_ans=False)
 
 # ``shape`` (x's shape) is passed along so the VJP never reads x itself: writing into x
 # after indexing it (out[i] = out[i - 1] * a) stays legal
 getitem_p = defprim(lambda x, idx, shape: x[idx], name="getitem",
                     vjp=(lambda g, ans, x, idx, shape: scatter_add_p(g, shape=shape, idx=idx),),
-                    jvp=(lambda t, ans, x, idx, shape: index_tangent(t, x, idx),))
+                    jvp=(lambda t, ans, x, idx, shape: index_tangent(t, x, idx),),
+                        keep=('idx', 'shape'), keep_ans=False)
 
 
 def _setitem_fn(x, v, idx):
@@ -143,7 +144,8 @@ def _setitem_vjp_v(g, ans, x, v, idx):
 # x[idx] = v, recorded by Tensor.__setitem__ (the write itself happens in place); the node
 # saves neither x nor v, so the rules only use g and idx
 setitem_p = defprim(_setitem_fn, name="setitem",
-                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx), _setitem_vjp_v))
+                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx), _setitem_vjp_v),
+                        keep=('idx',), keep_ans=False)
 
 
 def setitem_tangent(tx, tv, x, v, idx):
@@ -173,7 +175,8 @@ def setitem_tangent(tx, tv, x, v, idx):
 
 # ---------------------------------------------------------------- copies and casts
 copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x.copy(),
-                 name="copy", vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,))
+                 name="copy", vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,),
+                     keep=(), keep_ans=False)
 
 
 def _astype_vjp(g, ans, x, dtype, src):
@@ -190,7 +193,8 @@ def _astype_vjp(g, ans, x, dtype, src):
 astype_p = defprim(lambda x, dtype, src: x.astype(dtype), name="astype",
                    vjp=(_astype_vjp,),
                    jvp=(lambda t, ans, x, dtype, src: t.astype(dtype)
-                        if np.issubdtype(dtype, np.inexact) else t * 0,))
+                        if np.issubdtype(dtype, np.inexact) else t * 0,),
+                            keep=('dtype', 'src'), keep_ans=False)
 
 
 def astype(x, dtype):
@@ -212,7 +216,8 @@ def _copy(a, order="K", subok=False):
 reshape_p = defprim(lambda x, shape, old: np.reshape(x, shape), name="reshape",
                     vjp=(lambda g, ans, x, shape, old: np.reshape(g, old),),
                     jvp=(lambda t, ans, x, shape, old: np.reshape(
-                        t, np.shape(t)[:np.ndim(t) - len(old)] + np.shape(ans)),))
+                        t, np.shape(t)[:np.ndim(t) - len(old)] + np.shape(ans)),),
+                            keep=('old',), keep_ans=False)
 
 
 def _reshaped(a, shape):
@@ -243,7 +248,7 @@ def _transpose_jvp(t, ans, x, axes):
 
 transpose_p = defprim(lambda x, axes: np.transpose(x, axes), name="transpose",
                       vjp=(lambda g, ans, x, axes: np.transpose(g, tuple(np.argsort(axes))),),
-                      jvp=(_transpose_jvp,))
+                      jvp=(_transpose_jvp,), keep=('axes',), keep_ans=False)
 
 
 @implements(np.transpose)
@@ -272,7 +277,7 @@ def _bcast_jvp(t, ans, x, shape, old):
 
 
 broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="broadcast_to",
-                         vjp=(_bcast_vjp,), jvp=(_bcast_jvp,))
+                         vjp=(_bcast_vjp,), jvp=(_bcast_jvp,), keep=('old',), keep_ans=False)
 
 
 @implements(np.broadcast_to)
@@ -447,7 +452,7 @@ def _concat_jvp(tangents, ans, *xs, axis):
 
 # axis is negative, so the rules work on tangents with leading batch dimensions
 concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
-                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp)
+                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None)
 
 
 @implements(np.concatenate)
@@ -486,7 +491,7 @@ def _stack_vjp(i, g, ans, *xs, axis):
 
 # axis is negative (counted in the output)
 stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
-                  vjp=(_stack_vjp,), joint=_stack_jvp)
+                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None)
 
 
 @implements(np.stack)
@@ -650,7 +655,7 @@ def _roll_jvp(t, ans, x, shift, axis):
 # shift and axis are tuples of equal length, axes negative
 roll_p = defprim(lambda x, shift, axis: np.roll(x, shift, axis), name="roll",
                  vjp=(lambda g, ans, x, shift, axis: np.roll(g, _neg_shift(shift), axis),),
-                 jvp=(_roll_jvp,))
+                 jvp=(_roll_jvp,), keep=('shift', 'axis'), keep_ans=False)
 
 
 @implements(np.roll)
@@ -701,7 +706,8 @@ def _repeat_vjp(g, ans, x, repeats, axis):
 # a whole-number repeat along a (negative) axis; repeat counts per element use take
 repeat_p = defprim(lambda x, repeats, axis: np.repeat(x, repeats, axis), name="repeat",
                    vjp=(_repeat_vjp,),
-                   jvp=(lambda t, ans, x, repeats, axis: np.repeat(t, repeats, axis),))
+                   jvp=(lambda t, ans, x, repeats, axis: np.repeat(t, repeats, axis),),
+                       keep=('x', 'repeats', 'axis'), keep_ans=False)
 
 
 @implements(np.repeat)
@@ -737,7 +743,7 @@ def _tile_jvp(t, ans, x, reps):
 
 # reps has one entry per output axis (at least x.ndim of them)
 tile_p = defprim(lambda x, reps: np.tile(x, reps), name="tile", vjp=(_tile_vjp,),
-                 jvp=(_tile_jvp,))
+                 jvp=(_tile_jvp,), keep=('x', 'reps'), keep_ans=False)
 
 
 @implements(np.tile)
@@ -758,7 +764,8 @@ def _pad_jvp(t, ans, x, pad_width, value):
 
 # constant padding; the padded values are constants, so the tangent is padded with zeros
 pad_p = defprim(lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
-                name="pad", vjp=(_pad_vjp,), jvp=(_pad_jvp,))
+                name="pad", vjp=(_pad_vjp,), jvp=(_pad_jvp,),
+                    keep=('x', 'pad_width'), keep_ans=False)
 
 _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
