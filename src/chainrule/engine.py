@@ -71,7 +71,7 @@ def tick():
     return t
 
 
-def _owner(arr):
+def owner(arr):
     """The array that owns ``arr``'s memory (NumPy views point to it through ``.base``)."""
     while isinstance(arr, Tensor):
         arr = arr.data
@@ -85,7 +85,7 @@ def _owner(arr):
 def note_write(data):
     """Record that ``data``'s memory was written in place (called by every in-place write)."""
     t = tick()
-    own = _owner(data)
+    own = owner(data)
     if own is None:
         return t
     key = id(own)
@@ -99,7 +99,7 @@ def note_write(data):
 
 
 def _written_after(x, time):
-    own = _owner(x)
+    own = owner(x)
     if own is None:
         return False
     entry = _WRITES.get(id(own))
@@ -703,7 +703,7 @@ def _no_rule(prim, mode, i=None):
 
 
 # --------------------------------------------------------------------------- backward
-def _unbroadcast(g, shape):
+def unbroadcast(g, shape):
     """Sum ``g`` down to ``shape`` (undo NumPy broadcasting)."""
     gshape = np.shape(g)
     if gshape == shape:
@@ -854,7 +854,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 except AttributeError:
                     same = False
                 if not same:
-                    gi = _unbroadcast(gi, p.shape)
+                    gi = unbroadcast(gi, p.shape)
             if anomaly and not np.all(np.isfinite(_value(gi))):
                 _anomaly(node, i, gi)
             prev = adj.get(p)
@@ -904,6 +904,13 @@ def _deposit(leaf, g, create_graph):
             t.grad = _make(t.grad.data + g.data, None, 0, None)
 
 
-# bound by chainrule.tensor once the Tensor class exists (the engine and the tensor need each
-# other; late binding keeps imports out of the hot path)
+# bound by chainrule.tensor once the Tensor class exists (the tensor is built on the engine,
+# so the engine cannot import it; late binding also keeps imports out of the hot path)
 Tensor = _make = _refresh_view = None
+
+
+def bind_tensor(tensor_class, make, refresh_view):
+    """Tell the engine the tensor class, its constructor ``make(data, node, level, tangent)``
+    and how a view catches up with its base (``chainrule.tensor`` calls this once)."""
+    global Tensor, _make, _refresh_view
+    Tensor, _make, _refresh_view = tensor_class, make, refresh_view

@@ -11,9 +11,15 @@ Each module is a flat table, one family of functions:
 Rules are written with NumPy calls on their arguments, so they run on plain arrays in a
 first-order backward pass and on tensors when the pass is itself recorded.
 """
+import sys
+
 from .elementwise import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nondiff import *  # noqa: F401,F403
 from .registry import all_primitives  # noqa: F401
+from .. import numpy_bridge as _bridge
+from ..tensor import connect as _connect
+
+_connect(sys.modules[__name__], _bridge)   # the tensor's operators are these primitives

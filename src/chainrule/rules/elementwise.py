@@ -16,9 +16,9 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
-from ..numpy_bridge import implements, register_ufunc
-from .registry import (all_finite, defprim, defufunc, local_rule, strong_over, strong_times,
-                       where0)
+from .api import (Tensor, all_finite, at_level, constant, defprim, defufunc, implements,
+                  local_rule, plain, register_ufunc, strong_over, strong_times,
+                  where0)
 
 __all__ = []
 
@@ -126,17 +126,15 @@ _public(
 def _frexp(x, /):
     """``np.frexp``: the mantissa is ``ldexp(x, -e)``, so it is differentiable; the exponent
     is an integer (no gradient)."""
-    from ..numpy_bridge import _at_level, _values, _wrap
-    e = _at_level(_wrap(np.frexp(_values(x))[1]), (x,))   # a constant of x's level
+    e = at_level(constant(np.frexp(plain(x))[1]), (x,))   # a constant of x's level
     return np.ldexp(x, -e), e
 
 
 def _modf(x, /):
     """``np.modf``: the fractional part ``x - trunc(x)`` has slope 1, the integral part 0."""
-    from ..numpy_bridge import _values
     whole = np.trunc(x)
     frac = x - whole
-    v = np.asarray(_values(x))
+    v = np.asarray(plain(x))
     if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
         frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
     return frac, whole
@@ -369,14 +367,12 @@ for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa
 # ---------------------------------------------------------------- built from the above
 def _arr(a):
     """Tensors as they are, anything else as an ndarray."""
-    from ..tensor import Tensor
     return a if isinstance(a, Tensor) else np.asarray(a)
 
 
 def _const(a):
     """The plain value of an argument that only steers (a mask, an index)."""
-    from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    return np.asarray(plain(a))
 
 
 def _dtype_of(a):
@@ -413,7 +409,6 @@ def _select(condlist, choicelist, default=0):
 
 
 def _piecewise_dispatch_list(x, condlist):
-    from ..tensor import Tensor
     return np.isscalar(condlist) or (
         not isinstance(condlist[0], (list, np.ndarray, Tensor)) and np.ndim(x) != 0)
 

@@ -18,7 +18,8 @@ import string
 
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements, neg_axes
+from .api import (batch_ndim, defprim, implements, is_traced, neg_axes, no_rule_error, numpy_name,
+                  plain, run_on_values, write_out)
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
            "logabsdet_p", "solve_p", "pinv_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p",
@@ -52,13 +53,6 @@ def _pad(t, nb, nd):
     if extra <= 0:
         return t
     return np.reshape(t, shape[:nb] + (1,) * extra + shape[nb:])
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
 
 
 def _dtype(*xs):
@@ -139,7 +133,7 @@ def _matmul(x1, x2, /, out=None, *, dtype=None, **kwargs):
         raise NotImplementedError(f"np.matmul keywords {sorted(kwargs)} on tensors")
     if np.ndim(x1) == 0 or np.ndim(x2) == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
-    return _out(matmul_p(_cast(x1, dtype), _cast(x2, dtype)), out)
+    return write_out(matmul_p(_cast(x1, dtype), _cast(x2, dtype)), out)
 
 
 if hasattr(np.linalg, "matmul"):
@@ -286,7 +280,7 @@ def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting=
         ops = [np.asarray(o).astype(dtype) if not hasattr(o, "astype") else o.astype(dtype)
                for o in ops]
     spec = _normalize(subscripts, tuple(np.shape(o) for o in ops))
-    return _out(einsum_p(*ops, spec=spec, optimize=optimize), out)
+    return write_out(einsum_p(*ops, spec=spec, optimize=optimize), out)
 
 
 # ---------------------------------------------------------------- products built on them
@@ -346,7 +340,7 @@ def _dot(a, b, out=None):
         res = matmul_p(a, b)
     else:
         res = _tensordot(a, b, axes=([-1], [-2]))
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.inner)
@@ -360,7 +354,7 @@ def _inner(a, b, /):
 
 @implements(np.outer)
 def _outer(a, b, out=None):
-    return _out(np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1))), out)
+    return write_out(np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1))), out)
 
 
 if hasattr(np.linalg, "outer"):
@@ -508,7 +502,7 @@ def _multi_dot(arrays, *, out=None):
         res = res[0, 0]
     elif nd_first == 1 or nd_last == 1:
         res = np.ravel(res)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.linalg.matrix_power)
@@ -825,9 +819,8 @@ def _lstsq(a, b, rcond=None):
     if rcond is None:
         rcond = np.finfo(_dtype(a, b)).eps * max(m, n)
     x = matmul_p(pinv_p(a, rcond=float(rcond)), b)
-    from ..tensor import _base_array
     sv = svdvals_p(a)
-    sval = _base_array(sv)
+    sval = plain(sv)
     rank = int(np.sum(sval > rcond * sval.max())) if sval.size else 0
     if rank == n and m > n:
         r = matmul_p(a, x) - b
@@ -1257,12 +1250,11 @@ def _convolve(a, v, mode="full"):
 def _no_rule_because(func, why):
     """A handler that runs ``func`` on values when nothing needs a derivative, and otherwise
     raises the bridge's TypeError with ``why`` added."""
-    from ..numpy_bridge import _fname, _no_rule_error, _run_on_values, _traced
 
     def handler(*args, **kwargs):
-        if not (_traced(args) or _traced(kwargs)):
-            return _run_on_values(func, args, kwargs)
-        err = _no_rule_error(_fname(func))
+        if not (is_traced(args) or is_traced(kwargs)):
+            return run_on_values(func, args, kwargs)
+        err = no_rule_error(numpy_name(func))
         raise TypeError(f"{err} {why}")
     handler.__name__ = func.__name__
     return handler

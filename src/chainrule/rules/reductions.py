@@ -25,7 +25,8 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements, neg_axes
+from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, neg_axes,
+                  plain, unsupported, write_out)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -55,25 +56,6 @@ def _count(shape, axis):
     for a in axis:
         n *= shape[a]
     return n
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
-
-
-def _no(name, **opts):
-    """Raise for NumPy options this handler does not support on tensors."""
-    given = sorted(k for k, v in opts.items() if v is not _NoValue)
-    if given:
-        raise NotImplementedError(f"np.{name} with {', '.join(k + '=' for k in given)} is not "
-                                  "supported on tensors")
-
-
-def _keepdims(keepdims):
-    return False if keepdims is _NoValue else bool(keepdims)
 
 
 def _is_exact(a):
@@ -134,10 +116,10 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
         a = a.astype(dtype)
     if where is not _NoValue and where is not True:
         a = np.where(where, a, 0)
-    res = _total(a, neg_axes(axis, np.ndim(a)), _keepdims(keepdims))
+    res = _total(a, neg_axes(axis, np.ndim(a)), keepdims_flag(keepdims))
     if initial is not _NoValue:
         res = res + initial
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.mean)
@@ -147,14 +129,14 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NoValue)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keepdims = _keepdims(keepdims)
+    keepdims = keepdims_flag(keepdims)
     if where is _NoValue or where is True:
         res = _total(a, axes, keepdims) / _count(np.shape(a), axes)
     else:
         mask = np.broadcast_to(where, np.shape(a))
         n = np.sum(mask, axis=axes, keepdims=keepdims).astype(np.result_type(a))
         res = _total(np.where(mask, a, 0), axes, keepdims) / n
-    return _out(res, out)
+    return write_out(res, out)
 
 
 # ---------------------------------------------------------------- prod
@@ -216,8 +198,7 @@ def _prod_others(x, axis):
 def _has_zero(x):
     """Whether ``x`` holds a zero (looked up on the values: it picks a formula, not a path
     for derivatives)."""
-    from ..numpy_bridge import _values
-    return not np.all(_values(x))
+    return not np.all(plain(x))
 
 
 def _prod_grad(ans, x, axis, keepdims):
@@ -243,10 +224,10 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
         a = a.astype(dtype)
     if where is not _NoValue and where is not True:
         a = np.where(where, a, 1)
-    res = prod_p(a, axis=neg_axes(axis, np.ndim(a)), keepdims=_keepdims(keepdims))
+    res = prod_p(a, axis=neg_axes(axis, np.ndim(a)), keepdims=keepdims_flag(keepdims))
     if initial is not _NoValue:
         res = res * initial
-    return _out(res, out)
+    return write_out(res, out)
 
 
 # ---------------------------------------------------------------- max, min
@@ -273,8 +254,8 @@ min_p = _chooser(np.minimum.reduce, "min")
 
 def _chooser_handler(prim, name):
     def handler(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
-        _no(name, initial=initial, where=where)
-        return _out(prim(a, axis=neg_axes(axis, np.ndim(a)), keepdims=_keepdims(keepdims)),
+        unsupported(name, initial=initial, where=where)
+        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)), keepdims=keepdims_flag(keepdims)),
                     out)
     handler.__name__ = name
     handler.__doc__ = f"np.{name} on tensors (ties share the gradient evenly)."
@@ -288,14 +269,14 @@ implements(np.min, np.amin)(_chooser_handler(min_p, "min"))
 @implements(np.ptp)
 def _ptp(a, axis=None, out=None, keepdims=False):
     axes = neg_axes(axis, np.ndim(a))
-    keepdims = _keepdims(keepdims)
-    return _out(max_p(a, axis=axes, keepdims=keepdims) - min_p(a, axis=axes, keepdims=keepdims),
+    keepdims = keepdims_flag(keepdims)
+    return write_out(max_p(a, axis=axes, keepdims=keepdims) - min_p(a, axis=axes, keepdims=keepdims),
                 out)
 
 
 # ---------------------------------------------------------------- var, std, average
 def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    _no(name, where=where)
+    unsupported(name, where=where)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -311,13 +292,13 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
     d = a - mean
-    return _total(d * d, axes, _keepdims(keepdims)) / max(n - ddof, 0)
+    return _total(d * d, axes, keepdims_flag(keepdims)) / max(n - ddof, 0)
 
 
 @implements(np.var)
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
-    return _out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"), out)
+    return write_out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"), out)
 
 
 def _half_over(ans):
@@ -337,21 +318,19 @@ std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True,
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
     var = _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "std")
-    return _out(std_sqrt_p(var), out)
+    return write_out(std_sqrt_p(var), out)
 
 
 def _array(x):
-    from ..tensor import Tensor
     return x if isinstance(x, Tensor) else np.asarray(x)
 
 
 @implements(np.average)
 def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted mean ``sum(a * w) / sum(w)``, differentiable in ``a`` and ``weights``."""
-    from ..numpy_bridge import _values
     a = _array(a)
     shape = np.shape(a)
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     if weights is None:
         avg = _mean(a, axis, keepdims=keep)
         scl = np.result_type(avg).type(np.size(a) / max(np.size(avg), 1))
@@ -370,7 +349,7 @@ def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
         extra = ("f8",) if _is_exact(a) else ()
         rtype = np.result_type(np.result_type(a), np.result_type(w), *extra)
         scl = _sum(w, axis, dtype=rtype, keepdims=keep)
-        if np.any(_values(scl == 0.0)):
+        if np.any(plain(scl == 0.0)):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = _sum(a.astype(rtype) * w.astype(rtype), axis, keepdims=keep) / scl
     if not returned:
@@ -456,7 +435,7 @@ def _scan_handler(prim, name):
             raise TypeError(f"np.{name}: axis must be an integer")
         else:
             axis = neg_axes(axis, np.ndim(a))[0]
-        return _out(prim(a, axis=axis), out)
+        return write_out(prim(a, axis=axis), out)
     handler.__name__ = name
     return handler
 
@@ -484,7 +463,7 @@ def _cumulative_handler(prim, name, initial):
                 front = np.zeros((shape[axis],) + (1,) * (-axis - 1), dtype=res.dtype)
                 front[0] = initial
                 res = res + front
-        return _out(res, out)
+        return write_out(res, out)
     handler.__name__ = name
     return handler
 
@@ -497,8 +476,7 @@ if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
 # ---------------------------------------------------------------- differences and integrals
 def _const(a):
     """The plain value of ``a`` (masks and indices are computed on values: constants)."""
-    from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    return np.asarray(plain(a))
 
 
 def _inexact(a):
@@ -564,7 +542,6 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
     that are evenly spaced take NumPy's uniform formulas; coordinates that need a derivative
     always take the general ones, which depend on every coordinate.
     """
-    from ..numpy_bridge import _traced
     f = _array(f)
     N = np.ndim(f)
     if axis is None:
@@ -593,7 +570,7 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
                 distances = distances.astype(np.float64)
             diffx = distances[1:] - distances[:-1]
             dv = _const(diffx)
-            if not _traced(diffx) and (dv == dv[0]).all():
+            if not is_traced(diffx) and (dv == dv[0]).all():
                 diffx = dv[0]
             dx[i] = diffx
     else:
@@ -705,7 +682,7 @@ def _nan_reduction(reduction, fill):
         a = _array(a)
         if _inexact(a):
             a = _nan_filled(a, fill)[0]
-        return reduction(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+        return reduction(a, axis, dtype, out, keepdims_flag(keepdims), initial, where)
     return handler
 
 
@@ -724,12 +701,12 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     passes no gradient."""
     a = _array(a)
     if not _inexact(a):
-        return _mean(a, axis, dtype, out, _keepdims(keepdims), where=where)
-    _no("nanmean", where=where)
+        return _mean(a, axis, dtype, out, keepdims_flag(keepdims), where=where)
+    unsupported("nanmean", where=where)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
     tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
@@ -737,11 +714,11 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     if np.any(cnt == 0):
         _warn("Mean of empty slice")
         res = np.where(cnt == 0, np.nan, res)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    _no(name, where=where, mean=mean)
+    unsupported(name, where=where, mean=mean)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -755,7 +732,7 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
@@ -780,32 +757,32 @@ def _nan_where_bad(var, bad, post=None):
 def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
             mean=_NoValue, correction=_NoValue):
     var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanvar")
-    return _out(_nan_where_bad(var, bad), out)
+    return write_out(_nan_where_bad(var, bad), out)
 
 
 @implements(np.nanstd)
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
             mean=_NoValue, correction=_NoValue):
     var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanstd")
-    return _out(_nan_where_bad(var, bad, np.sqrt), out)
+    return write_out(_nan_where_bad(var, bad, np.sqrt), out)
 
 
 def _nan_chooser(prim, fill, plain, name):
     def handler(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
         a = _array(a)
         if not _inexact(a):
-            return plain(a, axis=axis, out=out, keepdims=_keepdims(keepdims),
+            return plain(a, axis=axis, out=out, keepdims=keepdims_flag(keepdims),
                          initial=initial, where=where)
-        _no(name, initial=initial, where=where)
+        unsupported(name, initial=initial, where=where)
         axes = neg_axes(axis, np.ndim(a))
-        keep = _keepdims(keepdims)
+        keep = keepdims_flag(keepdims)
         filled, mask = _nan_filled(a, fill)
         res = prim(filled, axis=axes, keepdims=keep)
         allnan = np.all(mask, axis=axes, keepdims=keep)
         if np.any(allnan):
             _warn("All-NaN slice encountered")
             res = np.where(allnan, np.nan, res)
-        return _out(res, out)
+        return write_out(res, out)
     handler.__name__ = name
     handler.__doc__ = (f"np.{name}: NaNs are skipped (ties share the gradient evenly); an "
                        "all-NaN slice gives NaN and passes no gradient.")
@@ -953,7 +930,6 @@ quantile_p = defprim(_quantile_fn, name="quantile", vjp=(_quantile_vjp,),
 def _quantile_handler(kind):
     def handler(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None, interpolation=None):
-        from ..numpy_bridge import _traced
         if weights is not None:
             raise NotImplementedError(f"np.{kind} with weights= is not supported on tensors")
         if interpolation is not None:
@@ -962,7 +938,7 @@ def _quantile_handler(kind):
             raise NotImplementedError(
                 f"np.{kind}(method={method!r}) is not supported on tensors; use one of "
                 f"{', '.join(sorted(_VIRTUAL_INDEX))}")
-        if _traced(q):
+        if is_traced(q):
             raise NotImplementedError(f"np.{kind}: the derivative with respect to q is not "
                                       "supported; pass q as a constant")
         a = _array(a)
@@ -972,7 +948,7 @@ def _quantile_handler(kind):
         if not (np.all(0 <= qq) and np.all(qq <= 1)):
             raise ValueError("Percentiles must be in the range [0, 100]" if "percentile" in
                              kind else "Quantiles must be in the range [0, 1]")
-        return _out(quantile_p(a, q=q, axis=neg_axes(axis, np.ndim(a)),
+        return write_out(quantile_p(a, q=q, axis=neg_axes(axis, np.ndim(a)),
                                keepdims=bool(keepdims), method=method, kind=kind), out)
     handler.__name__ = kind
     return handler
@@ -981,7 +957,7 @@ def _quantile_handler(kind):
 def _median_handler(kind):
     def handler(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         a = _array(a)
-        return _out(quantile_p(a, q=0.5, axis=neg_axes(axis, np.ndim(a)),
+        return write_out(quantile_p(a, q=0.5, axis=neg_axes(axis, np.ndim(a)),
                                keepdims=bool(keepdims), method="linear", kind=kind), out)
     handler.__name__ = kind
     return handler

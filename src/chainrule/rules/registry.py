@@ -1,12 +1,13 @@
 """Helpers the rule tables use to declare primitives and hook them into the NumPy bridge."""
+import functools
 import operator
 import sys
 
 import numpy as np
 
-from ..engine import Primitive, identity
-from ..numpy_bridge import implements, register_ufunc
-from ..tensor import plain
+from ..dispatch import implements, register_ufunc
+from ..engine import Primitive, apply, identity
+from ..tensor import Tensor, plain
 
 _ALL = []
 
@@ -41,11 +42,6 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
 
 def lowered(fn):
     """Wrap an ndarray-only ``fn`` so that tensor arguments go through the engine again."""
-    import functools
-
-    from ..engine import apply
-    from ..tensor import Tensor
-
     @functools.wraps(fn)
     def run(*args, **kw):
         for a in args:

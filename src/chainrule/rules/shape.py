@@ -11,7 +11,8 @@ import operator
 
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements
+from .api import (Tensor, batch_ndim, constant, defprim, implements, is_traced, make_tensor, plain,
+                  unbroadcast, write_out)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
@@ -150,7 +151,6 @@ setitem_p = defprim(_setitem_fn, name="setitem",
 
 def setitem_tangent(tx, tv, x, v, idx):
     """Tangent of ``x`` after ``x[idx] = v``; ``tx``/``tv`` are the tangents (None: zero)."""
-    from ..tensor import Tensor, _make
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
@@ -164,7 +164,7 @@ def setitem_tangent(tx, tv, x, v, idx):
     else:
         val = np.moveaxis(tv, tuple(range(nb)), tuple(range(-nb, 0))) if nb else tv
         if isinstance(val, Tensor) and not isinstance(tx, Tensor):
-            tx = _make(tx, None, val._level, None)
+            tx = make_tensor(tx, None, val._level, None)
     if not nb:
         tx[idx] = val
         return tx
@@ -264,8 +264,7 @@ def _transpose(a, axes=None):
 
 # ``old`` is x's shape, passed along so the node keeps a shape rather than the array
 def _bcast_vjp(g, ans, x, shape, old):
-    from ..engine import _unbroadcast
-    return _unbroadcast(g, old)
+    return unbroadcast(g, old)
 
 
 def _bcast_jvp(t, ans, x, shape, old):
@@ -291,11 +290,10 @@ def _broadcast_to(array, shape, subok=False):
 # ---------------------------------------------------------------- new arrays shaped like others
 def _like(np_fn):
     def handler(a, *args, dtype=None, order="K", subok=True, shape=None, **kw):
-        from ..tensor import Tensor, _base_array, _make
         if not isinstance(a, Tensor):
             return np_fn(a, *args, dtype=dtype, shape=shape, **kw)
-        base = _base_array(a)
-        return _make(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level, None)
+        base = plain(a)
+        return make_tensor(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level, None)
     return handler
 
 
@@ -306,20 +304,17 @@ implements(np.empty_like)(_like(np.zeros_like))   # zeros: never expose stale me
 
 @implements(np.full_like)
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    from ..numpy_bridge import _traced
-    from ..tensor import Tensor, _base_array
-    if isinstance(fill_value, Tensor) and _traced(fill_value):
+    if isinstance(fill_value, Tensor) and is_traced(fill_value):
         return np.zeros_like(a, dtype=dtype, shape=shape) + fill_value
     if isinstance(fill_value, Tensor):
-        fill_value = _base_array(fill_value)
+        fill_value = plain(fill_value)
     return _like(np.full_like)(a, fill_value, dtype=dtype, shape=shape)
 
 
 # ---------------------------------------------------------------- helpers for the handlers
 def _base(x):
     """The plain value of a (constant) index-like argument."""
-    from ..tensor import _base_array
-    return _base_array(x)
+    return plain(x)
 
 
 def _pos_axis(axis, ndim):
@@ -344,7 +339,6 @@ def _axis_tuple(axis, ndim):
 
 def _arr(a):
     """Tensors as they are, anything else (lists, numbers) as an ndarray."""
-    from ..tensor import Tensor
     return a if isinstance(a, Tensor) else np.asarray(a)
 
 
@@ -361,13 +355,6 @@ def _gather(a, idx):
 def _along(axis, idx):
     """An index that applies ``idx`` to ``axis`` (non-negative) and keeps the other axes."""
     return (slice(None),) * axis + (idx,)
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
 
 
 # ---------------------------------------------------------------- axes: move, add, remove
@@ -474,7 +461,7 @@ def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"
                                       "tensors")
         arrays = [a.astype(dtype) for a in arrays]
     res = concatenate_p(*arrays, axis=_pos_axis(axis, nd) - nd)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 def _stack_jvp(tangents, ans, *xs, axis):
@@ -507,7 +494,7 @@ def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         if casting != "same_kind":
             raise NotImplementedError("np.stack with casting= is not supported on tensors")
         arrays = [a.astype(dtype) for a in arrays]
-    return _out(stack_p(*arrays, axis=ax), out)
+    return write_out(stack_p(*arrays, axis=ax), out)
 
 
 @implements(np.hstack)
@@ -772,7 +759,6 @@ _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 @implements(np.pad)
 def _pad(array, pad_width, mode="constant", **kwargs):
-    from ..numpy_bridge import _traced
     array = _arr(array)
     nd = np.ndim(array)
     pw = np.broadcast_to(np.asarray(_base(pad_width)), (nd, 2))
@@ -786,7 +772,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
         if kwargs:
             raise ValueError(f"unsupported keyword arguments for mode '{mode}': "
                              f"{set(kwargs)}")
-        if _traced(value):
+        if is_traced(value):
             if np.ndim(value):
                 raise NotImplementedError("np.pad with per-axis constant_values that require "
                                           "grad is not supported; pass a scalar")
@@ -852,7 +838,7 @@ def _diagflat(v, k=0):
 
 @implements(np.trace)
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return _out(np.sum(_diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype), out)
+    return write_out(np.sum(_diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype), out)
 
 
 def _triangle(m, mask):
@@ -886,7 +872,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
         ind = np.clip(ind, 0, n - 1)
     elif mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return _out(_gather(a, _along(ax, ind)), out)
+    return write_out(_gather(a, _along(ax, ind)), out)
 
 
 @implements(np.take_along_axis)
@@ -1057,35 +1043,32 @@ def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
 @implements(np.unique)
 def _unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
             **kwargs):
-    from ..numpy_bridge import _traced, _values, _wrap
-    if not _traced(ar):
-        return _run_unique(_values(ar), return_index, return_inverse, return_counts, axis,
+    if not is_traced(ar):
+        return _run_unique(plain(ar), return_index, return_inverse, return_counts, axis,
                            kwargs)
     if axis is not None:
         raise NotImplementedError("np.unique(..., axis=...) of a tensor that needs a gradient")
-    res = np.unique(_values(ar), return_index=True, return_inverse=return_inverse,
+    res = np.unique(plain(ar), return_index=True, return_inverse=return_inverse,
                     return_counts=return_counts, **kwargs)
     values = np.ravel(ar)[res[1]]      # each value's gradient goes to its first occurrence
     extra = [res[1]] if return_index else []
     extra += list(res[2:])
-    return (values, *_wrap(tuple(extra))) if extra else values
+    return (values, *constant(tuple(extra))) if extra else values
 
 
 def _run_unique(ar, return_index, return_inverse, return_counts, axis, kwargs):
-    from ..numpy_bridge import _wrap
-    return _wrap(np.unique(ar, return_index=return_index, return_inverse=return_inverse,
+    return constant(np.unique(ar, return_index=return_index, return_inverse=return_inverse,
                            return_counts=return_counts, axis=axis, **kwargs))
 
 
 @implements(np.bincount)
 def _bincount(x, weights=None, minlength=0):
-    from ..numpy_bridge import _traced, _values, _wrap
-    if _traced(x):
+    if is_traced(x):
         raise TypeError("np.bincount counts integers and has no derivative in them; pass "
                         "x.detach() (the weights= may need a gradient)")
-    xv = _values(x)
-    if weights is None or not _traced(weights):
-        return _wrap(np.bincount(xv, weights=_values(weights), minlength=minlength))
+    xv = plain(x)
+    if weights is None or not is_traced(weights):
+        return constant(np.bincount(xv, weights=plain(weights), minlength=minlength))
     n = np.bincount(xv, minlength=minlength).shape[0]   # NumPy's checks and length
     if np.shape(weights) != np.shape(xv):
         raise ValueError("The weights and list don't have the same length.")
