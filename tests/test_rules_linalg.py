@@ -338,3 +338,20 @@ def test_convolve_matches_numpy_bit_for_bit():
                 np.testing.assert_array_equal(f(cr.tensor(a), v, mode).numpy(), f(a, v, mode))
     with pytest.raises(ValueError, match="cannot be empty"):
         np.convolve(cr.tensor(np.ones(2)), np.ones(0))
+
+
+def test_cross_puts_nan_and_signed_zeros_where_numpy_does():
+    """Component by component: a NaN (here inf - inf) stays in its component, and the
+    other components keep NumPy's signed zeros (an einsum with the Levi-Civita symbol gave
+    NaN everywhere)."""
+    big = 1e200
+    cases = [(np.array([big, big, 0.0]), np.array([big, big, -0.0])),
+             (np.array([0.0, np.nan, 1.0]), np.array([1.0, 0.0, 0.0])),
+             (np.array([np.inf, 1.0]), np.array([2.0, 0.0, np.inf])),
+             (np.array([1.0, -0.0, np.inf]), np.array([0.0, 2.0]))]
+    with np.errstate(all="ignore"):
+        for a, b in cases:
+            ref = np.cross(a, b)
+            got = np.cross(cr.tensor(a), cr.tensor(b)).numpy()
+            np.testing.assert_array_equal(got, ref)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))

@@ -424,14 +424,28 @@ def _kron(a, b):
     return np.reshape(prod, tuple(m * n for m, n in zip(sa, sb)))
 
 
-_EPS3 = np.zeros((3, 3, 3))
-for _i, _j, _k in [(0, 1, 2), (1, 2, 0), (2, 0, 1)]:
-    _EPS3[_i, _j, _k], _EPS3[_j, _i, _k] = 1.0, -1.0
+def _cross_parts(a, b, na, nb):
+    """The components of ``a x b`` (vectors along the last axis), term by term as NumPy
+    computes them, so NaN and infinities land where they do in NumPy (an einsum with the
+    Levi-Civita symbol multiplies them by its zeros and spreads NaN to every component)."""
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return None, z
+    if na == 2:
+        b2 = b[..., 2]
+        return (a1 * b2, -(a0 * b2)), z
+    a2 = a[..., 2]
+    if nb == 2:
+        return (-(a2 * b1), a2 * b0), z
+    b2 = b[..., 2]
+    return (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2), z
 
 
 @implements(np.cross)
 def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product as an einsum with the Levi-Civita symbol (2-vectors: zero z part)."""
+    """Cross product, component by component as NumPy computes it (2-vectors: zero z)."""
     if axis is not None:
         axisa = axisb = axisc = axis
     a = _moveaxis_last(a, neg_axes(axisa, np.ndim(a))[0])
@@ -441,9 +455,12 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
     dt = _dtype(a, b)
-    if na == 2 and nb == 2:
-        return np.einsum("...i,...j,ij->...", a, b, _EPS3[:2, :2, 2].astype(dt))
-    res = np.einsum("...i,...j,ijk->...k", a, b, _EPS3[:na, :nb].astype(dt))
+    xy, z = _cross_parts(a, b, na, nb)
+    if xy is None:
+        return z.astype(dt) if z.dtype != dt else z
+    res = np.stack((xy[0], xy[1], z), axis=-1)   # each a product of a and b: one shape
+    if res.dtype != dt:
+        res = res.astype(dt)
     nd = np.ndim(res)
     c = neg_axes(axisc, nd)[0] + nd
     if c == nd - 1:
