@@ -159,3 +159,32 @@ def test_a_case_with_one_primitive_runs_under_the_check():
     with sentinel_rules(rules.all_primitives()) as reads:
         _run([Case("sin", np.sin)])
     assert not reads
+
+
+# rules that genuinely differ between the modes (the transpose of a real-linear map of a
+# complex input is not the map itself)
+_DIFFER_BY_MODE = {"real", "imag"}
+
+
+def test_each_elementwise_derivative_is_stated_once():
+    """For every elementwise primitive, one rule object serves as VJP and JVP (from ``d=``,
+    ``linear=``, ``bilinear=`` or ``both=``): no table repeats a VJP as a JVP.  That these
+    rules are right in both modes, to second order, is what the rule tables check
+    (``tests/test_rules_coverage.py`` makes sure every one of them runs there)."""
+    repeated = [p.name for p in rules.all_primitives()
+                if p.elementwise and not p.nondiff and p.vjps and p.name not in _DIFFER_BY_MODE
+                and [id(r) for r in p.vjps] != [id(r) for r in p.jvps]]
+    assert not repeated, repeated
+    assert rules.sin_p.vjps[0] is rules.sin_p.jvps[0]
+
+
+def test_a_local_derivative_gives_both_modes():
+    from chainrule.rules.api import defufunc
+    cube = defufunc(np.cbrt, d=lambda ans, x: 3 * x * x, keep=("x",), keep_ans=False,
+                    fn=lambda x: x ** 3, name="cube")
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(cr.grad(lambda a: np.sum(cube(a)))(x), 3 * x * x)
+    np.testing.assert_allclose(cr.jvp(cube, (x,), (np.ones(3),))[1], 3 * x * x)
+    cr.check_grads(cube, x, modes=("fwd", "rev"), order=2)
+    from chainrule.dispatch import register_ufunc
+    register_ufunc(np.cbrt, rules.cbrt_p)          # give np.cbrt its own primitive back

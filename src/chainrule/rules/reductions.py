@@ -25,8 +25,8 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, neg_axes,
-                  plain, unsupported, write_out)
+from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, local_rule,
+                  neg_axes, plain, unsupported, write_out)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -309,9 +309,9 @@ def _half_over(ans):
 
 # the square root that turns a variance into np.std: std is a norm of the deviations, so at
 # constant data (variance 0, a kink) its gradient is 0, as for norms, not sqrt'(0) = inf
-std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True,
-                     vjp=(lambda g, ans, v: g * _half_over(ans),),
-                     jvp=(lambda t, ans, v: t * _half_over(ans),), keep=())
+_STD_SQRT_RULES = (local_rule(lambda ans, v: _half_over(ans), finite=True),)
+std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True, vjp=_STD_SQRT_RULES,
+                     jvp=_STD_SQRT_RULES, keep=())
 
 
 @implements(np.std)
