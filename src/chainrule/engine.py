@@ -775,7 +775,9 @@ class _gc_paused:
 
 def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=None):
     """Propagate ``grads`` from the ``roots`` nodes back through the graph (see _backward)."""
-    with _gc_paused():
+    # NumPy's floating-point warnings are off: a derivative that is infinite where the
+    # cotangent is 0 (a masked-out sqrt(0)) is no problem; rules warn where it is one
+    with _gc_paused(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _backward(roots, grads, retain_graph, create_graph, targets)
 
 

@@ -2,6 +2,7 @@
 import functools
 import operator
 import sys
+import warnings
 
 import numpy as np
 
@@ -129,16 +130,30 @@ def _keep_positions(keep, ds):
 # exact 0) then gets gradient 0, as it should, instead of 0 * inf = NaN, which a later sum or
 # matmul would spread to every other entry.  Where the cotangent is not zero, an infinite or
 # NaN derivative shows as it is.  The check costs one pass when everything is finite.
+# The backward pass runs with NumPy's floating-point warnings off (a masked-out sqrt(0) must
+# not warn), so the strong zero says itself when an infinite or NaN derivative does reach the
+# gradient, as NumPy would have.
 def strong_times(v, d):
     """``v * d`` with a strong zero ``v`` (see above): 0 where ``v`` is 0, whatever ``d``."""
     out = v * d
-    return out if all_finite(out) else where0(v != 0, out)
+    return out if all_finite(out) else _strong_zero(v, out)
 
 
 def strong_over(v, d):
     """``v / d`` with a strong zero ``v``."""
     out = v / d
-    return out if all_finite(out) else where0(v != 0, out)
+    return out if all_finite(out) else _strong_zero(v, out)
+
+
+def _strong_zero(v, out):
+    out = where0(v != 0, out)
+    if not all_finite(out):
+        nan = bool(np.isnan(plain(out)).any())
+        warnings.warn(f"{'invalid value' if nan else 'divide by zero'} encountered in a "
+                      f"derivative: the {'gradient has NaN' if nan else 'gradient is infinite'}"
+                      " (cr.detect_anomaly() names the operation)", RuntimeWarning,
+                      stacklevel=3)
+    return out
 
 
 def where0(cond, val):
