@@ -355,3 +355,19 @@ def test_cross_puts_nan_and_signed_zeros_where_numpy_does():
             got = np.cross(cr.tensor(a), cr.tensor(b)).numpy()
             np.testing.assert_array_equal(got, ref)
             np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
+
+
+def test_hermitian_reads_the_lower_triangle_or_raises():
+    """``hermitian=True``: NumPy reads the lower triangle only; so do values and gradients
+    (pinv, singular values).  svd's vectors would differ from NumPy's: that raises."""
+    a = np.random.default_rng(1).normal(size=(3, 3))
+    np.testing.assert_allclose(np.linalg.pinv(cr.tensor(a), hermitian=True).numpy(),
+                               np.linalg.pinv(a, hermitian=True), atol=1e-12)
+    np.testing.assert_allclose(
+        np.linalg.svd(cr.tensor(a), compute_uv=False, hermitian=True).numpy(),
+        np.linalg.svd(a, compute_uv=False, hermitian=True), atol=1e-12)
+    g = cr.grad(lambda x: np.sum(np.linalg.pinv(x, hermitian=True)))(a)
+    assert np.all(np.triu(g, 1) == 0)          # the upper triangle is not read
+    cr.check_grads(lambda x: np.linalg.pinv(x, hermitian=True), a, order=1)
+    with pytest.raises(NotImplementedError, match="hermitian=True"):
+        np.linalg.svd(cr.tensor(a), hermitian=True)

@@ -894,7 +894,8 @@ def connect(rules, bridge):
 
     for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
                          ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
-                         ("and", "bitwise_and_p"), ("or", "bitwise_or_p"), ("xor", "bitwise_xor_p")]:
+                         ("and", "bitwise_and_p"), ("or", "bitwise_or_p"),
+                         ("xor", "bitwise_xor_p")]:
         setattr(Tensor, f"__{_name}__", _binary(_prim))
     # & | ^ ~ are bitwise, as on ndarrays (the same as logical on bools; TypeError on floats)
     Tensor.__rand__ = _binary("bitwise_and_p", True)

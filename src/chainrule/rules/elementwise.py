@@ -55,7 +55,7 @@ def _sigmoid(d):
     return np.where(pos, np.ones_like(e), e) / (1 + e)
 
 
-def _diff(x, y):
+def _diff_tie0(x, y):
     """``x - y``, but 0 where ``x == y == +-inf`` (a tie there, not inf - inf = NaN)."""
     if _finite(x) and _finite(y):
         return x - y
@@ -164,11 +164,11 @@ _public(
                      keep_ans=False),
     # log(e^x + e^y): the weights are sigmoid(x - y) and sigmoid(y - x), finite everywhere
     # (also where x or y is infinite, and 1/2 each where x == y == +-inf)
-    logaddexp_p=defufunc(np.logaddexp, d=(lambda ans, x, y: _sigmoid(_diff(x, y)),
-                                          lambda ans, x, y: _sigmoid(_diff(y, x))),
+    logaddexp_p=defufunc(np.logaddexp, d=(lambda ans, x, y: _sigmoid(_diff_tie0(x, y)),
+                                          lambda ans, x, y: _sigmoid(_diff_tie0(y, x))),
                          finite=True, keep=("x", "y"), keep_ans=False),
-    logaddexp2_p=defufunc(np.logaddexp2, d=(lambda ans, x, y: _sigmoid(_diff(x, y) * _LN2),
-                                            lambda ans, x, y: _sigmoid(_diff(y, x) * _LN2)),
+    logaddexp2_p=defufunc(np.logaddexp2, d=(lambda ans, x, y: _sigmoid(_diff_tie0(x, y) * _LN2),
+                                            lambda ans, x, y: _sigmoid(_diff_tie0(y, x) * _LN2)),
                           finite=True, keep=("x", "y"), keep_ans=False),
 )
 

@@ -9,8 +9,8 @@ VJPs are correlations again.  The general ``eig``/``eigvals`` have no rule and s
 chainrule itself supports, so every rule can be differentiated again.
 
 Tangents may carry leading batch dimensions (``batch_ndim``); rules that broadcast a tangent
-against another operand first pad it with size-1 axes (:func:`_pad`) so the batch axes never
-line up with the other operand's stack axes.
+against another operand first pad it with size-1 axes (:func:`_pad_tangent`) so the batch axes
+never line up with the other operand's stack axes.
 """
 import functools
 import numbers
@@ -45,7 +45,7 @@ def _rs(x, shape):
     return x if np.shape(x) == shape else np.reshape(x, shape)
 
 
-def _pad(t, nb, nd):
+def _pad_tangent(t, nb, nd):
     """Give tangent ``t`` (``nb`` batch axes) ``nd`` non-batch axes by inserting 1s after the
     batch, so the batch axes cannot meet another operand's stack axes when broadcasting."""
     shape = np.shape(t)
@@ -105,7 +105,7 @@ def _matmul_jvp_a(t, ans, a, b):
     nb = batch_ndim(t, a)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
-    tp = _pad(_rs(t, bshape + pa), nb, max(len(pa), len(pb)))
+    tp = _pad_tangent(_rs(t, bshape + pa), nb, max(len(pa), len(pb)))
     return _rs(np.matmul(tp, _rs(b, pb)), bshape + np.shape(ans))
 
 
@@ -115,7 +115,7 @@ def _matmul_jvp_b(t, ans, a, b):
     nb = batch_ndim(t, b)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
-    tp = _pad(_rs(t, bshape + pb), nb, max(len(pa), len(pb)))
+    tp = _pad_tangent(_rs(t, bshape + pb), nb, max(len(pa), len(pb)))
     return _rs(np.matmul(_rs(a, pa), tp), bshape + np.shape(ans))
 
 
@@ -197,7 +197,7 @@ def _normalize(subscripts, shapes):
 
 
 @functools.lru_cache(maxsize=512)
-def _split(spec):
+def _einsum_parts(spec):
     ins, out = spec.split("->")
     return ins.split(","), out
 
@@ -211,7 +211,7 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
     subscripts.  A repeated subscript (``'ii'``) gets a fresh letter tied to it by an identity
     matrix, which scatters the gradient onto the diagonal; a subscript that only operand ``i``
     has (summed away) comes back through a vector of ones."""
-    ins, out = _split(spec)
+    ins, out = _einsum_parts(spec)
     target = ins[i]
     sizes = {}
     for s, x in zip(ins + [out], ops + (g,)):   # g has the output's shape
@@ -241,7 +241,7 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
 
 def _einsum_jvp(i, t, ans, *ops, spec, optimize):
     nb = batch_ndim(t, ops[i])
-    ins, out = _split(spec)
+    ins, out = _einsum_parts(spec)
     if nb:
         bl = _fresh(set(spec), nb)
         ins = list(ins)
@@ -649,7 +649,7 @@ def _matrix_norm(x, ord, axes, keepdims):
 
 
 @implements(np.linalg.norm)
-def _norm(x, ord=None, axis=None, keepdims=False):
+def _linalg_norm(x, ord=None, axis=None, keepdims=False):
     """``np.linalg.norm``: vector p-norms, matrix norms (fro, nuc, 1, -1, 2, -2, inf, -inf)."""
     if not np.issubdtype(_dtype(x), np.inexact):
         x = np.asarray(x).astype(float) if not hasattr(x, "astype") else x.astype(float)
@@ -748,12 +748,12 @@ def _slogdet(a):
 
 def _solve_jvp_a(t, ans, a, b):
     nb = batch_ndim(t, a)
-    tp = _pad(t, nb, np.ndim(ans))
+    tp = _pad_tangent(t, nb, np.ndim(ans))
     return -np.linalg.solve(a, np.matmul(tp, ans))
 
 
 def _solve_jvp_b(t, ans, a, b):
-    return np.linalg.solve(a, _pad(t, batch_ndim(t, b), np.ndim(ans)))
+    return np.linalg.solve(a, _pad_tangent(t, batch_ndim(t, b), np.ndim(ans)))
 
 
 def _solve_vjp_a(g, ans, a, b):
@@ -819,8 +819,16 @@ def _pinv_rcond(a, rcond, rtol):
     return rtol
 
 
+def _hermitian_part(a):
+    """The Hermitian matrix NumPy's ``hermitian=True`` reads: the lower triangle of ``a``,
+    mirrored (conjugated) above the diagonal."""
+    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+
+
 @implements(np.linalg.pinv)
 def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    if hermitian:      # NumPy reads only the lower triangle; so does the gradient
+        a = _hermitian_part(a)
     rc = _pinv_rcond(a, rcond, rtol)
     if not isinstance(rc, numbers.Number):
         rc = float(rc) if np.ndim(rc) == 0 else tuple(np.ravel(rc))
@@ -855,7 +863,7 @@ def _cond(x, p=None):
         sv = svdvals_p(x)
         big, small = sv[..., 0], sv[..., -1]
         return small / big if p == -2 else big / small
-    return (_norm(x, p, axis=(-2, -1)) * _norm(np.linalg.inv(x), p, axis=(-2, -1)))
+    return (_linalg_norm(x, p, axis=(-2, -1)) * _linalg_norm(np.linalg.inv(x), p, axis=(-2, -1)))
 
 
 @implements(np.linalg.tensorinv)
@@ -1100,6 +1108,13 @@ _SVDResult = _result_type(np.linalg.svd(np.eye(1)))
 
 @implements(np.linalg.svd)
 def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if hermitian:
+        if compute_uv:
+            raise NotImplementedError(
+                "np.linalg.svd(hermitian=True) of a tensor: NumPy's singular vectors then come "
+                "from eigh, with other signs and order than svd's; use np.linalg.eigh, or "
+                "compute_uv=False for the singular values")
+        return svdvals_p(_hermitian_part(a))     # NumPy reads only the lower triangle
     if not compute_uv:
         return svdvals_p(a)
     m, n = np.shape(a)[-2:]

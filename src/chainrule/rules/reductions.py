@@ -63,7 +63,7 @@ def _is_exact(a):
     return np.issubdtype(np.result_type(a), np.integer) or np.result_type(a) == np.bool_
 
 
-def _along(axis, sl):
+def _index_from_end(axis, sl):
     """An index applying slice ``sl`` on negative ``axis`` (leading batch dims untouched)."""
     return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
 
@@ -255,7 +255,8 @@ min_p = _chooser(np.minimum.reduce, "min")
 def _chooser_handler(prim, name):
     def handler(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
         unsupported(name, initial=initial, where=where)
-        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)), keepdims=keepdims_flag(keepdims)),
+        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)),
+                              keepdims=keepdims_flag(keepdims)),
                     out)
     handler.__name__ = name
     handler.__doc__ = f"np.{name} on tensors (ties share the gradient evenly)."
@@ -270,7 +271,8 @@ implements(np.min, np.amin)(_chooser_handler(min_p, "min"))
 def _ptp(a, axis=None, out=None, keepdims=False):
     axes = neg_axes(axis, np.ndim(a))
     keepdims = keepdims_flag(keepdims)
-    return write_out(max_p(a, axis=axes, keepdims=keepdims) - min_p(a, axis=axes, keepdims=keepdims),
+    return write_out(max_p(a, axis=axes, keepdims=keepdims) -
+                     min_p(a, axis=axes, keepdims=keepdims),
                 out)
 
 
@@ -298,7 +300,8 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
 @implements(np.var)
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
-    return write_out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"), out)
+    return write_out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"),
+                     out)
 
 
 def _half_over(ans):
@@ -360,13 +363,14 @@ def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
 
 
 # ---------------------------------------------------------------- cumsum, cumprod
-def _flip(x, axis):
-    return _slice_p(x, idx=_along(axis, slice(None, None, -1)))
+def _reverse(x, axis):
+    """``x`` reversed along negative ``axis``."""
+    return _slice_p(x, idx=_index_from_end(axis, slice(None, None, -1)))
 
 
 cumsum_p = defprim(lambda x, axis: np.cumsum(x, axis=axis), name="cumsum",
-                   vjp=(lambda g, ans, x, axis: _flip(np.cumsum(_flip(g, axis), axis=axis),
-                                                      axis),),
+                   vjp=(lambda g, ans, x, axis: _reverse(np.cumsum(_reverse(g, axis), axis=axis),
+                                                         axis),),
                    jvp=(lambda t, ans, x, axis: np.cumsum(t, axis=axis),),
                        keep=('axis',), keep_ans=False)
 
@@ -375,8 +379,8 @@ def _shift(y, d, axis, fill):
     """``y`` moved ``d`` places forward along ``axis``; the first ``d`` places hold ``fill``."""
     shape = np.shape(y)
     n = shape[axis]
-    out = _embed_p(_slice_p(y, idx=_along(axis, slice(0, n - d))), shape=shape,
-                   idx=_along(axis, slice(d, None)))
+    out = _embed_p(_slice_p(y, idx=_index_from_end(axis, slice(0, n - d))), shape=shape,
+                   idx=_index_from_end(axis, slice(d, None)))
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
@@ -387,8 +391,8 @@ def _shift(y, d, axis, fill):
 def _unshift(v, d, axis):
     """The transpose of ``_shift(., d, axis, 0)``: ``v`` moved ``d`` places back."""
     shape = np.shape(v)
-    return _embed_p(_slice_p(v, idx=_along(axis, slice(d, None))), shape=shape,
-                    idx=_along(axis, slice(0, shape[axis] - d)))
+    return _embed_p(_slice_p(v, idx=_index_from_end(axis, slice(d, None))), shape=shape,
+                    idx=_index_from_end(axis, slice(0, shape[axis] - d)))
 
 
 # Without zeros, d cumprod = ans * cumsum(dx / x).  With zeros, the rules differentiate
@@ -409,7 +413,7 @@ def _cumprod_jvp(t, ans, x, axis):
 
 def _cumprod_vjp(g, ans, x, axis):
     if not _has_zero(x):
-        return _flip(np.cumsum(_flip(g * ans, axis), axis=axis), axis) / x
+        return _reverse(np.cumsum(_reverse(g * ans, axis), axis=axis), axis) / x
     n = np.shape(x)[axis]
     steps, y, d = [], x, 1
     while d < n:
@@ -458,7 +462,7 @@ def _cumulative_handler(prim, name, initial):
         if include_initial:   # pad the front with the empty sum (0) or product (1)
             shape = list(np.shape(res))
             shape[axis] += 1
-            res = _embed_p(res, shape=tuple(shape), idx=_along(axis, slice(1, None)))
+            res = _embed_p(res, shape=tuple(shape), idx=_index_from_end(axis, slice(1, None)))
             if initial:
                 front = np.zeros((shape[axis],) + (1,) * (-axis - 1), dtype=res.dtype)
                 front[0] = initial
@@ -484,7 +488,7 @@ def _inexact(a):
 
 
 @implements(np.diff)
-def _diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+def _np_diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
     """``np.diff``: slices subtracted ``n`` times (prepend/append may be tensors too)."""
     if n == 0:
         return a
@@ -639,12 +643,12 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
     else:
         x = _array(x)
         if np.ndim(x) == 1:
-            d = _diff(x)
+            d = _np_diff(x)
             shape = [1] * np.ndim(y)
             shape[axis] = np.shape(d)[0]
             d = np.reshape(d, shape)
         else:
-            d = _diff(x, axis=axis)
+            d = _np_diff(x, axis=axis)
     nd = np.ndim(y)
     ax = neg_axes(axis, nd)[0] + nd
     later = (slice(None),) * ax + (slice(1, None),)

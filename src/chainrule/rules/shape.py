@@ -293,7 +293,8 @@ def _like(np_fn):
         if not isinstance(a, Tensor):
             return np_fn(a, *args, dtype=dtype, shape=shape, **kw)
         base = plain(a)
-        return make_tensor(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level, None)
+        return make_tensor(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level,
+                           None)
     return handler
 
 
@@ -352,7 +353,7 @@ def _gather(a, idx):
     return getitem_p(a, idx=idx, shape=np.shape(a))
 
 
-def _along(axis, idx):
+def _index_on_axis(axis, idx):
     """An index that applies ``idx`` to ``axis`` (non-negative) and keeps the other axes."""
     return (slice(None),) * axis + (idx,)
 
@@ -550,7 +551,7 @@ def _split(ary, indices_or_sections, axis, equal):
         points = [0] + list(np.cumsum(sizes))
     else:
         points = [0] + [int(i) for i in sections] + [n]
-    return [_view(ary, _along(ax, slice(points[i], points[i + 1])))
+    return [_view(ary, _index_on_axis(ax, slice(points[i], points[i + 1])))
             for i in range(len(points) - 1)]
 
 
@@ -587,7 +588,7 @@ def _dsplit(ary, indices_or_sections):
 
 # ---------------------------------------------------------------- reordering
 @implements(np.flip)
-def _flip(m, axis=None):
+def _np_flip(m, axis=None):
     nd = np.ndim(m)
     axes = range(nd) if axis is None else _axis_tuple(axis, nd)
     return _view(m, tuple(slice(None, None, -1) if d in axes else slice(None)
@@ -598,14 +599,14 @@ def _flip(m, axis=None):
 def _fliplr(m):
     if np.ndim(m) < 2:
         raise ValueError("Input must be >= 2-d.")
-    return _flip(m, 1)
+    return _np_flip(m, 1)
 
 
 @implements(np.flipud)
 def _flipud(m):
     if np.ndim(m) < 1:
         raise ValueError("Input must be >= 1-d.")
-    return _flip(m, 0)
+    return _np_flip(m, 0)
 
 
 @implements(np.rot90)
@@ -623,12 +624,12 @@ def _rot90(m, k=1, axes=(0, 1)):
     if k == 0:
         return _view(m, (slice(None),))
     if k == 2:
-        return _flip(_flip(m, a0), a1)
+        return _np_flip(_np_flip(m, a0), a1)
     order = list(range(nd))
     order[a0], order[a1] = order[a1], order[a0]
     if k == 1:
-        return transpose_p(_flip(m, a1), axes=tuple(order))
-    return _flip(transpose_p(m, axes=tuple(order)), a1)
+        return transpose_p(_np_flip(m, a1), axes=tuple(order))
+    return _np_flip(transpose_p(m, axes=tuple(order)), a1)
 
 
 def _neg_shift(shift):
@@ -711,7 +712,7 @@ def _repeat(a, repeats, axis=None):
             raise ValueError("repeats may not contain negative values.")
         return repeat_p(a, repeats=r, axis=ax - nd)
     idx = np.repeat(np.arange(np.shape(a)[ax]), reps)
-    return _gather(a, _along(ax, idx))
+    return _gather(a, _index_on_axis(ax, idx))
 
 
 def _tile_vjp(g, ans, x, reps):
@@ -758,7 +759,7 @@ _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 @implements(np.pad)
-def _pad(array, pad_width, mode="constant", **kwargs):
+def _np_pad(array, pad_width, mode="constant", **kwargs):
     array = _arr(array)
     nd = np.ndim(array)
     pw = np.broadcast_to(np.asarray(_base(pad_width)), (nd, 2))
@@ -791,7 +792,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
         for d, (b, a) in enumerate(pw):
             if b or a:   # padding by indexing: the index map of each axis, padded
                 idx = np.pad(np.arange(np.shape(res)[d]), (b, a), mode=mode)
-                res = _gather(res, _along(d, idx))
+                res = _gather(res, _index_on_axis(d, idx))
         return res
     raise NotImplementedError(f"np.pad mode={mode!r} is not supported on tensors; use "
                               "'constant', 'edge', 'reflect', 'symmetric' or 'wrap'")
@@ -872,7 +873,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
         ind = np.clip(ind, 0, n - 1)
     elif mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return write_out(_gather(a, _along(ax, ind)), out)
+    return write_out(_gather(a, _index_on_axis(ax, ind)), out)
 
 
 @implements(np.take_along_axis)
