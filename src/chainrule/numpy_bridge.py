@@ -5,6 +5,10 @@ module.  Ufuncs map to primitives (:data:`UFUNCS`); other functions map to handl
 with primitives (:data:`FUNCTIONS`, filled by the rule tables through :func:`implements`).
 Functions that carry no derivative (:data:`NONDIFF`) run on the values.  Anything else given
 a tensor that needs a derivative raises ``TypeError``: a gradient is never silently dropped.
+
+The tables live in :mod:`chainrule.dispatch`; the helpers handlers share (:func:`is_traced`,
+:func:`constant`, :func:`run_on_values`, :func:`no_rule_error`, ...) are public here and
+reach rule authors through :mod:`chainrule.rules.api`.
 """
 import numpy as np
 

@@ -8,6 +8,13 @@ Each module is a flat table, one family of functions:
 - :mod:`.linalg`: dot, matmul, einsum, norm, inv, det, solve, ...
 - :mod:`.nondiff`: functions that run on values and carry no gradient
 
+:mod:`.registry` declares primitives (``defprim``; ``defufunc`` takes an elementwise
+derivative once, ``d=``, and makes both modes from it), and :mod:`.api` is the rule-writing
+API the tables (and ``cr.primitive`` users) import.  Each primitive declares what its
+backward pass keeps (``keep=``, ``keep_ans=``).  When the tables exist, this package hands
+the tensor its operators (:func:`chainrule.tensor.connect`): the tensor is a lower layer and
+imports none of this.
+
 Rules are written with NumPy calls on their arguments, so they run on plain arrays in a
 first-order backward pass and on tensors when the pass is itself recorded.
 """

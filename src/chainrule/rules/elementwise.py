@@ -1,8 +1,11 @@
 """Elementwise functions (NumPy ufuncs and friends): one line of calculus each.
 
-VJP rules: ``vjp(g, ans, x, ...)``; JVP rules: ``jvp(t, ans, x, ...)``.  The engine undoes
-broadcasting for VJPs and lines tangents up with the output for JVPs, so each rule is the
-textbook derivative.
+Each derivative is stated once: ``d=lambda ans, x: ...`` is the local derivative, from which
+``defufunc`` makes the VJP ``g * d`` and the JVP ``t * d`` (with a strong zero unless
+``finite=True``); ``linear=``/``bilinear=`` for linear and multiply-like functions, ``both=``
+for a rule ``(v, ans, *args)`` that serves both modes.  ``keep``/``keep_ans`` declare what the
+rules read.  The engine undoes broadcasting for VJPs and lines tangents up with the output for
+JVPs, so each derivative is the textbook one.
 
 Below the primitives, functions built from them need no rules of their own: ``frexp``,
 ``modf``, ``divmod``, ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
