@@ -217,6 +217,10 @@ class Primitive:
 
     Variadic primitives (``nary=True``, such as ``concatenate``) get their argument number as
     the first parameter of each rule.
+
+    What a node saves for the backward pass is declared, never read off the rules' code:
+    ``keep`` (the inputs the VJP rules read, by name or position; ``None``: all) and
+    ``keep_ans`` (whether they read the output).
     """
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
