@@ -188,3 +188,10 @@ def test_a_local_derivative_gives_both_modes():
     cr.check_grads(cube, x, modes=("fwd", "rev"), order=2)
     from chainrule.dispatch import register_ufunc
     register_ufunc(np.cbrt, rules.cbrt_p)          # give np.cbrt its own primitive back
+
+
+def test_primitives_have_no_instance_dict():
+    """Primitive declares its fields (``__slots__``): a typo such as ``p.kep = ...`` fails."""
+    assert not hasattr(rules.sin_p, "__dict__")
+    with pytest.raises(AttributeError):
+        rules.sin_p.kep = ("x",)
