@@ -36,9 +36,18 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
         p.fn.prim = p
     p.defvjp(*vjp)
     p.defjvp(*jvp, joint=joint)
-    if sys._getframe(1).f_globals.get("__name__", "").startswith(__package__ + "."):
-        _ALL.append(p)      # declared by a rule table (chainrule.rules.*)
+    if _from_rule_table():
+        _ALL.append(p)
     return p
+
+
+def _from_rule_table():
+    """True when the code declaring a primitive (the first caller outside this module) is a
+    rule table (chainrule.rules.*), not a user or a test."""
+    f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__") == __name__:
+        f = f.f_back
+    return f is not None and f.f_globals.get("__name__", "").startswith(__package__ + ".")
 
 
 def lowered(fn):
