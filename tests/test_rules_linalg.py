@@ -361,9 +361,10 @@ def test_cross_puts_nan_and_signed_zeros_where_numpy_does():
     NaN everywhere)."""
     big = 1e200
     cases = [(np.array([big, big, 0.0]), np.array([big, big, -0.0])),
-             (np.array([0.0, np.nan, 1.0]), np.array([1.0, 0.0, 0.0])),
-             (np.array([np.inf, 1.0]), np.array([2.0, 0.0, np.inf])),
-             (np.array([1.0, -0.0, np.inf]), np.array([0.0, 2.0]))]
+             (np.array([0.0, np.nan, 1.0]), np.array([1.0, 0.0, 0.0]))]
+    if _CROSSES_2:                       # NumPy 2.5 refuses 2-vectors
+        cases += [(np.array([np.inf, 1.0]), np.array([2.0, 0.0, np.inf])),
+                  (np.array([1.0, -0.0, np.inf]), np.array([0.0, 2.0]))]
     with np.errstate(all="ignore"):
         for a, b in cases:
             ref = np.cross(a, b)
