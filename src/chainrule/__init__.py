@@ -31,12 +31,23 @@ __version__ = "0.1.0"
 
 
 def is_grad_enabled():
-    """True when operations on tensors that require grad are being recorded."""
+    """True when operations on tensors that require grad are being recorded.
+
+    >>> import chainrule as cr
+    >>> with cr.no_grad():
+    ...     cr.is_grad_enabled()
+    False
+    """
     return _engine.STATE.grad_enabled
 
 
 def stop_gradient(x):
-    """``x`` with the same values and no gradient (``x.detach()``)."""
+    """``x`` with the same values and no gradient (``x.detach()``); other values as they are.
+
+    >>> import numpy as np, chainrule as cr
+    >>> float(cr.grad(lambda x: x * cr.stop_gradient(x))(3.0))
+    3.0
+    """
     return x.detach() if isinstance(x, Tensor) else x
 
 

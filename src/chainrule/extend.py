@@ -19,7 +19,30 @@ __all__ = ["primitive", "defvjp", "defjvp"]
 
 def primitive(fun):
     """Make ``fun`` a primitive: its body sees plain arrays, its derivatives come from rules
-    given with :func:`defvjp` / :func:`defjvp`."""
+    given with :func:`defvjp` / :func:`defjvp`.
+
+    Use it for code chainrule cannot look into: SciPy, compiled code, a solver.
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays.
+
+    Returns
+    -------
+    callable
+        ``fun`` for plain arrays; on tensors, recorded as one operation.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> @cr.primitive
+    ... def cube(x):
+    ...     return x ** 3
+    >>> cr.defvjp(cube, lambda ans, x: lambda g: 3 * g * x ** 2)
+    >>> float(cr.grad(cube)(2.0))
+    12.0
+    """
     from .tensor import Tensor
     prim = defprim(fun, name=getattr(fun, "__name__", "primitive"), raw=True)
 
@@ -43,8 +66,32 @@ def _prim_of(fun):
 
 
 def defvjp(fun, *vjp_makers, argnums=None):
-    """Give ``fun`` VJP rules: ``vjp_maker(ans, *args, **kwargs) -> (lambda g: ...)``, one per
-    positional argument (``None`` for an argument with no derivative)."""
+    """Give the primitive ``fun`` reverse-mode rules, one per positional argument.
+
+    Parameters
+    ----------
+    fun : callable
+        Made with :func:`primitive`.
+    *vjp_makers : callable or None
+        ``vjp_maker(ans, *args, **kwargs)`` returns ``lambda g: ...``, the cotangent of that
+        argument for the cotangent ``g`` of the result (``None``: no derivative). Written
+        with NumPy calls, the rules are differentiable in turn (higher derivatives).
+    argnums : sequence of int, optional
+        The arguments the makers are for (default: the first ones, in order).
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` is not a primitive.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> mul = cr.primitive(lambda x, y: x * y)
+    >>> cr.defvjp(mul, lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x)
+    >>> [float(g) for g in cr.grad(mul, argnums=(0, 1))(2.0, 5.0)]
+    [5.0, 2.0]
+    """
     prim = _prim_of(fun)
     argnums = range(len(vjp_makers)) if argnums is None else argnums
     rules = [None] * (max(argnums) + 1 if len(vjp_makers) else 0)
@@ -55,8 +102,31 @@ def defvjp(fun, *vjp_makers, argnums=None):
 
 
 def defjvp(fun, *jvp_rules, argnums=None):
-    """Give ``fun`` JVP rules: ``jvp_rule(t, ans, *args, **kwargs)`` returns the output
-    tangent for tangent ``t`` of that argument."""
+    """Give the primitive ``fun`` forward-mode rules, one per positional argument.
+
+    Parameters
+    ----------
+    fun : callable
+        Made with :func:`primitive`.
+    *jvp_rules : callable or None
+        ``jvp_rule(t, ans, *args, **kwargs)`` returns the output tangent for the tangent
+        ``t`` of that argument (``None``: no derivative).
+    argnums : sequence of int, optional
+        The arguments the rules are for (default: the first ones, in order).
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` is not a primitive.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> square = cr.primitive(lambda x: x * x)
+    >>> cr.defjvp(square, lambda t, ans, x: 2 * x * t)
+    >>> [float(v) for v in cr.jvp(square, (3.0,), (1.0,))]
+    [9.0, 6.0]
+    """
     prim = _prim_of(fun)
     argnums = range(len(jvp_rules)) if argnums is None else argnums
     rules = [None] * (max(argnums) + 1 if len(jvp_rules) else 0)
