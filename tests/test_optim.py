@@ -232,6 +232,16 @@ def test_functional_schedule_as_lr():
     np.testing.assert_allclose(p, [-(1.0 + 0.5 + 0.25)])
 
 
+def test_tensor_style_schedule_as_lr():
+    w = cr.tensor([0.0], requires_grad=True)
+    opt = optim.SGD([w], lr=optim.ExponentialLR(None, gamma=0.5, base_lr=1.0))
+    for _ in range(3):
+        opt.zero_grad()
+        (-w).sum().backward()                 # gradient -1: each step adds the rate
+        opt.step()
+    np.testing.assert_allclose(w.numpy(), [1.0 + 0.5 + 0.25])
+
+
 def test_param_groups_zero_grad_and_state_dict():
     a = cr.tensor([1.0], requires_grad=True)
     b = cr.tensor([1.0], requires_grad=True)

@@ -233,7 +233,8 @@ class Optimizer:
                     count = st["step"] + 1
                     slots = {k: v for k, v in st.items() if k != "step"}
                     g = np.asarray(p.grad.numpy(), dtype=value.dtype)
-                    new, slots = self._update(value, g, slots, count, group, lr)
+                    rate = lr(count - 1) if callable(lr) else lr
+                    new, slots = self._update(value, g, slots, count, group, rate)
                     st.update(slots, step=count)
                     p[...] = new
         return loss
