@@ -1,0 +1,294 @@
+"""Reading a computation as a list of graph nodes: the one place that knows the engine.
+
+Two ways in, both giving a list of :class:`GraphNode` in evaluation order:
+
+- :func:`from_result` reads the graph the engine recorded behind a tensor (``y._node``).  It
+  shows what the engine keeps: the structure always, values only where the backward pass
+  saved them (a constant that no derivative rule reads, such as the ``1`` of ``x + 1``, is
+  shown without its value).
+- :func:`trace` runs a function in forward mode (:func:`chainrule.jvp`) while
+  :class:`chainrule.engine.watch_ops` reports every operation with all its arguments, so every
+  value, constant and forward-mode tangent is known.
+
+:func:`replay` runs the operations of such a list again on new values (through the engine, so
+the replay can itself be differentiated).  The rest of :mod:`chainrule.visual` uses only these
+names.
+"""
+import inspect
+import numbers
+
+import numpy as np
+
+from .. import engine
+from ..tensor import Tensor
+from ..transforms import jvp
+
+__all__ = ["GraphNode", "from_result", "trace", "replay", "plain", "recorded"]
+
+
+class GraphNode:
+    """One node of a computational graph.
+
+    ``kind`` is ``"input"``, ``"const"`` or ``"op"``; ``name`` is the input's name, the
+    operation's name (``"sin"``) or the constant's text; ``inputs`` are the indices of the
+    argument nodes (operations only); ``value`` and ``tangent`` are ndarrays or ``None`` when
+    unknown; ``label`` names the node in tables (``x``, ``v3``, ``2``).
+    """
+
+    __slots__ = ("index", "kind", "name", "inputs", "shape", "dtype", "value", "tangent",
+                 "label", "op", "kw", "output")
+
+    def __init__(self, index, kind, name, inputs=(), shape=(), dtype=None, value=None,
+                 tangent=None, label=None, op=None, kw=None):
+        self.index, self.kind, self.name, self.inputs = index, kind, name, tuple(inputs)
+        self.shape, self.dtype, self.value, self.tangent = tuple(shape), dtype, value, tangent
+        self.label = label or name
+        self.op, self.kw = op, kw or {}
+        self.output = False
+
+    def __repr__(self):
+        args = ", ".join(str(i) for i in self.inputs)
+        return f"<{self.kind} {self.label}: {self.name}({args}) shape={self.shape}>"
+
+
+def plain(x):
+    """``x`` as an ndarray (or NumPy scalar), out of any tensor."""
+    while isinstance(x, Tensor):
+        x = x.data
+    return x
+
+
+def _const_text(v):
+    if v is None:
+        return "const"
+    a = np.asarray(v)
+    if a.ndim == 0:
+        return f"{a[()]:.4g}" if a.dtype.kind in "fc" else str(a[()])
+    if a.size <= 4 and a.ndim == 1:
+        return "[" + ", ".join(f"{e:.3g}" if a.dtype.kind in "fc" else str(e)
+                               for e in a.tolist()) + "]"
+    return f"array{a.shape}"
+
+
+def _dtype(v):
+    return None if v is None else np.asarray(v).dtype
+
+
+def _label_ops(nodes):
+    k = 0
+    for n in nodes:
+        if n.kind == "op":
+            k += 1
+            n.label = f"v{k}"
+    return nodes
+
+
+# ---------------------------------------------------------------------- from a tensor
+def from_result(y, names=None):
+    """The graph recorded behind the tensor ``y``, as a list of :class:`GraphNode`.
+
+    ``names`` maps input tensors' ids to names; other inputs are called ``x`` (one) or
+    ``x1, x2, ...``.
+    """
+    if not isinstance(y, Tensor):
+        raise TypeError(f"cr.graph(y) takes a tensor, got {type(y).__name__}; for a function "
+                        "write cr.graph(fun, *args)")
+    root = y._node
+    if root is None:
+        raise ValueError("this tensor has no recorded graph (it does not require grad, or it "
+                         "was made under cr.no_grad()); make its inputs with "
+                         "requires_grad=True, or use cr.graph(fun, *args)")
+    # every node reachable from the root, inputs before the nodes that use them
+    seen, order, stack = set(), [], [root]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        order.append(n)
+        stack.extend(p for p in (getattr(n, "parents", None) or ()) if p is not None)
+    order.sort(key=lambda n: n.seq)
+    # values the graph saved: a node's output (if kept) or an input a consumer kept
+    known = {}
+    for n in order:
+        if n.prim is None:
+            t = n.ref()
+            if t is not None:
+                known[id(n)] = plain(t.data)
+        elif n.ans is not None:
+            known[id(n)] = plain(n.ans)
+        for p, r in zip(getattr(n, "parents", None) or (), getattr(n, "raws", None) or ()):
+            if p is not None and r is not None:
+                known.setdefault(id(p), plain(r))
+    known[id(root)] = plain(y.data)
+    leaves = [n for n in order if n.prim is None]
+    names = names or {}
+    nodes, index = [], {}
+    for n in order:
+        value = known.get(id(n))
+        if n.prim is None:
+            t = n.ref()
+            name = names.get(id(t)) if t is not None else None
+            name = name or ("x" if len(leaves) == 1 else f"x{leaves.index(n) + 1}")
+            g = GraphNode(len(nodes), "input", name, shape=n.shape, dtype=n.dtype, value=value)
+        else:
+            ins = []
+            raws = n.raws or (None,) * len(n.parents)
+            for p, r in zip(n.parents, raws):
+                if p is None:
+                    r = plain(r)
+                    c = GraphNode(len(nodes), "const", _const_text(r), shape=np.shape(r)
+                                  if r is not None else (), dtype=_dtype(r), value=r)
+                    nodes.append(c)
+                    ins.append(c.index)
+                else:
+                    ins.append(index[id(p)])
+            g = GraphNode(len(nodes), "op", n.prim.name, ins, shape=n.shape,
+                          dtype=_dtype(value), value=value, op=n.prim, kw=n.kw)
+        index[id(n)] = g.index
+        nodes.append(g)
+    nodes[index[id(root)]].dtype = y.dtype
+    nodes[index[id(root)]].output = True
+    return _label_ops(nodes)
+
+
+# ---------------------------------------------------------------------- from a function
+def _arg_names(fun, n):
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    if len(params) >= n:
+        return params[:n]
+    return ["x"] if n == 1 else [f"x{i + 1}" for i in range(n)]
+
+
+def _is_input(a):
+    if isinstance(a, Tensor):
+        return a.dtype.kind in "fc"
+    if isinstance(a, numbers.Number) and not isinstance(a, bool):
+        return True
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
+
+
+def trace(fun, args, tangents=None):
+    """Run ``fun(*args)`` and return ``(nodes, out)``: every operation as a GraphNode.
+
+    Float arguments are the graph's inputs; other arguments are passed through as they are.
+    Each node's ``tangent`` is its forward-mode tangent along ``tangents`` (one per input;
+    default: ones).  ``out`` is the plain value of ``fun(*args)``.
+    """
+    where = [i for i, a in enumerate(args) if _is_input(a)]
+    if not where:
+        raise TypeError("cr.graph(fun, *args) needs at least one float argument to follow; got "
+                        + ", ".join(type(a).__name__ for a in args))
+    primals = tuple(np.asarray(plain(args[i]), dtype=float)
+                    if np.asarray(plain(args[i])).dtype.kind not in "fc"
+                    else np.asarray(plain(args[i])) for i in where)
+    if tangents is None:
+        tangents = tuple(np.ones_like(p) for p in primals)
+    else:
+        tangents = tuple(np.asarray(t, dtype=p.dtype) for p, t in zip(primals, tangents))
+    names = _arg_names(fun, len(args))
+    nodes, index, keep = [], {}, []
+    level = [None]
+    result = [None]
+
+    def run(*xs):
+        full = list(args)
+        for i, x in zip(where, xs):
+            full[i] = x
+            level[0] = x._level
+            node = GraphNode(len(nodes), "input", names[i], shape=x.shape, dtype=x.dtype,
+                             value=plain(x.data), tangent=plain(x._tangent))
+            index[id(x)] = node.index
+            nodes.append(node)
+            keep.append(x)
+        res = fun(*full)
+        if isinstance(res, Tensor) and id(res) in index:
+            result[0] = index[id(res)]
+        return res
+
+    def watcher(prim, a, kw, out):
+        if out._level != level[0]:
+            return                      # an operation of a transform nested inside fun
+        ins = []
+        for v in a:
+            if isinstance(v, Tensor) and id(v) in index and v._level == level[0]:
+                ins.append(index[id(v)])
+            else:
+                r = plain(v)
+                c = GraphNode(len(nodes), "const", _const_text(r), shape=np.shape(r),
+                              dtype=_dtype(r), value=r)
+                nodes.append(c)
+                ins.append(c.index)
+        tan = out._tangent
+        g = GraphNode(len(nodes), "op", prim.name, ins, shape=out.shape, dtype=out.dtype,
+                      value=plain(out.data), op=prim, kw=kw,
+                      tangent=None if tan is None else plain(tan))
+        index[id(out)] = g.index
+        nodes.append(g)
+        keep.append(out)                # ids stay unique while the trace runs
+
+    with engine.watch_ops(watcher):
+        out, _ = jvp(lambda *xs: run(*xs), primals, tangents)
+    if result[0] is not None:
+        nodes[result[0]].output = True
+    for n in nodes:    # a tangent the engine never made is zero
+        if n.kind != "const" and n.tangent is None:
+            n.tangent = np.zeros(n.shape, dtype=n.dtype)
+    return _label_ops(nodes), out
+
+
+# ---------------------------------------------------------------------- replay
+def replay(nodes, inputs, shift=None):
+    """Run the operations of ``nodes`` again, with ``inputs`` (one value per input node, in
+    order) and ``shift[k]`` added to the output of node ``k``; returns every node's value.
+
+    The operations run through the engine, so a replay inside a transform is differentiated.
+    """
+    vals = [None] * len(nodes)
+    it = iter(inputs)
+    for n in nodes:
+        if n.kind == "input":
+            v = next(it)
+        elif n.kind == "const":
+            if n.value is None:
+                raise ValueError("this graph was read from a tensor and the engine did not "
+                                 "keep one of its constants; use cr.explain(fun, x) or "
+                                 "cr.graph(fun, x), which trace the function")
+            v = n.value
+        else:
+            args = [vals[i] for i in n.inputs]
+            v = n.op(*args, **n.kw)
+        if shift is not None and shift.get(n.index) is not None:
+            v = v + shift[n.index]
+        vals[n.index] = v
+    return vals
+
+
+# ---------------------------------------------------------------------- what is kept
+def recorded(tensors):
+    """``(operations, bytes)``: how many operations the engine recorded behind ``tensors``
+    and how many bytes of arrays those records keep for the backward pass."""
+    seen, stack, count, kept = set(), [], 0, {}
+    for t in tensors:
+        if isinstance(t, Tensor) and t._node is not None:
+            stack.append(t._node)
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.prim is None:
+            continue
+        count += 1
+        for r in list(n.raws or ()) + [n.ans]:
+            r = plain(r)
+            if isinstance(r, np.ndarray):
+                kept[id(r)] = r.nbytes
+            elif isinstance(r, np.generic):
+                kept[id(r)] = r.itemsize
+        stack.extend(p for p in n.parents if p is not None)
+    return count, sum(kept.values())
