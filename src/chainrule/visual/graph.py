@@ -219,7 +219,7 @@ class Graph:
         return boxes, edges
 
     def _summarise(self, boxes, edges):
-        keep = self.limit // 2
+        keep = max(3, self.limit // 4)
         first, middle, last = boxes[:keep], boxes[keep:len(boxes) - keep], boxes[-keep:]
         hidden = {b.key for b in middle}
         names = [self.nodes[i].name for b in middle for i in b.members
@@ -245,9 +245,10 @@ class Graph:
             "op": 'shape=box, style="rounded,filled", fillcolor="#fef3c7", color="#b45309"',
             "summary": 'shape=box, style="dashed,filled", fillcolor="#ffffff", color="#6b7280"',
         }
+        direction = "LR" if len(boxes) <= 16 else "TB"   # long graphs: down the page
         lines = ["digraph chainrule {",
-                 '  graph [rankdir=LR, fontname="Helvetica", nodesep=0.25, ranksep=0.45, '
-                 'pad=0.2, bgcolor="white"];',
+                 f'  graph [rankdir={direction}, fontname="Helvetica", nodesep=0.25, '
+                 'ranksep=0.45, pad=0.2, bgcolor="white"];',
                  '  node [fontname="Helvetica", fontsize=13, margin="0.12,0.05"];',
                  '  edge [color="#4b5563", arrowsize=0.7];']
         if self.title:
@@ -312,8 +313,30 @@ class Graph:
             return None
 
     # -------------------------------------------------------------- text drawing
-    def __str__(self):
-        boxes, edges = self.boxes()
+    def _text(self, b):
+        """(left, right) text of a box: what it computes, and its shape and extras."""
+        if b.kind == "op" and len(b.members) == 1:
+            main = self.nodes[b.key]
+            left, right = formula(main, self.nodes), shape_text(main.shape, main.dtype)
+        elif b.kind == "op":
+            first, last = self.nodes[b.members[0]], self.nodes[b.members[-1]]
+            src = [self.nodes[i].label for i in first.inputs]
+            left = f"{first.label} … {last.label} = {b.title}"
+            right = f"{len(b.members)} operations on {', '.join(src)}, " + shape_text(
+                last.shape, last.dtype)
+        elif b.kind == "input":
+            n = self.nodes[b.key]
+            left, right = b.title, "input, " + shape_text(n.shape, n.dtype)
+        elif b.kind == "const":
+            left, right = b.title, "constant" + (f", {b.detail}" if b.detail else "")
+        else:
+            left, right = b.title, b.detail
+        if b.extra:
+            right += "  " + "; ".join(b.extra)
+        return left, right
+
+    def _tree(self, boxes, edges, max_rows, max_depth):
+        """Rows of the tree drawn from the output, or ``None`` if it is too big or deep."""
         by_key = {b.key: b for b in boxes}
         ins = {}
         for a, b in edges:
@@ -321,41 +344,45 @@ class Graph:
         root = next((b for b in reversed(boxes) if b.output), boxes[-1])
         rows, shown = [], set()
 
-        def text(b):
-            if b.kind == "op" and len(b.members) == 1:
-                main = self.nodes[b.key]
-                return formula(main, self.nodes), shape_text(main.shape, main.dtype)
-            if b.kind == "input":
-                n = self.nodes[b.key]
-                return b.title, "input, " + shape_text(n.shape, n.dtype)
-            if b.kind == "const":
-                return b.title, "constant" + (f", {b.detail}" if b.detail else "")
-            return b.title, b.detail
-
-        def walk(b, prefix, tail, top):
-            left, right = text(b)
+        def walk(b, prefix, tail, depth):
+            if len(rows) > max_rows or depth > max_depth:
+                raise OverflowError
+            left, right = self._text(b)
             again = b.kind in ("op", "summary") and b.key in shown
             if again:
-                left = left.split(" = ")[0] + "  (drawn above)"
-                right = ""
-            if b.output and top:
+                left, right = left.split(" = ")[0] + "  (drawn above)", ""
+            if b.output and depth == 0:
                 left = "f = " + left
-            extra = "; ".join(b.extra)
-            right = right + (f"  {extra}" if extra and not again else "")
-            lead = "" if top else prefix + ("└── " if tail else "├── ")
+            lead = "" if depth == 0 else prefix + ("└── " if tail else "├── ")
             rows.append((lead + left, right))
             if again:
                 return
             shown.add(b.key)
             kids = [by_key[k] for k in ins.get(b.key, [])]
-            sub = "" if top else prefix + ("    " if tail else "│   ")
+            sub = "" if depth == 0 else prefix + ("    " if tail else "│   ")
             for j, k in enumerate(kids):
-                walk(k, sub, j == len(kids) - 1, False)
+                walk(k, sub, j == len(kids) - 1, depth + 1)
 
-        walk(root, "", True, True)
-        width = min(max(len(a) for a, _ in rows) + 2, 60)
-        width = max(width, 42)
-        return "\n".join(f"{a:<{width}}{b}".rstrip() for a, b in rows)
+        try:
+            walk(root, "", True, 0)
+        except OverflowError:
+            return None
+        return rows
+
+    def __str__(self):
+        """A text drawing: the tree of the output's inputs, or past ``limit`` nodes, one line
+        per (collapsed) step in evaluation order."""
+        boxes, edges = self.boxes()
+        rows = self._tree(boxes, edges, max_rows=2 * self.limit, max_depth=10)
+        if rows is None:
+            rows = []
+            for b in boxes:
+                if b.kind == "const":
+                    continue
+                left, right = self._text(b)
+                rows.append((("f = " if b.output else "    ") + left, right))
+        width = max(42, min(max(len(a) for a, _ in rows), 56))
+        return "\n".join(f"{a:<{width}}  {b}".rstrip() for a, b in rows)
 
     def __repr__(self):
         return (f"<chainrule.Graph: {len(self.inputs)} input(s), {len(self.ops)} operation(s), "

@@ -143,8 +143,15 @@ def from_result(y, names=None):
                     ins.append(c.index)
                 else:
                     ins.append(index[id(p)])
+            dtype = _dtype(value)
+            if dtype is None and not getattr(n.prim, "nondiff", False):
+                # not kept: the type NumPy's promotion gives the inputs (a float op's type)
+                known_types = [nodes[i].value if nodes[i].kind == "const" else
+                               np.empty(0, nodes[i].dtype) for i in ins
+                               if nodes[i].dtype is not None or nodes[i].value is not None]
+                dtype = np.result_type(*known_types) if known_types else None
             g = GraphNode(len(nodes), "op", n.prim.name, ins, shape=n.shape,
-                          dtype=_dtype(value), value=value, op=n.prim, kw=n.kw)
+                          dtype=dtype, value=value, op=n.prim, kw=n.kw)
         index[id(n)] = g.index
         nodes.append(g)
     nodes[index[id(root)]].dtype = y.dtype
