@@ -77,7 +77,7 @@ def local_partials(node, nodes):
             a[j] = u
             return node.op(*a, **node.kw)
         d = np.asarray(jacobian(alone)(np.asarray(src.value)))
-        parts[key] = d[()] if d.ndim == 0 else d
+        parts[key] = d.item() if d.ndim == 0 else d
     return parts
 
 
@@ -244,11 +244,11 @@ def explain(fun, x, direction=None):
     >>> import numpy as np, chainrule as cr
     >>> e = cr.explain(lambda x: np.sin(x) * x, 1.0)
     >>> print(e)                                      # doctest: +NORMALIZE_WHITESPACE
-    node  operation        value   local partials                   tangent dv/dx  adjoint df/dv
-    ----  ---------------  ------  -------------------------------  -------------  -------------
-    x     input            1       -                                1              1.382
-    v1    v1 = sin(x)      0.8415  dv1/dx = 0.5403                  0.5403         1
-    v2    v2 = v1 * x      0.8415  dv2/dv1 = 1, dv2/dx = 0.8415     1.382          1
+    node  operation    value   local partials                tangent dv/dx  adjoint df/dv
+    ----  -----------  ------  ----------------------------  -------------  -------------
+    x     input        1       -                             1              1.382
+    v1    v1 = sin(x)  0.8415  ∂v1/∂x = 0.5403               0.5403         1
+    v2    v2 = v1 * x  0.8415  ∂v2/∂v1 = 1, ∂v2/∂x = 0.8415  1.382          1
     <BLANKLINE>
     Both sweeps give the derivative: forward (tangent of f) 1.381773291, reverse (adjoint of x) 1.381773291.
     """

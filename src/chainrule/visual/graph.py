@@ -420,10 +420,10 @@ def graph(y, *args, values=False, grads=False, limit=40, title=None):
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
     >>> print(cr.graph(np.sum(x * x)))                     # doctest: +NORMALIZE_WHITESPACE
-    f = v2 = sum(v1)                          scalar float64
-    └── v1 = x * x                            2 float64
-        ├── x                                 input, 2 float64
-        └── x                                 input, 2 float64
+    f = v2 = sum(v1, axis=(-1,))                scalar float64
+    └── v1 = x * x                              2 float64
+        ├── x                                   input, 2 float64
+        └── x                                   input, 2 float64
     """
     if isinstance(y, Tensor):
         if args:

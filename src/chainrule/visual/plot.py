@@ -79,7 +79,7 @@ def plot(fun, x, orders=(0, 1), ax=None, name=None, **line_kw):
         y = np.asarray(derivative(fun, k)(x))
         prime = _PRIMES.get(k, f"^({k})")
         ax.plot(x, np.broadcast_to(y, x.shape), label=f"{name}{prime}(x)", **line_kw)
-    ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
+    ax.hlines(0.0, x[0], x[-1], color="0.6", linewidth=0.8, zorder=0)   # not a Line2D
     ax.set_xlabel("x")
     ax.set_ylabel("value")
     n = len([o for o in orders if o])

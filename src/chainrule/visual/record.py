@@ -242,10 +242,28 @@ def trace(fun, args, tangents=None):
         out, _ = jvp(lambda *xs: run(*xs), primals, tangents)
     if result[0] is not None:
         nodes[result[0]].output = True
+        nodes = _ancestors(nodes, result[0])
     for n in nodes:    # a tangent the engine never made is zero
         if n.kind != "const" and n.tangent is None:
             n.tangent = np.zeros(n.shape, dtype=n.dtype)
     return _label_ops(nodes), out
+
+
+def _ancestors(nodes, out):
+    """The inputs and the nodes ``out`` depends on (what fun computed besides is dropped),
+    renumbered in evaluation order."""
+    need, stack = set(), [out]
+    while stack:
+        k = stack.pop()
+        if k not in need:
+            need.add(k)
+            stack.extend(nodes[k].inputs)
+    kept = [n for n in nodes if n.index in need or n.kind == "input"]
+    new = {n.index: i for i, n in enumerate(kept)}
+    for n in kept:
+        n.index = new[n.index]
+        n.inputs = tuple(new[i] for i in n.inputs)
+    return kept
 
 
 # ---------------------------------------------------------------------- replay
