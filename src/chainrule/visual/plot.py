@@ -86,5 +86,5 @@ def plot(fun, x, orders=(0, 1), ax=None, name=None, **line_kw):
     what = {0: "", 1: " and its derivative", 2: " and its derivatives"}[min(n, 2)]
     ax.set_title(f"{name}(x){what}" + (", computed by chainrule" if n else ""))
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)   # off the lines
     return ax
