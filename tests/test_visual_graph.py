@@ -189,3 +189,11 @@ def test_missing_graphviz_package_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)   # import graphviz -> ImportError
     with pytest.raises(cr.GraphvizMissing, match="pip install graphviz"):
         cr.graph(exercise, 2.0).render(tmp_path / "g.png")
+
+
+def test_several_inputs_ints_stay_constants_and_indexing_reads_as_python():
+    g = cr.graph(lambda x, y, n: x * y ** n + x[1:], np.ones(3), 2.0, 3)
+    assert [n.label for n in g.inputs] == ["x", "y"]
+    text = str(g)
+    assert "v1 = y ** 3" in text and "v3 = x[1:]" in text
+    assert "3   " in text and "constant" in text

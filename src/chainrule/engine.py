@@ -636,7 +636,7 @@ def _apply_general(prim, args, kw):
         else:
             tangent = None
     out = _make(ans, node, top, tangent)
-    if STATE.watcher is not None:
+    if _watching[0] and STATE.watcher is not None:
         STATE.watcher(prim, args, kw, out)
     return out
 
@@ -653,11 +653,18 @@ class watch_ops:
     def __enter__(self):
         self.prev = STATE.watcher
         STATE.watcher = self.watcher
+        with _off_lock:
+            _watching[0] += 1
         return self
 
     def __exit__(self, *exc):
         STATE.watcher = self.prev
+        with _off_lock:
+            _watching[0] -= 1
         return False
+
+
+_watching = [0]     # threads inside watch_ops: the general path skips the check when none
 
 
 def _ndim(x):

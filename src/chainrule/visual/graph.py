@@ -75,12 +75,28 @@ def formula(node, nodes):
         rhs = f"{args[0]} {INFIX[name]} {args[1]}"
     elif name in PREFIX and len(args) == 1:
         rhs = f"{PREFIX[name]}{args[0]}"
+    elif name == "getitem" and len(args) == 1 and "idx" in node.kw:
+        rhs = f"{args[0]}[{_index_text(node.kw['idx'])}]"
     else:
         kw = [f"{k}={value_text(v) if isinstance(v, np.ndarray) else v!r}"
               for k, v in node.kw.items()
               if k != "shape" and v is not None and v is not False]
         rhs = f"{name}({', '.join(args + kw)})"
     return f"{node.label} = {rhs}"
+
+
+def _index_text(idx):
+    """``x[...]``'s index as Python writes it: ``0``, ``1:3``, ``::2, None``, ``[0, 2]``."""
+    if isinstance(idx, tuple):
+        return ", ".join(_index_text(i) for i in idx) if idx else "()"
+    if isinstance(idx, slice):
+        a, b, c = ("" if v is None else str(v) for v in (idx.start, idx.stop, idx.step))
+        return f"{a}:{b}" + (f":{c}" if c else "")
+    if idx is Ellipsis:
+        return "..."
+    if isinstance(idx, np.ndarray):
+        return value_text(idx)
+    return str(idx)
 
 
 def _esc(s):

@@ -174,15 +174,16 @@ def _arg_names(fun, n):
 def _is_input(a):
     if isinstance(a, Tensor):
         return a.dtype.kind in "fc"
-    if isinstance(a, numbers.Number) and not isinstance(a, bool):
-        return True
+    if isinstance(a, numbers.Number):          # an int (a count, an exponent) stays as given
+        return not isinstance(a, numbers.Integral)
     return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
 
 
 def trace(fun, args, tangents=None):
     """Run ``fun(*args)`` and return ``(nodes, out)``: every operation as a GraphNode.
 
-    Float arguments are the graph's inputs; other arguments are passed through as they are.
+    Float arguments (numbers and arrays) are the graph's inputs; other arguments, ints
+    included, are passed through as they are.
     Each node's ``tangent`` is its forward-mode tangent along ``tangents`` (one per input;
     default: ones).  ``out`` is the plain value of ``fun(*args)``.
     """
