@@ -128,8 +128,18 @@ arrows. `cr.explain` lists, for each node in the order it ran, its value, its lo
 its *tangent* `dv/dx` (how it moves when `x` moves) and its *adjoint* `df/dv` (how `f` moves
 when that node moves):
 
-""", block("e = cr.explain(exercise, 2.0)\nprint(e)", env), f"""
-`e.records` holds the same as data, one dict per row.
+""", block("e = cr.explain(exercise, 2.0)\nprint(e)", env), """
+`e.records` holds the same as data, one dict per row. The same terms, placed on the graph
+(values and adjoints in the boxes, local partials on the arrows):
+
+```python
+cr.graph(exercise, 2.0, values=True, grads=True, partials=True).render("chain_rule.svg")
+```
+
+""", picture(cr.graph(exercise, 2.0, values=True, grads=True, partials=True), img_dir,
+             "exercise_chain_rule", "the chain rule's terms on the graph"), f"""
+The derivative is the sum, over all paths from `x` to `f`, of the product of the partials
+along the path: here three paths, through `v1`, `v3` and `v5`.
 
 ## Forward mode: from x to f
 

@@ -22,7 +22,7 @@ def parse_dot(text):
         if m:
             nodes[m.group(1)] = re.sub(r"<[^>]+>", " ", m.group(2)).replace("&lt;", "<")
             continue
-        m = re.match(r"\s*(n\w+) -> (n\w+);$", line)
+        m = re.match(r"\s*(n\w+) -> (n\w+)( \[.*\])?;$", line)
         if m:
             edges.append((m.group(1), m.group(2)))
     return nodes, edges
@@ -107,8 +107,8 @@ def test_values_and_grads_in_the_drawings():
     g = cr.graph(exercise, 2.0, values=True, grads=True)
     x_line = [ln for ln in str(g).splitlines() if "input" in ln][0]
     grad = float(cr.grad(exercise)(2.0))
-    assert f"grad {grad:.4g}" in x_line and "value 2" in x_line
-    assert f"grad {grad:.4g}" in g.to_dot()
+    assert f"df/dx = {grad:.4g}" in x_line and "value 2" in x_line
+    assert f"df/dx = {grad:.4g}" in g.to_dot()
     with pytest.raises(ValueError, match="did not keep"):
         x = cr.tensor([1.0], requires_grad=True)
         cr.graph(np.exp(x) + 1, grads=True)
@@ -122,7 +122,7 @@ def test_big_graphs_collapse_repeated_chains():
     g = cr.graph(net, 0.5)
     assert len(g.ops) == 300
     boxes, edges = g.boxes()
-    assert len(boxes) == 2 and edges == [(boxes[0].key, boxes[1].key)]
+    assert len(boxes) == 2 and edges == [(boxes[0].key, boxes[1].key, None)]
     assert "(multiply → add → tanh) × 100" in str(g)
     assert "(multiply → add → tanh) × 100" in g.to_dot()
 
@@ -197,3 +197,21 @@ def test_several_inputs_ints_stay_constants_and_indexing_reads_as_python():
     text = str(g)
     assert "v2 = y ** 3" in text and "v1 = x[1:]" in text
     assert "3   " in text and "constant" in text
+
+
+def test_partials_label_the_arrows():
+    g = cr.graph(exercise, 2.0, partials=True)
+    nodes, _ = parse_dot(g.to_dot())
+    name = titles(nodes)
+    labels = {}
+    for line in g.to_dot().splitlines():
+        m = re.match(r"\s*(n\w+) -> (n\w+) \[label=<.*>(.*)</font>>\];$", line)
+        if m:
+            labels[(name[m.group(1)], name[m.group(2)])] = m.group(3)
+    assert labels == {("x", "power"): "∂v1/∂x = 4", ("power", "log"): "∂v2/∂v1 = 0.25",
+                      ("x", "sin"): "∂v3/∂x = -0.4161", ("log", "multiply"): "∂v4/∂v2 = 0.9093",
+                      ("sin", "multiply"): "∂v4/∂v3 = 1.386", ("x", "divide"): "∂v5/∂x = -0.25",
+                      ("multiply", "add"): "∂v6/∂v4 = 1", ("divide", "add"): "∂v6/∂v5 = 1"}
+    # the chain rule: the derivative is the sum over paths of the products along them
+    paths = 4 * 0.25 * np.sin(2.0) + np.cos(2.0) * np.log(4.0) - 0.25
+    assert paths == pytest.approx(float(cr.grad(exercise)(2.0)))

@@ -65,8 +65,10 @@ def exercise_graph(out_dir, out):
     Graphviz), and its text drawing.  Returns the path written."""
     p = lambda *a: print(*a, file=out)   # noqa: E731
     p("The graph of f(x) = log(x**2) * sin(x) + 1/x (cr.graph(f, 2.0)):")
-    g = cr.graph(exercise, 2.0)
-    p(g)
+    p(cr.graph(exercise, 2.0))
+    # the picture carries the chain rule's terms: values, local partials on the arrows, and
+    # each node's adjoint df/dv
+    g = cr.graph(exercise, 2.0, values=True, grads=True, partials=True)
     base = os.path.join(_ensure(out_dir), "exercise_graph")
     try:
         path = g.render(base + ".svg")

@@ -22,7 +22,7 @@ from ..transforms import jacobian, vjp
 from .graph import formula, shape_text, value_text
 from .record import plain, replay, trace
 
-__all__ = ["explain", "Explanation", "adjoints", "local_partials"]
+__all__ = ["explain", "Explanation", "adjoints", "local_partials", "partials_by_argument"]
 
 _JAC_MAX = 256     # local Jacobians up to this many entries are computed and shown
 
@@ -57,19 +57,18 @@ def adjoints(nodes, seed=None):
     return {k: np.asarray(g) for k, g in zip(keys, grads)}
 
 
-def local_partials(node, nodes):
-    """``{input label: d node / d input}`` for each float input of an op node that is not a
-    constant: a number for scalars, the Jacobian (shape ``node.shape + input.shape``) for
-    arrays, ``None`` where the Jacobian would be larger than 256 entries."""
+def partials_by_argument(node, nodes):
+    """``{argument position: d node / d argument}`` for the float, non-constant arguments of
+    an op node: a number for scalars, the Jacobian (shape ``node.shape + argument.shape``)
+    for arrays, ``None`` where that Jacobian would have more than 256 entries."""
     parts = {}
     args = [nodes[i].value for i in node.inputs]
     for j, i in enumerate(node.inputs):
         src = nodes[i]
         if src.kind == "const" or not _float(src):
             continue
-        key = src.label if src.label not in parts else f"{src.label} (argument {j + 1})"
         if int(np.prod(node.shape)) * int(np.prod(src.shape)) > _JAC_MAX:
-            parts[key] = None
+            parts[j] = None
             continue
 
         def alone(u, j=j):
@@ -77,7 +76,17 @@ def local_partials(node, nodes):
             a[j] = u
             return node.op(*a, **node.kw)
         d = np.asarray(jacobian(alone)(np.asarray(src.value)))
-        parts[key] = d.item() if d.ndim == 0 else d
+        parts[j] = d.item() if d.ndim == 0 else d
+    return parts
+
+
+def local_partials(node, nodes):
+    """``{input label: d node / d input}`` (see :func:`partials_by_argument`); an input
+    used twice gets a second key, ``'x (argument 2)'``."""
+    parts = {}
+    for j, d in partials_by_argument(node, nodes).items():
+        label = nodes[node.inputs[j]].label
+        parts[label if label not in parts else f"{label} (argument {j + 1})"] = d
     return parts
 
 
@@ -281,7 +290,9 @@ def explain(fun, x, direction=None):
     if records and records[-1]["node"] != nodes[out].label:   # f is not the last op
         i = next(k for k, r in enumerate(records) if r["node"] == nodes[out].label)
         records = records[:i + 1]
+    partials = {(j, n.index): d for n in nodes if n.kind == "op"
+                for j, d in partials_by_argument(n, nodes).items()}
     forward = plain(nodes[out].tangent)
     reverse = adj.get(nodes[0].index, np.zeros_like(x))
     return Explanation(records, np.asarray(forward), np.asarray(reverse), d,
-                       Graph(nodes, values=True, grads=adj))
+                       Graph(nodes, values=True, grads=adj, partials=partials))

@@ -145,10 +145,11 @@ class Graph:
     order), ``inputs``, ``ops``, ``output`` (the node of the result).
     """
 
-    def __init__(self, nodes, values=False, grads=None, limit=40, title=None):
+    def __init__(self, nodes, values=False, grads=None, limit=40, title=None, partials=None):
         self.nodes = list(nodes)
         self.values = values
         self.grads = grads          # adjoints per node index, or None
+        self.partials = partials    # {(input index, node index): local partial}, or None
         self.limit = limit
         self.title = title
 
@@ -174,11 +175,12 @@ class Graph:
         if self.values and n.kind != "const" and n.value is not None:
             extra.append(f"value {value_text(n.value)}")
         if self.grads is not None and self.grads.get(n.index) is not None:
-            extra.append(f"grad {value_text(self.grads[n.index])}")
+            extra.append(f"df/d{n.label} = {value_text(self.grads[n.index])}")
         return extra
 
     def boxes(self):
-        """The boxes and edges the drawings show: ``(boxes, edges)``.
+        """The boxes and edges the drawings show: ``(boxes, edges)``, each edge a tuple
+        ``(from key, to key, label or None)``.
 
         Up to ``limit`` nodes every node is a box.  Past it, constants fold into the label of
         the operation that uses them, chains of one-input operations collapse into one box
@@ -220,16 +222,21 @@ class Graph:
                 b.detail = (f"{len(b.members)} operations, {nodes[b.members[0]].label} … "
                             f"{last.label} · {shape_text(last.shape, last.dtype)}")
                 b.extra = self._lines(last)
-        edges = []
+        edges, seen = [], set()
         for n in nodes:
             b = box_of.get(n.index)
             if b is None or n.kind != "op":
                 continue
-            for i in n.inputs:
+            for j, i in enumerate(n.inputs):
                 a = box_of.get(i)
-                if a is not None and a is not b and (len(b.members) == 1 or
-                                                     (a.key, b.key) not in edges):
-                    edges.append((a.key, b.key))
+                if a is None or a is b or (len(b.members) > 1 and (a.key, b.key) in seen):
+                    continue
+                seen.add((a.key, b.key))
+                d = (self.partials or {}).get((j, n.index))
+                label = (f"∂{n.label}/∂{nodes[i].label} = {value_text(d)}"
+                         if d is not None and np.ndim(d) == 0 and len(b.members) == 1
+                         else None)
+                edges.append((a.key, b.key, label))
         if big and len(boxes) > self.limit:
             boxes, edges = self._summarise(boxes, edges)
         return boxes, edges
@@ -243,11 +250,13 @@ class Graph:
         mid = _Box("summary", "summary", f"… {len(names)} more operations …", _counts(names))
         mid.members = [i for b in middle for i in b.members]
         out = []
-        for a, b in edges:
+        for a, b, label in edges:
             a2 = "summary" if a in hidden else a
             b2 = "summary" if b in hidden else b
-            if a2 != b2 and (a2, b2) not in out:
-                out.append((a2, b2))
+            if (a2, b2) == (a, b):
+                out.append((a, b, label))
+            elif a2 != b2 and (a2, b2, None) not in out:
+                out.append((a2, b2, None))
         return first + [mid] + last, out
 
     # -------------------------------------------------------------- DOT and pictures
@@ -266,7 +275,7 @@ class Graph:
                  f'  graph [rankdir={direction}, fontname="Helvetica", nodesep=0.25, '
                  'ranksep=0.45, pad=0.2, bgcolor="white"];',
                  '  node [fontname="Helvetica", fontsize=13, margin="0.12,0.05"];',
-                 '  edge [color="#4b5563", arrowsize=0.7];']
+                 '  edge [color="#4b5563", arrowsize=0.7, fontname="Helvetica"];']
         if self.title:
             lines.append(f'  label=<{_esc(self.title)}>; labelloc=t; fontsize=14;')
         for b in boxes:
@@ -281,8 +290,10 @@ class Graph:
                 st = ('shape=box, style="rounded,filled,bold", fillcolor="#dcfce7", '
                       'color="#15803d", peripheries=2')
             lines.append(f"  n{b.key} [label=<{label}>, {st}];")
-        for a, b in edges:
-            lines.append(f"  n{a} -> n{b};")
+        for a, b, lab in edges:
+            attr = (f' [label=<<font point-size="10" color="#7c2d12">{_esc(lab)}</font>>]'
+                    if lab else "")
+            lines.append(f"  n{a} -> n{b}{attr};")
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -355,7 +366,7 @@ class Graph:
         """Rows of the tree drawn from the output, or ``None`` if it is too big or deep."""
         by_key = {b.key: b for b in boxes}
         ins = {}
-        for a, b in edges:
+        for a, b, _ in edges:
             ins.setdefault(b, []).append(a)
         root = next((b for b in reversed(boxes) if b.output), boxes[-1])
         rows, shown = [], set()
@@ -406,7 +417,7 @@ class Graph:
                 "print() it, .to_dot(), .render('g.svg')>")
 
 
-def graph(y, *args, values=False, grads=False, limit=40, title=None):
+def graph(y, *args, values=False, grads=False, partials=False, limit=40, title=None):
     """The computational graph of a result tensor, or of a function at some arguments.
 
     Parameters
@@ -420,6 +431,9 @@ def graph(y, *args, values=False, grads=False, limit=40, title=None):
     grads : bool
         Show each node's adjoint, the derivative of the output with respect to that node
         (the gradient for the inputs).  Needs ``cr.graph(fun, *args)``.
+    partials : bool
+        Label each arrow with its local partial derivative, ``∂v2/∂v1 = 0.25``: the terms
+        the chain rule multiplies along the paths.  Needs ``cr.graph(fun, *args)``.
     limit : int
         Past this many nodes the drawings collapse repeated structure (see
         :meth:`Graph.boxes`).
@@ -451,8 +465,12 @@ def graph(y, *args, values=False, grads=False, limit=40, title=None):
     else:
         raise TypeError(f"cr.graph takes a result tensor or a function and its arguments, "
                         f"not {type(y).__name__}")
-    adj = None
-    if grads:
-        from .explain import adjoints
-        adj = adjoints(nodes)
-    return Graph(nodes, values=values, grads=adj, limit=limit, title=title)
+    adj = parts = None
+    if grads or partials:
+        from .explain import adjoints, partials_by_argument
+        if grads:
+            adj = adjoints(nodes)
+        if partials:
+            parts = {(j, n.index): d for n in nodes if n.kind == "op"
+                     for j, d in partials_by_argument(n, nodes).items()}
+    return Graph(nodes, values=values, grads=adj, partials=parts, limit=limit, title=title)
