@@ -215,3 +215,18 @@ def test_partials_label_the_arrows():
     # the chain rule: the derivative is the sum over paths of the products along them
     paths = 4 * 0.25 * np.sin(2.0) + np.cos(2.0) * np.log(4.0) - 0.25
     assert paths == pytest.approx(float(cr.grad(exercise)(2.0)))
+
+
+def test_several_outputs_are_each_drawn():
+    g = cr.graph(lambda x: (x * 2, np.sin(x)), 1.0)
+    assert [n.name for n in g.nodes if n.output] == ["multiply", "sin"]
+    lines = str(g).splitlines()
+    assert lines[0].startswith("f[0] = v1 = x * 2") and lines[3].startswith("f[1] = v2 = sin(x)")
+    assert g.to_dot().count("peripheries=2") == 2
+
+
+def test_graph_after_backward_keeps_its_structure():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (np.sin(x) * 3 + 1).sum()
+    y.backward()
+    assert [n.name for n in cr.graph(y).ops] == ["sin", "multiply", "add", "sum"]

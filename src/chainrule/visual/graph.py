@@ -368,7 +368,7 @@ class Graph:
         ins = {}
         for a, b, _ in edges:
             ins.setdefault(b, []).append(a)
-        root = next((b for b in reversed(boxes) if b.output), boxes[-1])
+        roots = [b for b in boxes if b.output] or [boxes[-1]]
         rows, shown = [], set()
 
         def walk(b, prefix, tail, depth):
@@ -379,7 +379,7 @@ class Graph:
             if again:
                 left, right = left.split(" = ")[0] + "  (drawn above)", ""
             if b.output and depth == 0:
-                left = "f = " + left
+                left = ("f = " if len(roots) == 1 else f"f[{roots.index(b)}] = ") + left
             lead = "" if depth == 0 else prefix + ("└── " if tail else "├── ")
             rows.append((lead + left, right))
             if again:
@@ -391,7 +391,8 @@ class Graph:
                 walk(k, sub, j == len(kids) - 1, depth + 1)
 
         try:
-            walk(root, "", True, 0)
+            for root in roots:
+                walk(root, "", True, 0)
         except OverflowError:
             return None
         return rows

@@ -201,7 +201,7 @@ def trace(fun, args, tangents=None):
     names = _arg_names(fun, len(args))
     nodes, index, keep = [], {}, []
     level = [None]
-    result = [None]
+    results = []
 
     def run(*xs):
         full = list(args)
@@ -214,8 +214,9 @@ def trace(fun, args, tangents=None):
             nodes.append(node)
             keep.append(x)
         res = fun(*full)
-        if isinstance(res, Tensor) and id(res) in index:
-            result[0] = index[id(res)]
+        for r in (res if isinstance(res, (tuple, list)) else (res,)):
+            if isinstance(r, Tensor) and id(r) in index:
+                results.append(index[id(r)])
         return res
 
     def watcher(prim, a, kw, out):
@@ -241,19 +242,20 @@ def trace(fun, args, tangents=None):
 
     with engine.watch_ops(watcher):
         out, _ = jvp(lambda *xs: run(*xs), primals, tangents)
-    if result[0] is not None:
-        nodes[result[0]].output = True
-        nodes = _ancestors(nodes, result[0])
+    for k in results:
+        nodes[k].output = True
+    if results:
+        nodes = _ancestors(nodes, results)
     for n in nodes:    # a tangent the engine never made is zero
         if n.kind != "const" and n.tangent is None:
             n.tangent = np.zeros(n.shape, dtype=n.dtype)
     return _label_ops(nodes), out
 
 
-def _ancestors(nodes, out):
-    """The inputs and the nodes ``out`` depends on (what fun computed besides is dropped),
-    renumbered in evaluation order."""
-    need, stack = set(), [out]
+def _ancestors(nodes, outs):
+    """The inputs and the nodes the outputs ``outs`` depend on (what fun computed besides is
+    dropped), renumbered in evaluation order."""
+    need, stack = set(), list(outs)
     while stack:
         k = stack.pop()
         if k not in need:
