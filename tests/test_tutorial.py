@@ -14,6 +14,7 @@ DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 def _same_but_times(text):
     """The page with measured times blanked out (they differ from run to run)."""
     text = re.sub(r"\d+ µs \([\d.]+x\)", "T", text)
+    text = re.sub(r"-{3,}", "---", text)          # a table's rule is as wide as its times
     return re.sub(r"[ \t]+", " ", text)
 
 

@@ -20,8 +20,8 @@ import numpy as np
 from .. import autograd
 from ..tensor import tensor
 from ..transforms import grad, hessian
-from .graph import shape_text
 from .record import recorded
+from .text import shape_text, table
 
 __all__ = ["cost", "CostReport"]
 
@@ -62,10 +62,7 @@ class CostReport:
         rows = [(r["what"], str(r["recorded"]), _bytes(r["saved_bytes"]),
                  f"{r['seconds'] * 1e6:.0f} µs ({r['seconds'] / base:.1f}x)", r["how"])
                 for r in self.rows]
-        widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(head)]
-        fmt = lambda cells: "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-        return "\n".join([f"cost at x of shape {shape_text(self.shape)}:", fmt(head)]
-                         + [fmt(r) for r in rows])
+        return f"cost at x of shape {shape_text(self.shape)}:\n" + table(head, rows)
 
     def __repr__(self):
         return str(self)

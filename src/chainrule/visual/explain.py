@@ -19,8 +19,9 @@ tangents by :func:`chainrule.jvp` on the traced function, the adjoints by one
 import numpy as np
 
 from ..transforms import jacobian, vjp
-from .graph import formula, shape_text, value_text
+from .graph import formula
 from .record import plain, replay, trace
+from .text import shape_text, table, value_text
 
 __all__ = ["explain", "Explanation", "adjoints", "local_partials", "partials_by_argument"]
 
@@ -151,10 +152,7 @@ class Explanation:
             rows.append((r["node"], r["formula"] if r["op"] != "input" else "input",
                          value_text(r["value"]), parts, value_text(r["tangent"]),
                          value_text(r["adjoint"])))
-        widths = [max(len(h), *(len(row[c]) for row in rows)) for c, h in enumerate(head)]
-        line = lambda cells: "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-        out = [line(head), line(["-" * w for w in widths])] + [line(r) for r in rows]
-        return "\n".join(out)
+        return table(head, rows)
 
     def conclusion(self):
         """What both sweeps found, in one or two sentences."""

@@ -24,8 +24,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from .record import from_result, trace
+from .text import shape_text, value_text
 
-__all__ = ["graph", "Graph", "GraphvizMissing", "formula", "shape_text", "value_text"]
+__all__ = ["graph", "Graph", "GraphvizMissing", "formula"]
 
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
          "power": "**", "matmul": "@", "floor_divide": "//", "remainder": "%"}
@@ -42,29 +43,6 @@ INSTALL_HELP = (
 
 class GraphvizMissing(RuntimeError):
     """Graphviz (the ``dot`` program or the ``graphviz`` package) is not installed."""
-
-
-# ---------------------------------------------------------------------- text helpers
-def shape_text(shape, dtype=None):
-    """``'scalar float64'``, ``'3×4 float32'``: a node's shape and dtype for labels."""
-    s = "scalar" if len(shape) == 0 else "×".join(str(d) for d in shape)
-    return s if dtype is None else f"{s} {np.dtype(dtype).name}"
-
-
-def value_text(v, digits=4):
-    """A short text for a value: ``'1.761'``, ``'[0.1, 0.2, 0.3, …]'``."""
-    if v is None:
-        return "?"
-    a = np.asarray(v)
-    if a.dtype.kind == "f":
-        a = a + 0.0                      # -0.0 reads as 0
-    fmt = (lambda e: f"{e:.{digits}g}") if a.dtype.kind in "fc" else str
-    if a.ndim == 0:
-        return fmt(a[()])
-    flat = a.ravel()
-    head = ", ".join(fmt(e) for e in flat[:3])
-    more = ", …" if flat.size > 3 else ""
-    return f"[{head}{more}]" if a.ndim == 1 else f"{shape_text(a.shape)} [{head}{more}]"
 
 
 def formula(node, nodes):
