@@ -86,3 +86,31 @@ def test_non_scalar_output_reverse_is_the_gradient_of_the_sum():
     e = cr.explain(np.sin, x)
     np.testing.assert_allclose(e.reverse, np.cos(x))
     np.testing.assert_allclose(e.forward, np.cos(x))
+
+
+def test_in_place_operators_are_followed():
+    def f(x):
+        y = x * 1.0
+        y += np.sin(x)
+        y += 1                      # the tangent passes through unchanged here
+        y *= x
+        return y.sum()
+    x = np.array([0.5, 2.0])
+    g = cr.graph(f, x)
+    assert [n.name for n in g.ops] == ["multiply", "sin", "add", "add", "multiply", "sum"]
+    assert "v4 = v3 + 1" in str(g) and "v5 = v4 * x" in str(g)
+    e = cr.explain(f, x)
+    np.testing.assert_allclose(e.reverse, cr.grad(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(e.forward, cr.grad(f)(x).sum(), rtol=1e-12)
+    assert e.records[1]["value"].tolist() == [0.5, 2.0]     # a snapshot, not the array now
+
+
+def test_element_writes_are_refused_not_drawn_wrong():
+    def f(x):
+        y = np.zeros_like(x)
+        y[0] = x[0] * 2
+        return np.sum(y ** 2)
+    with pytest.raises(NotImplementedError, match=r"y\[i\] = \.\.\..*np.stack"):
+        cr.graph(f, np.ones(2))
+    with pytest.raises(NotImplementedError, match="element by element"):
+        cr.explain(f, np.ones(2))

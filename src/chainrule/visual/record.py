@@ -58,6 +58,17 @@ def plain(x):
     return x
 
 
+def _copy(x):
+    """A snapshot of ``x``'s plain value (the function may write into it later)."""
+    x = plain(x)
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+
+
 def _const_text(v):
     if v is None:
         return "const"
@@ -200,23 +211,54 @@ def trace(fun, args, tangents=None):
         tangents = tuple(np.asarray(t, dtype=p.dtype) for p, t in zip(primals, tangents))
     names = _arg_names(fun, len(args))
     nodes, index, keep = [], {}, []
+    tangent_of = {}      # node index -> the tangent object its tensor carried
+    by_tangent = {}      # id(tangent object) -> node indices that carried it
     level = [None]
     results = []
+
+    def add(node, t):
+        index[id(t)] = node.index
+        tan = t._tangent
+        tangent_of[node.index] = tan
+        if tan is not None:
+            by_tangent.setdefault(id(tan), []).append(node.index)
+        nodes.append(node)
+        keep.append((t, tan))           # ids stay unique while the trace runs
+
+    def resolve(v):
+        """The node a tensor of this level stands for, or None for a constant.
+
+        A tensor written in place (``y += ...``) keeps its identity but carries the tangent
+        of the operation that computed the new value, so the tangent decides."""
+        k = index.get(id(v))
+        tan = v._tangent
+        now = plain(v.data)
+        if k is not None and tangent_of[k] is tan and _same(nodes[k].value, now):
+            return k
+        if tan is None:
+            return None
+        found = [j for j in by_tangent.get(id(tan), ()) if _same(nodes[j].value, now)]
+        if not found:
+            raise NotImplementedError(
+                "cr.graph and cr.explain follow operations, but this function writes into "
+                "an array element by element (y[i] = ...), which they cannot show as a graph "
+                "yet. Build the array from operations instead (np.stack, np.concatenate, "
+                "np.where, cr.tensor([...])); the derivative itself (cr.grad) is not affected.")
+        return found[-1]
 
     def run(*xs):
         full = list(args)
         for i, x in zip(where, xs):
             full[i] = x
             level[0] = x._level
-            node = GraphNode(len(nodes), "input", names[i], shape=x.shape, dtype=x.dtype,
-                             value=plain(x.data), tangent=plain(x._tangent))
-            index[id(x)] = node.index
-            nodes.append(node)
-            keep.append(x)
+            add(GraphNode(len(nodes), "input", names[i], shape=x.shape, dtype=x.dtype,
+                          value=_copy(x.data), tangent=_copy(x._tangent)), x)
         res = fun(*full)
         for r in (res if isinstance(res, (tuple, list)) else (res,)):
-            if isinstance(r, Tensor) and id(r) in index:
-                results.append(index[id(r)])
+            if isinstance(r, Tensor) and r._level == level[0]:
+                k = resolve(r)
+                if k is not None:
+                    results.append(k)
         return res
 
     def watcher(prim, a, kw, out):
@@ -224,21 +266,17 @@ def trace(fun, args, tangents=None):
             return                      # an operation of a transform nested inside fun
         ins = []
         for v in a:
-            if isinstance(v, Tensor) and id(v) in index and v._level == level[0]:
-                ins.append(index[id(v)])
-            else:
-                r = plain(v)
-                c = GraphNode(len(nodes), "const", _const_text(r), shape=np.shape(r),
-                              dtype=_dtype(r), value=r)
-                nodes.append(c)
-                ins.append(c.index)
+            k = resolve(v) if isinstance(v, Tensor) and v._level == level[0] else None
+            if k is None:
+                r = _copy(v)
+                k = len(nodes)
+                nodes.append(GraphNode(k, "const", _const_text(r), shape=np.shape(r),
+                                       dtype=_dtype(r), value=r))
+            ins.append(k)
         tan = out._tangent
-        g = GraphNode(len(nodes), "op", prim.name, ins, shape=out.shape, dtype=out.dtype,
-                      value=plain(out.data), op=prim, kw=kw,
-                      tangent=None if tan is None else plain(tan))
-        index[id(out)] = g.index
-        nodes.append(g)
-        keep.append(out)                # ids stay unique while the trace runs
+        add(GraphNode(len(nodes), "op", prim.name, ins, shape=out.shape, dtype=out.dtype,
+                      value=_copy(out.data), op=prim, kw=kw,
+                      tangent=None if tan is None else _copy(tan)), out)
 
     with engine.watch_ops(watcher):
         out, _ = jvp(lambda *xs: run(*xs), primals, tangents)
