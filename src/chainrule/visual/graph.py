@@ -127,7 +127,7 @@ class Graph:
         self.nodes = list(nodes)
         self.values = values
         self.grads = grads          # adjoints per node index, or None
-        self.partials = partials    # {(input index, node index): local partial}, or None
+        self.partials = partials    # {(argument position, node index): partial}, or None
         self.limit = limit
         self.title = title
 

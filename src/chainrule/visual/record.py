@@ -11,8 +11,14 @@ Two ways in, both giving a list of :class:`GraphNode` in evaluation order:
   value, constant and forward-mode tangent is known.
 
 :func:`replay` runs the operations of such a list again on new values (through the engine, so
-the replay can itself be differentiated).  The rest of :mod:`chainrule.visual` uses only these
-names.
+the replay can itself be differentiated), and :func:`recorded` counts what the engine keeps.
+The rest of :mod:`chainrule.visual` uses only these names.
+
+What this module reads of the engine, and nothing else: a tensor's ``data``, ``_node``,
+``_level`` and ``_tangent``; a graph node's ``prim`` (``name``, ``nondiff``), ``parents``,
+``raws`` (the inputs it kept, ``None`` where not kept), ``ans``, ``kw``, ``shape`` and
+``seq``; a leaf's ``ref``, ``shape`` and ``dtype``; :class:`chainrule.engine.watch_ops`;
+and calling a primitive.
 """
 import inspect
 import numbers
