@@ -44,3 +44,17 @@ def test_tutorial_script_writes_the_page(tmp_path):
         committed = open(os.path.join(DOCS, "autodiff-explained.md"), encoding="utf-8").read()
         assert _same_but_times(committed) == _same_but_times(page), (
             "docs/autodiff-explained.md is out of date: run python docs/autodiff_explained.py")
+
+
+def test_readme_shows_the_current_explain_table_and_committed_pictures():
+    import numpy as np
+    import chainrule as cr
+    root = os.path.dirname(DOCS)
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    table = cr.explain(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x, 2.0).table()
+    assert table in readme
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert "docs/img/exercise_chain_rule.svg" in pictures
+    assert "docs/img/sin_derivatives.png" in pictures
+    for p in pictures:
+        assert os.path.exists(os.path.join(root, p)), p

@@ -36,7 +36,7 @@ def test_records_hold_values_partials_tangents_adjoints():
     e = cr.explain(exercise, x)
     rec = {r["node"]: r for r in e.records}
     assert [r["node"] for r in e.records] == ["x", "v1", "v2", "v3", "v4", "v5", "v6"]
-    assert rec["v1"]["formula"] == "v1 = x ** 2" and rec["v1"]["op"] == "power"
+    assert rec["v1"]["formula"] == "v1 = x ** 2 (power)" and rec["v1"]["op"] == "power"
     assert rec["v2"]["value"] == pytest.approx(np.log(4.0))
     assert rec["v1"]["partials"] == {"x": pytest.approx(2 * x)}
     assert rec["v2"]["partials"] == {"v1": pytest.approx(1 / x ** 2)}

@@ -88,9 +88,10 @@ def test_text_drawing_of_the_exercise():
     lines = str(cr.graph(exercise, 2.0)).splitlines()
     left = [re.sub(r"\s{2,}[^\s│├└][^│├└]*$", "", ln) for ln in lines]
     assert left == [
-        "f = v6 = v4 + v5", "├── v4 = v2 * v3", "│   ├── v2 = log(v1)",
-        "│   │   └── v1 = x ** 2", "│   │       ├── x", "│   │       └── 2",
-        "│   └── v3 = sin(x)", "│       └── x", "└── v5 = 1 / x", "    ├── 1", "    └── x"]
+        "f = v6 = v4 + v5 (add)", "├── v4 = v2 * v3 (multiply)", "│   ├── v2 = log(v1)",
+        "│   │   └── v1 = x ** 2 (power)", "│   │       ├── x", "│   │       └── 2",
+        "│   └── v3 = sin(x)", "│       └── x", "└── v5 = 1 / x (divide)", "    ├── 1",
+        "    └── x"]
     assert lines[4].endswith("input, scalar float64")
 
 

@@ -171,6 +171,7 @@ class Explanation:
         """The forward sweep as text: each tangent from the tangents of its inputs."""
         rows = [f"Forward mode: one sweep from {self.records[0]['node']} to f, carrying "
                 "each node's tangent dv/dx."]
+        w = max(len(r["formula"]) for r in self.records) + 2
         for r in self.records:
             n = r["node"]
             if r["op"] == "input":
@@ -179,8 +180,8 @@ class Explanation:
             terms = [f"∂{n}/∂{k} · d{k.split(' ')[0]}/dx" for k in r["partials"]]
             nums = [f"{_paren(_partial_text(v))} · {_paren(value_text(self._tangent_of(k)))}"
                     for k, v in r["partials"].items()]
-            rows.append(f"  {r['formula']:<22} d{n}/dx = " + " + ".join(terms or ["0"]))
-            rows.append(f"  {'':<22} {' ' * len(f'd{n}/dx')} = " + " + ".join(nums or ["0"])
+            rows.append(f"  {r['formula']:<{w}}d{n}/dx = " + " + ".join(terms or ["0"]))
+            rows.append(f"  {'':<{w}}{' ' * len(f'd{n}/dx')} = " + " + ".join(nums or ["0"])
                         + f" = {value_text(r['tangent'])}")
         rows.append(f"  df/dx = d{self.records[-1]['node']}/dx = {value_text(self.forward)}")
         return "\n".join(rows)
@@ -251,11 +252,11 @@ def explain(fun, x, direction=None):
     >>> import numpy as np, chainrule as cr
     >>> e = cr.explain(lambda x: np.sin(x) * x, 1.0)
     >>> print(e)                                      # doctest: +NORMALIZE_WHITESPACE
-    node  operation    value   local partials                tangent dv/dx  adjoint df/dv
-    ----  -----------  ------  ----------------------------  -------------  -------------
-    x     input        1       -                             1              1.382
-    v1    v1 = sin(x)  0.8415  ∂v1/∂x = 0.5403               0.5403         1
-    v2    v2 = v1 * x  0.8415  ∂v2/∂v1 = 1, ∂v2/∂x = 0.8415  1.382          1
+    node  operation               value   local partials                tangent dv/dx  adjoint df/dv
+    ----  ----------------------  ------  ----------------------------  -------------  -------------
+    x     input                   1       -                             1              1.382
+    v1    v1 = sin(x)             0.8415  ∂v1/∂x = 0.5403               0.5403         1
+    v2    v2 = v1 * x (multiply)  0.8415  ∂v2/∂v1 = 1, ∂v2/∂x = 0.8415  1.382          1
     <BLANKLINE>
     Both sweeps give the derivative: forward (tangent of f) 1.381773291, reverse (adjoint of x) 1.381773291.
     """
@@ -276,7 +277,7 @@ def explain(fun, x, direction=None):
         records.append({
             "node": n.label,
             "op": n.name if n.kind == "op" else "input",
-            "formula": formula(n, nodes) if n.kind == "op" else n.label,
+            "formula": formula(n, nodes, named=True) if n.kind == "op" else n.label,
             "inputs": [nodes[i].label for i in n.inputs],
             "shape": shape_text(n.shape, n.dtype),
             "value": n.value,

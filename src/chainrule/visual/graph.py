@@ -3,17 +3,17 @@
 >>> import numpy as np, chainrule as cr
 >>> g = cr.graph(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x, 2.0)
 >>> print(g)                                               # doctest: +NORMALIZE_WHITESPACE
-f = v6 = v4 + v5                          scalar float64
-├── v4 = v2 * v3                          scalar float64
-│   ├── v2 = log(v1)                      scalar float64
-│   │   └── v1 = x ** 2                   scalar float64
-│   │       ├── x                         input, scalar float64
-│   │       └── 2                         constant
-│   └── v3 = sin(x)                       scalar float64
-│       └── x                             input, scalar float64
-└── v5 = 1 / x                            scalar float64
-    ├── 1                                 constant
-    └── x                                 input, scalar float64
+f = v6 = v4 + v5 (add)                      scalar float64
+├── v4 = v2 * v3 (multiply)                 scalar float64
+│   ├── v2 = log(v1)                        scalar float64
+│   │   └── v1 = x ** 2 (power)             scalar float64
+│   │       ├── x                           input, scalar float64
+│   │       └── 2                           constant
+│   └── v3 = sin(x)                         scalar float64
+│       └── x                               input, scalar float64
+└── v5 = 1 / x (divide)                     scalar float64
+    ├── 1                                   constant
+    └── x                                   input, scalar float64
 >>> g.to_dot().splitlines()[0]
 'digraph chainrule {'
 """
@@ -45,8 +45,16 @@ class GraphvizMissing(RuntimeError):
     """Graphviz (the ``dot`` program or the ``graphviz`` package) is not installed."""
 
 
-def formula(node, nodes):
-    """The operation of an op node written with its inputs' labels: ``'v1 = x ** 2'``."""
+def formula(node, nodes, named=False):
+    """The operation of an op node written with its inputs' labels: ``'v1 = x ** 2'``, or
+    with ``named``, ``'v1 = x ** 2 (power)'`` where the formula does not show the name."""
+    text = _formula(node, nodes)
+    if named and f"{node.name}(" not in text:
+        text += f" ({node.name})"
+    return text
+
+
+def _formula(node, nodes):
     args = [nodes[i].label for i in node.inputs]
     name = node.name
     if name in INFIX and len(args) == 2:
@@ -322,7 +330,8 @@ class Graph:
         """(left, right) text of a box: what it computes, and its shape and extras."""
         if b.kind == "op" and len(b.members) == 1:
             main = self.nodes[b.key]
-            left, right = formula(main, self.nodes), shape_text(main.shape, main.dtype)
+            left, right = formula(main, self.nodes, named=True), shape_text(main.shape,
+                                                                            main.dtype)
         elif b.kind == "op":
             first, last = self.nodes[b.members[0]], self.nodes[b.members[-1]]
             src = [self.nodes[i].label for i in first.inputs]
@@ -430,7 +439,7 @@ def graph(y, *args, values=False, grads=False, partials=False, limit=40, title=N
     >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
     >>> print(cr.graph(np.sum(x * x)))                     # doctest: +NORMALIZE_WHITESPACE
     f = v2 = sum(v1, axis=(-1,))                scalar float64
-    └── v1 = x * x                              2 float64
+    └── v1 = x * x (multiply)                   2 float64
         ├── x                                   input, 2 float64
         └── x                                   input, 2 float64
     """
