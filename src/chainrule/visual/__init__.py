@@ -1,7 +1,9 @@
 """Seeing what the engine does: graphs, the chain rule step by step, plots and costs.
 
 ``graph`` (:mod:`.graph`), ``explain`` (:mod:`.explain`), ``plot`` (:mod:`.plot`) and
-``cost`` (:mod:`.cost`) read the engine only through :mod:`.record`.  Matplotlib and Graphviz
+``cost`` (:mod:`.cost`) stand on :mod:`.sweeps` (the chain rule's terms, computed by the
+engine) and :mod:`.text` (labels and tables), and read the engine only through
+:mod:`.record`.  Matplotlib and Graphviz
 are optional: they are imported when a picture is drawn.
 """
 from .graph import Graph, GraphvizMissing, graph

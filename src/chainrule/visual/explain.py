@@ -18,78 +18,13 @@ tangents by :func:`chainrule.jvp` on the traced function, the adjoints by one
 """
 import numpy as np
 
-from ..transforms import jacobian, vjp
-from .graph import formula
-from .record import plain, replay, trace
-from .text import shape_text, table, value_text
+from ..tensor import plain
+from .graph import Graph
+from .record import trace
+from .sweeps import adjoints, local_partials, output_index, partials_by_argument
+from .text import formula, shape_text, table, value_text
 
-__all__ = ["explain", "Explanation", "adjoints", "local_partials", "partials_by_argument"]
-
-_JAC_MAX = 256     # local Jacobians up to this many entries are computed and shown
-
-
-def _float(n):
-    return n.dtype is not None and np.dtype(n.dtype).kind in "fc"
-
-
-def _output_index(nodes):
-    outs = [n.index for n in nodes if n.output]
-    return outs[-1] if outs else len(nodes) - 1
-
-
-def adjoints(nodes, seed=None):
-    """``{node index: df/dnode}`` for every float node of a traced graph (reverse mode).
-
-    ``seed`` is the cotangent of the output (default: ones, i.e. the gradient of the sum of
-    the output, as ``backward()`` does for a non-scalar result).
-    """
-    ins = [n for n in nodes if n.kind == "input"]
-    keys = [n.index for n in nodes if n.kind != "const" and _float(n)]
-    out = _output_index(nodes)
-
-    def shifted(*shifts):
-        return replay(nodes, [n.value for n in ins], dict(zip(keys, shifts)))[out]
-
-    zeros = [np.zeros(nodes[k].shape, dtype=nodes[k].dtype) for k in keys]
-    value, pull = vjp(shifted, *zeros)
-    if seed is None:
-        seed = np.ones_like(np.asarray(value))
-    grads = pull(np.asarray(seed, dtype=np.asarray(value).dtype))
-    return {k: np.asarray(g) for k, g in zip(keys, grads)}
-
-
-def partials_by_argument(node, nodes):
-    """``{argument position: d node / d argument}`` for the float, non-constant arguments of
-    an op node: a number for scalars, the Jacobian (shape ``node.shape + argument.shape``)
-    for arrays, ``None`` where that Jacobian would have more than 256 entries."""
-    parts = {}
-    args = [nodes[i].value for i in node.inputs]
-    for j, i in enumerate(node.inputs):
-        src = nodes[i]
-        if src.kind == "const" or not _float(src):
-            continue
-        if int(np.prod(node.shape)) * int(np.prod(src.shape)) > _JAC_MAX:
-            parts[j] = None
-            continue
-
-        def alone(u, j=j):
-            a = list(args)
-            a[j] = u
-            return node.op(*a, **node.kw)
-        d = np.asarray(jacobian(alone)(np.asarray(src.value)))
-        parts[j] = d.item() if d.ndim == 0 else d
-    return parts
-
-
-def local_partials(node, nodes):
-    """``{input label: d node / d input}`` (see :func:`partials_by_argument`); an input
-    used twice gets a second key, ``'x (argument 2)'``."""
-    parts = {}
-    for j, d in partials_by_argument(node, nodes).items():
-        label = nodes[node.inputs[j]].label
-        parts[label if label not in parts else f"{label} (argument {j + 1})"] = d
-    return parts
-
+__all__ = ["explain", "Explanation"]
 
 def _paren(text):
     return f"({text})" if text.startswith("-") else text
@@ -268,7 +203,6 @@ def explain(fun, x, direction=None):
         raise ValueError(f"direction has shape {d.shape} but x has shape {x.shape}; give one "
                          "tangent entry per entry of x")
     nodes, _ = trace(fun, (x,), (d,))
-    from .graph import Graph
     adj = adjoints(nodes)
     records = []
     for n in nodes:
@@ -285,7 +219,7 @@ def explain(fun, x, direction=None):
             "tangent": n.tangent,
             "adjoint": adj.get(n.index),
         })
-    out = _output_index(nodes)
+    out = output_index(nodes)
     if records and records[-1]["node"] != nodes[out].label:   # f is not the last op
         i = next(k for k, r in enumerate(records) if r["node"] == nodes[out].label)
         records = records[:i + 1]

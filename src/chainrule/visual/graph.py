@@ -24,13 +24,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from .record import from_result, trace
-from .text import shape_text, value_text
+from .sweeps import adjoints, partials_by_argument
+from .text import formula, shape_text, value_text
 
-__all__ = ["graph", "Graph", "GraphvizMissing", "formula"]
-
-INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
-         "power": "**", "matmul": "@", "floor_divide": "//", "remainder": "%"}
-PREFIX = {"negative": "-"}
+__all__ = ["graph", "Graph", "GraphvizMissing"]
 
 INSTALL_HELP = (
     "Rendering a graph needs the Graphviz program `dot` and the Python package `graphviz`. "
@@ -43,46 +40,6 @@ INSTALL_HELP = (
 
 class GraphvizMissing(RuntimeError):
     """Graphviz (the ``dot`` program or the ``graphviz`` package) is not installed."""
-
-
-def formula(node, nodes, named=False):
-    """The operation of an op node written with its inputs' labels: ``'v1 = x ** 2'``, or
-    with ``named``, ``'v1 = x ** 2 (power)'`` where the formula does not show the name."""
-    text = _formula(node, nodes)
-    if named and f"{node.name}(" not in text:
-        text += f" ({node.name})"
-    return text
-
-
-def _formula(node, nodes):
-    args = [nodes[i].label for i in node.inputs]
-    name = node.name
-    if name in INFIX and len(args) == 2:
-        rhs = f"{args[0]} {INFIX[name]} {args[1]}"
-    elif name in PREFIX and len(args) == 1:
-        rhs = f"{PREFIX[name]}{args[0]}"
-    elif name == "getitem" and len(args) == 1 and "idx" in node.kw:
-        rhs = f"{args[0]}[{_index_text(node.kw['idx'])}]"
-    else:
-        kw = [f"{k}={value_text(v) if isinstance(v, np.ndarray) else v!r}"
-              for k, v in node.kw.items()
-              if k != "shape" and v is not None and v is not False]
-        rhs = f"{name}({', '.join(args + kw)})"
-    return f"{node.label} = {rhs}"
-
-
-def _index_text(idx):
-    """``x[...]``'s index as Python writes it: ``0``, ``1:3``, ``::2, None``, ``[0, 2]``."""
-    if isinstance(idx, tuple):
-        return ", ".join(_index_text(i) for i in idx) if idx else "()"
-    if isinstance(idx, slice):
-        a, b, c = ("" if v is None else str(v) for v in (idx.start, idx.stop, idx.step))
-        return f"{a}:{b}" + (f":{c}" if c else "")
-    if idx is Ellipsis:
-        return "..."
-    if isinstance(idx, np.ndarray):
-        return value_text(idx)
-    return str(idx)
 
 
 def _esc(s):
@@ -454,11 +411,9 @@ def graph(y, *args, values=False, grads=False, partials=False, limit=40, title=N
         raise TypeError(f"cr.graph takes a result tensor or a function and its arguments, "
                         f"not {type(y).__name__}")
     adj = parts = None
-    if grads or partials:
-        from .explain import adjoints, partials_by_argument
-        if grads:
-            adj = adjoints(nodes)
-        if partials:
-            parts = {(j, n.index): d for n in nodes if n.kind == "op"
-                     for j, d in partials_by_argument(n, nodes).items()}
+    if grads:
+        adj = adjoints(nodes)
+    if partials:
+        parts = {(j, n.index): d for n in nodes if n.kind == "op"
+                 for j, d in partials_by_argument(n, nodes).items()}
     return Graph(nodes, values=values, grads=adj, partials=parts, limit=limit, title=title)

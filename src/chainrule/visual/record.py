@@ -26,10 +26,10 @@ import numbers
 import numpy as np
 
 from .. import engine
-from ..tensor import Tensor
+from ..tensor import Tensor, plain
 from ..transforms import jvp
 
-__all__ = ["GraphNode", "from_result", "trace", "replay", "plain", "recorded"]
+__all__ = ["GraphNode", "from_result", "trace", "replay", "recorded"]
 
 
 class GraphNode:
@@ -55,13 +55,6 @@ class GraphNode:
     def __repr__(self):
         args = ", ".join(str(i) for i in self.inputs)
         return f"<{self.kind} {self.label}: {self.name}({args}) shape={self.shape}>"
-
-
-def plain(x):
-    """``x`` as an ndarray (or NumPy scalar), out of any tensor."""
-    while isinstance(x, Tensor):
-        x = x.data
-    return x
 
 
 def _copy(x):
