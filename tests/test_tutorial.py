@@ -58,3 +58,7 @@ def test_readme_shows_the_current_explain_table_and_committed_pictures():
     assert "docs/img/sin_derivatives.png" in pictures
     for p in pictures:
         assert os.path.exists(os.path.join(root, p)), p
+    if shutil.which("git") and os.path.exists(os.path.join(root, ".git")):
+        tracked = subprocess.run(["git", "ls-files", "--", *pictures], cwd=root,
+                                 capture_output=True, text=True).stdout.split()
+        assert sorted(tracked) == sorted(pictures), "commit the README's pictures"
