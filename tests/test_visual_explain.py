@@ -105,12 +105,15 @@ def test_in_place_operators_are_followed():
     assert e.records[1]["value"].tolist() == [0.5, 2.0]     # a snapshot, not the array now
 
 
-def test_element_writes_are_refused_not_drawn_wrong():
+def test_element_writes_are_drawn_from_the_engine_graph_and_not_explained():
     def f(x):
         y = np.zeros_like(x)
         y[0] = x[0] * 2
         return np.sum(y ** 2)
+    g = cr.graph(f, np.ones(2))          # the engine's recorded graph, setitem included
+    assert [n.name for n in g.ops] == ["getitem", "multiply", "setitem", "power", "sum"]
+    assert "v3 = setitem(const, v2, idx=0)" in str(g)
     with pytest.raises(NotImplementedError, match=r"y\[i\] = \.\.\..*np.stack"):
-        cr.graph(f, np.ones(2))
-    with pytest.raises(NotImplementedError, match="element by element"):
         cr.explain(f, np.ones(2))
+    with pytest.raises(NotImplementedError, match="element by element"):
+        cr.graph(f, np.ones(2), grads=True)

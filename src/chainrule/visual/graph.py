@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from ..tensor import Tensor
-from .record import from_result, trace
+from .record import from_result, from_tensor_run, trace
 from .sweeps import adjoints, partials_by_argument
 from .text import formula, shape_text, value_text
 
@@ -406,7 +406,12 @@ def graph(y, *args, values=False, grads=False, partials=False, limit=40, title=N
                             "cr.graph(fun, *args)")
         nodes = from_result(y)
     elif callable(y):
-        nodes, _ = trace(y, args)
+        try:
+            nodes, _ = trace(y, args)
+        except NotImplementedError:
+            if grads or partials:
+                raise
+            nodes = from_tensor_run(y, args)   # element writes: the engine's own graph
     else:
         raise TypeError(f"cr.graph takes a result tensor or a function and its arguments, "
                         f"not {type(y).__name__}")

@@ -29,7 +29,7 @@ from .. import engine
 from ..tensor import Tensor, plain
 from ..transforms import jvp
 
-__all__ = ["GraphNode", "from_result", "trace", "replay", "recorded"]
+__all__ = ["GraphNode", "from_result", "from_tensor_run", "trace", "replay", "recorded"]
 
 
 class GraphNode:
@@ -239,10 +239,11 @@ def trace(fun, args, tangents=None):
         found = [j for j in by_tangent.get(id(tan), ()) if _same(nodes[j].value, now)]
         if not found:
             raise NotImplementedError(
-                "cr.graph and cr.explain follow operations, but this function writes into "
-                "an array element by element (y[i] = ...), which they cannot show as a graph "
-                "yet. Build the array from operations instead (np.stack, np.concatenate, "
-                "np.where, cr.tensor([...])); the derivative itself (cr.grad) is not affected.")
+                "cr.explain (and cr.graph with grads or partials) replays operations, but "
+                "this function writes into an array element by element (y[i] = ...), which "
+                "it cannot replay yet. Build the array from operations instead (np.stack, "
+                "np.concatenate, np.where, cr.tensor([...])); cr.graph(fun, x) without grads "
+                "still draws it, and the derivative itself (cr.grad) is not affected.")
         return found[-1]
 
     def run(*xs):
@@ -304,6 +305,24 @@ def _ancestors(nodes, outs):
         n.index = new[n.index]
         n.inputs = tuple(new[i] for i in n.inputs)
     return kept
+
+
+def from_tensor_run(fun, args):
+    """Run ``fun`` on tensors that require grad (the float arguments) and read the graph the
+    engine records (:func:`from_result`): what :func:`trace` cannot follow, element writes
+    (``y[i] = ...``) included, shows up as the engine's own ``setitem`` nodes."""
+    from ..tensor import tensor
+    where = [i for i, a in enumerate(args) if _is_input(a)]
+    names = _arg_names(fun, len(args))
+    full, ids = list(args), {}
+    for i in where:
+        t = tensor(np.asarray(plain(args[i]), dtype=float)
+                   if np.asarray(plain(args[i])).dtype.kind not in "fc" else plain(args[i]),
+                   requires_grad=True)
+        full[i] = t
+        ids[id(t)] = names[i]
+    out = fun(*full)
+    return from_result(out, names=ids)
 
 
 # ---------------------------------------------------------------------- replay

@@ -44,7 +44,7 @@ def formula(node, nodes, named=False):
     """The operation of an op node written with its inputs' labels: ``'v1 = x ** 2'``, or
     with ``named``, ``'v1 = x ** 2 (power)'`` where the formula does not show the name."""
     text = _formula(node, nodes)
-    if named and f"{node.name}(" not in text:
+    if named and f"{node.name}(" not in text and node.name != "getitem":
         text += f" ({node.name})"
     return text
 
