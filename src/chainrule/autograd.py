@@ -32,12 +32,52 @@ class _Scope:
 
 
 def record(train_mode=True):
-    """Record operations (MXNet); ``train_mode`` sets :func:`is_training` inside."""
+    """Record the operations inside a ``with`` block (MXNet's ``autograd.record``).
+
+    Parameters
+    ----------
+    train_mode : bool, default True
+        What :func:`is_training` reports inside the block.
+
+    Returns
+    -------
+    A context manager.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> from chainrule import autograd
+    >>> x = cr.tensor(np.arange(3.0)); _ = x.attach_grad()
+    >>> with autograd.record():
+    ...     y = (x * x).sum()
+    >>> y.backward(); x.grad
+    Tensor([0., 2., 4.])
+    """
     return _Scope(True, bool(train_mode))
 
 
 def pause(train_mode=False):
-    """Stop recording inside (MXNet); ``train_mode`` sets :func:`is_training` inside."""
+    """Stop recording inside a ``with`` block (MXNet's ``autograd.pause``).
+
+    Parameters
+    ----------
+    train_mode : bool, default False
+        What :func:`is_training` reports inside the block.
+
+    Returns
+    -------
+    A context manager.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> from chainrule import autograd
+    >>> x = cr.tensor(1.0, requires_grad=True)
+    >>> with autograd.pause():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
     return _Scope(False, bool(train_mode))
 
 
@@ -46,10 +86,42 @@ def is_recording():
 
 
 def is_training():
+    """Whether the code runs in training mode (MXNet; ``record(train_mode=...)`` sets it).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from chainrule import autograd
+    >>> with autograd.record(train_mode=True):
+    ...     autograd.is_training()
+    True
+    """
     return STATE.training
 
 
 def set_training(train_mode):
+    """Set training mode; returns the mode it replaces.
+
+    Parameters
+    ----------
+    train_mode : bool
+
+    Returns
+    -------
+    bool
+        The previous mode.
+
+    Examples
+    --------
+    >>> from chainrule import autograd
+    >>> prev = autograd.set_training(True)
+    >>> autograd.is_training()
+    True
+    >>> _ = autograd.set_training(prev)
+    """
     prev = STATE.training
     STATE.training = bool(train_mode)
     return prev
@@ -63,7 +135,44 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=False):
     """Gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` is untouched.
 
-    Non-scalar outputs are summed unless ``grad_outputs`` gives the vector to multiply by.
+    PyTorch's ``torch.autograd.grad`` (and MXNet's ``autograd.grad``).  Non-scalar outputs
+    are summed unless ``grad_outputs`` gives the vector to multiply by.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+        Tensors that require grad, from which ``outputs`` were computed.
+    grad_outputs : array_like or sequence, optional
+        The gradient to start from for each output (default: ones).
+    retain_graph : bool, optional
+        Keep the graph for another pass (default: ``create_graph``).
+    create_graph : bool, default False
+        Record this backward pass, so the gradients can be differentiated again.
+    allow_unused : bool, default False
+        Give ``None`` for an input the outputs do not depend on, instead of raising.
+
+    Returns
+    -------
+    tuple of Tensor or None
+        One gradient per input.
+
+    Raises
+    ------
+    TypeError
+        If an input is not a tensor.
+    RuntimeError
+        If an input does not require grad, an output was not computed from one, or an
+        input is unused and ``allow_unused`` is False.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> from chainrule import autograd
+    >>> x = cr.tensor(2.0, requires_grad=True)
+    >>> (dy,) = autograd.grad(x ** 3, x, create_graph=True)
+    >>> float(dy), float(autograd.grad(dy, x)[0])
+    (12.0, 12.0)
     """
     from .tensor import Tensor, make_tensor, refresh_view, seed
     outs = _as_list(outputs)
@@ -110,7 +219,35 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def backward(heads, head_grads=None, retain_graph=False, create_graph=False):
-    """Backward from several outputs at once (MXNet ``autograd.backward``)."""
+    """Backward from several outputs at once (MXNet's ``autograd.backward``): their
+    gradients are added into the leaves' ``.grad``.
+
+    Parameters
+    ----------
+    heads : Tensor or sequence of Tensor
+        The outputs.
+    head_grads : array_like or sequence, optional
+        The gradient to start from for each head (default: ones).
+    retain_graph, create_graph : bool, default False
+        Keep the graph for another backward; record the backward pass itself (for
+        higher derivatives).
+
+    Raises
+    ------
+    TypeError
+        If a head is not a tensor.
+    RuntimeError
+        If a head was not computed from a tensor that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> from chainrule import autograd
+    >>> x = cr.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    >>> autograd.backward([(x * x).sum(), x.sum()])
+    >>> x.grad
+    Tensor([3., 5.])
+    """
     from .tensor import Tensor, seed
     heads = _as_list(heads)
     gs = _as_list(head_grads) if head_grads is not None else [None] * len(heads)

@@ -177,7 +177,14 @@ class no_grad(set_grad_enabled):
 
 
 class enable_grad(no_grad):
-    """Context manager and decorator that turns recording on (inside ``no_grad``)."""
+    """Context manager and decorator that turns recording on (inside ``no_grad``).
+
+    >>> import chainrule as cr
+    >>> with cr.no_grad():
+    ...     with cr.enable_grad():
+    ...         cr.is_grad_enabled()
+    True
+    """
 
     def __init__(self):
         self.prev = STATE.grad_enabled

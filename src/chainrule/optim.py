@@ -106,6 +106,19 @@ class Optimizer:
         If a parameter is not a :class:`~chainrule.Tensor` that requires grad.
     ValueError
         If a hyperparameter is out of range, or a tensor is given twice.
+
+    Examples
+    --------
+    Plain gradient descent with a fixed step, as a subclass:
+
+    >>> import numpy as np, chainrule as cr
+    >>> class Descent(cr.optim.Optimizer):
+    ...     defaults = dict(lr=0.1)
+    ...     def _update(self, p, g, slots, count, h, lr):
+    ...         return p - lr * g, slots
+    >>> p = np.array([1.0]); opt = Descent(lr=0.5)
+    >>> opt.update(np.array([1.0]), opt.init(p), p)[0]
+    array([0.5])
     """
 
     defaults: Dict[str, Any] = {}
@@ -637,6 +650,17 @@ class LRScheduler:
     (``SGD(lr=StepLR(None, 10, base_lr=0.1))``).
 
     Subclasses define ``lr_at(base_lr, epoch)``.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> w = cr.tensor(np.ones(2), requires_grad=True)
+    >>> opt = cr.optim.SGD([w], lr=1.0)
+    >>> sched = cr.optim.ExponentialLR(opt, gamma=0.5)
+    >>> for epoch in range(2):
+    ...     opt.step(); sched.step()
+    >>> sched.get_last_lr(), opt.param_groups[0]["lr"]
+    ([0.25], 0.25)
     """
 
     def __init__(self, optimizer: Optional[Optimizer], base_lr: Optional[float] = None) -> None:

@@ -84,6 +84,13 @@ def cost(fun, x, budget=0.2):
     -------
     CostReport
         ``print()`` it; ``.rows`` holds the numbers.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> report = cr.cost(lambda x: np.sum(x ** 2), np.ones(3), budget=0.01)
+    >>> [row["what"] for row in report.rows]
+    ['value', 'gradient', 'Hessian']
     """
     x = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind not in "fc" else np.asarray(x)
     # what the engine records: the function once (gradient), and with its backward pass

@@ -39,7 +39,14 @@ INSTALL_HELP = (
 
 
 class GraphvizMissing(RuntimeError):
-    """Graphviz (the ``dot`` program or the ``graphviz`` package) is not installed."""
+    """Graphviz (the ``dot`` program or the ``graphviz`` package) is not installed.
+
+    Examples
+    --------
+    >>> import chainrule as cr
+    >>> issubclass(cr.GraphvizMissing, RuntimeError)
+    True
+    """
 
 
 def _esc(s):
@@ -86,6 +93,15 @@ class Graph:
 
     Attributes: ``nodes`` (all :class:`~chainrule.visual.record.GraphNode`, in evaluation
     order), ``inputs``, ``ops``, ``output`` (the node of the result).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> g = cr.graph(lambda x: np.sin(x) * x, 1.0)
+    >>> len(g.inputs), len(g.ops)
+    (1, 2)
+    >>> g.to_dot().startswith("digraph")
+    True
     """
 
     def __init__(self, nodes, values=False, grads=None, limit=40, title=None, partials=None):
