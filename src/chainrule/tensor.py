@@ -920,3 +920,40 @@ seed = _seed
 ones_like_raw = _ones_like_raw
 
 
+
+
+# ---------------------------------------------------------------------- docstrings
+# for the attributes that are attached above or defined without one (help(), the API site)
+_DOCS = {
+    "requires_grad": "Whether operations on this tensor are recorded for differentiation "
+                     "(settable on a leaf: ``x.requires_grad = True``).",
+    "is_leaf": "True for a tensor not computed from others that require grad (its "
+               "``.grad`` is filled by ``backward()``).",
+    "grad_fn": "The graph node that computed this tensor, or ``None`` for a leaf.",
+    "shape": "The shape, a tuple of ints, as ``ndarray.shape``.",
+    "dtype": "The NumPy dtype of the values.",
+    "ndim": "The number of dimensions, as ``ndarray.ndim``.",
+    "size": "The number of elements, as ``ndarray.size``.",
+    "T": "The transpose (axes reversed), as ``ndarray.T``.",
+    "mT": "The matrix transpose of the last two axes, as ``ndarray.mT``.",
+    "real": "The real part, as ``np.real(x)``.",
+    "imag": "The imaginary part, as ``np.imag(x)``.",
+    "tolist": "The values as nested Python lists (numbers), outside any graph.",
+    "copy": "A copy that takes part in the graph (its gradient flows back to this tensor).",
+    "clone": "Same as :meth:`copy` (PyTorch's spelling).",
+    "reshape": "The same values in a new shape (``x.reshape(2, 3)`` or "
+               "``x.reshape((2, 3))``), as ``np.reshape``.",
+    "view": "Same as :meth:`reshape` (PyTorch's spelling).",
+    "transpose": "Axes reversed, or permuted as given (``x.transpose(1, 0, 2)``), as "
+                 "``np.transpose``.",
+    "flatten": "A 1-d copy of the values (``np.ravel(x).copy()``).",
+    "exp": "``np.exp(x)``.", "log": "``np.log(x)``.", "abs": "``np.abs(x)``.",
+    "sqrt": "``np.sqrt(x)``.", "sin": "``np.sin(x)``.", "cos": "``np.cos(x)``.",
+    "tanh": "``np.tanh(x)``.",
+    "numel": "The number of elements, an int (PyTorch's ``numel()``).",
+    "dim": "The number of dimensions, an int (PyTorch's ``dim()``).",
+}
+for _name, _doc in _DOCS.items():
+    _attr = Tensor.__dict__.get(_name)
+    if _attr is not None and not getattr(_attr, "__doc__", None):
+        _attr.__doc__ = _doc
