@@ -3,6 +3,7 @@ public API's annotations are complete enough for strictly typed programs.  It al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +28,7 @@ def tensor_style() -> float:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return float(g.sum()) + z.sum().item() + float(w.numpy().sum())
+    return float(g.sum()) + float(z.sum()) + float(w.numpy().sum())
 
 
 def f(x: npt.NDArray[np.float64], scale: float) -> np.float64:
@@ -43,7 +44,7 @@ def transforms() -> npt.NDArray[np.float64]:
     out, tangent = cr.jvp(np.sin, (x,), (np.ones(3),))
     y, pullback = cr.vjp(np.tanh, x)
     (ct,) = pullback(np.ones(3))
-    j = cr.jacobian(np.tanh)(x)
+    j = cr.jacobian(lambda v: np.tanh(v))(x)
     hv = cr.hvp(lambda v: np.sum(v ** 4), x, np.ones(3))
     return np.asarray(g + g2 + np.diag(h) + tangent + ct + np.diag(j) + hv + value + out + y)
 
@@ -58,7 +59,7 @@ def functional_training() -> Params:
     data = np.linspace(-1.0, 1.0, 8)
     target = 3.0 * data + 0.5
 
-    def loss(p: Params) -> np.float64:
+    def loss(p: Params) -> Any:                 # a tensor while differentiated
         return np.mean((p.w[0] * data + p.b - target) ** 2)
 
     params = Params(np.zeros(1), 0.0)
