@@ -17,7 +17,7 @@ def all_primitives():
 
 
 def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-            elementwise=False, raw=False):
+            elementwise=False, raw=False, joint_vjp=False):
     """Declare a primitive: its implementation and its rules, in one place.
 
     ``raw=True`` marks an implementation that only understands ndarrays (not a NumPy
@@ -25,7 +25,7 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
     the engine so each level records it.
     """
     p = Primitive(lowered(fn) if raw else fn, name=name, nary=nary, nondiff=nondiff,
-                  elementwise=elementwise)
+                  elementwise=elementwise, joint_vjp=joint_vjp)
     if raw:
         p.fn.prim = p
     p.defvjp(*vjp)
