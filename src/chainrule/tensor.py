@@ -276,7 +276,13 @@ class Tensor:
     # ------------------------------------------------------------------ conversions
     def __array__(self, dtype=None, copy=None):
         if self._node is not None or self._tangent is not None or self._level:
-            _array_error()
+            if self._level:
+                # raises for a value being differentiated; a constant inside a transform
+                # (an argmax, a mask) converts like any constant
+                check_conversion(self, "np.asarray(), np.float64() or np.array()")
+            if self._node is not None or self._tangent is not None:
+                _array_error()
+            return np.asarray(_base_array(self.data), dtype=dtype)
         arr = np.asarray(self.data)          # a 0-d result holds a NumPy scalar
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
