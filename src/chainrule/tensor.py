@@ -11,7 +11,7 @@ import numpy as np
 
 from . import engine
 from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
-from .diagnostics import NonLeafGradWarning, check_conversion
+from .diagnostics import NonLeafGradWarning, check_conversion, user_frame
 
 __all__ = ["Tensor", "tensor"]
 
@@ -580,13 +580,25 @@ def _grad_set(t):
 
 
 def _array_error():
-    raise TypeError(
-        "converting a tensor that requires grad to a NumPy array would drop its gradient. "
-        "Use x.item() for one value, or x.detach() (x.numpy()) for the array of values "
-        "without the gradient; to build an array from traced values, make it with "
-        "np.zeros_like(x) (a tensor) and assign into that, or use cr.tensor([...]). If a "
-        "library function (SciPy, ...) made this conversion, it cannot see the tensor: make "
-        "it a primitive with a rule, f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
+    msg = ("converting a tensor that requires grad to a NumPy array would drop its gradient. "
+           "Use x.item() for one value, or x.detach() (x.numpy()) for the array of values "
+           "without the gradient; to build an array from traced values, make it with "
+           "np.zeros_like(x) (a tensor) and assign into that, or use cr.tensor([...]).")
+    frame = user_frame()
+    if frame is not None and _is_library(frame.f_code.co_filename):
+        msg += (f" The conversion was made inside a library ({frame.f_code.co_filename}), "
+                "which cannot see the tensor: make that function a primitive with a rule, "
+                "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
+    raise TypeError(msg)
+
+
+def _is_library(filename):
+    """True for installed packages' files (SciPy...), not the user's own code."""
+    return any(part in filename for part in ("site-packages", "dist-packages")) or \
+        filename.startswith(_STDLIB)
+
+
+_STDLIB = __import__("sysconfig").get_paths()["stdlib"]
 
 
 class _Size(int):
@@ -829,6 +841,8 @@ def _inplace_op(t, prim, other):
         raise ValueError(f"non-broadcastable output operand with shape {t.shape} doesn't "
                          f"match the broadcast shape {np.shape(raw)}")
     data = t.data
+    if isinstance(data, np.generic):     # a 0-d result holds a NumPy scalar: give it memory
+        data = t.data = np.array(data)
     if isinstance(data, np.ndarray) and isinstance(raw, (np.ndarray, np.generic)):
         np.copyto(data, raw, casting="same_kind")
     else:

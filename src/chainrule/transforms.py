@@ -19,7 +19,6 @@ import numpy as np
 
 from . import engine
 from .engine import Leaf, backward_pass, new_level
-from .rules.registry import lowered
 from .tensor import Tensor, _base_array, _make, _ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
@@ -686,6 +685,19 @@ def _checkpoint_jvp(tangents, ans, *leaves, call):
     return np.concatenate(parts, axis=-1) if parts else np.zeros(batch + (0,), dtype=dt)
 
 
+def _checkpoint_fn(*leaves, call):
+    if any(isinstance(a, Tensor) for a in leaves):   # lower levels record it too
+        return engine.apply(_CHECKPOINT, leaves, {"call": call})
+    return _checkpoint_run(*leaves, call=call)
+
+
+# one primitive for every checkpointed function (each call carries its function in the
+# keyword ``call``): nothing is made, or kept, per cr.checkpoint
+_CHECKPOINT = engine.primitive_from(_checkpoint_fn, vjp=(_checkpoint_vjp,),
+                                    joint=_checkpoint_jvp, name="checkpoint", nary=True,
+                                    joint_vjp=True)
+
+
 def checkpoint(fun):
     """``fun`` that keeps none of its intermediates: the backward pass recomputes them, once.
 
@@ -700,19 +712,12 @@ def checkpoint(fun):
     >>> cr.grad(lambda x: g(x, 3, scale=2.0)[0].sum())(np.array([1.0, 2.0]))
     array([ 6., 24.])
     """
-    # not registered in the rule tables' list (defprim would keep every checkpointed function,
-    # and what it closes over, alive for good when cr.checkpoint is called in a loop)
-    prim = engine.primitive_from(
-        lowered(_checkpoint_run), vjp=(_checkpoint_vjp,), joint=_checkpoint_jvp,
-        name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True, joint_vjp=True)
-    prim.fn.prim = prim
-
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         leaves, build = _flatten([list(args), kwargs])
         if not any(isinstance(a, Tensor) for a in leaves):
             return fun(*args, **kwargs)
         call = _CheckpointCall(fun, lambda ls: (lambda a, k: (a, k))(*build(ls)))
-        flat = engine.apply(prim, tuple(leaves), {"call": call})
+        flat = engine.apply(_CHECKPOINT, tuple(leaves), {"call": call})
         return _split_outputs(flat, call)
     return wrapped

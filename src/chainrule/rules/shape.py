@@ -167,6 +167,8 @@ def setitem_tangent(tx, tv, x, v, idx):
         tx[idx] = val
         return tx
     moved = np.moveaxis(tx, tuple(range(nb)), tuple(range(-nb, 0)))
+    if isinstance(moved, Tensor):       # recorded: write into memory of its own, not a view
+        moved = moved.copy()
     moved[_expand_index(idx, np.ndim(x)) + (Ellipsis,)] = val
     return np.moveaxis(moved, tuple(range(-nb, 0)), tuple(range(nb)))
 
