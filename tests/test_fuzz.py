@@ -808,7 +808,7 @@ def test_inplace_arithmetic_on_0d_values(x, name, steps, where):
 CONVERSIONS = {"float": float, "int": int, "complex": complex, "math.exp": math.exp,
                "math.sqrt": lambda v: math.sqrt(abs(v)), "math.tanh": math.tanh,
                "np.float64": np.float64, "np.float32": np.float32}
-TRANSFORMS = {"grad": lambda f, x: cr.grad(lambda x: f(x).sum())(x),
+IN_TRANSFORMS = {"grad": lambda f, x: cr.grad(lambda x: f(x).sum())(x),
               "jvp": lambda f, x: cr.jvp(f, (x,), (np.ones_like(x),)),
               "jacrev": lambda f, x: cr.jacrev(f)(x), "jacfwd": lambda f, x: cr.jacfwd(f)(x),
               "hessian": lambda f, x: cr.hessian(lambda x: f(x).sum())(x),
@@ -817,7 +817,7 @@ TRANSFORMS = {"grad": lambda f, x: cr.grad(lambda x: f(x).sum())(x),
 
 @FUZZ
 @given(x=finite_arrays, conv=st.sampled_from(sorted(CONVERSIONS)),
-       transform=st.sampled_from(sorted(TRANSFORMS)), name=st.sampled_from(sorted(ZERO_D)),
+       transform=st.sampled_from(sorted(IN_TRANSFORMS)), name=st.sampled_from(sorted(ZERO_D)),
        constant=st.booleans())
 def test_scalar_conversions_inside_transforms(x, conv, transform, name, constant):
     """Inside any transform, turning a traced value into a Python number raises a TypeError
@@ -828,7 +828,7 @@ def test_scalar_conversions_inside_transforms(x, conv, transform, name, constant
         if constant:
             return t * np.real(c(np.argmax(t)))
         return t * c(ZERO_D[name](t))
-    res = attempt(TRANSFORMS[transform], f, x.astype(np.float64))
+    res = attempt(IN_TRANSFORMS[transform], f, x.astype(np.float64))
     note(repr(res))
     if constant:
         assert not isinstance(res, Raised), res
