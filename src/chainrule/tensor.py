@@ -158,7 +158,7 @@ class Tensor:
     Tensor([ 0.,  4.,  8., 12.])
     """
 
-    __slots__ = ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base", "_index",
+    __slots__ = ("data", "_node", "_level", "_tangent", "_grad", "_vc", "_base", "_index",
                  "_vsnap", "__weakref__")
     __array_priority__ = 1000.0
 
@@ -207,10 +207,13 @@ class Tensor:
         """The number of elements (NumPy's attribute; calling it, as in PyTorch, raises)."""
         return _Size(np.size(_base_array(self.data)))
 
-    def __getattr__(self, name):
-        # .grad is left unset on computed tensors (cheaper than setting it on every op)
-        if name != "grad":
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+    @property
+    def grad(self):
+        """The gradient that backward() left here (leaves, and tensors that retain_grad())."""
+        try:
+            return self._grad          # unset on computed tensors: cheaper than a store per op
+        except AttributeError:
+            pass
         if type(self._node) is Node:
             import warnings
             warnings.warn(
@@ -220,6 +223,10 @@ class Tensor:
                 "a computed tensor: update it in place instead, under cr.no_grad() "
                 "(w -= lr * w.grad).", NonLeafGradWarning, stacklevel=2)
         return None
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def T(self):
@@ -567,13 +574,10 @@ class Tensor:
         return _bridge.array_function(func, types, args, kwargs)
 
 
-_GRAD_SLOT = Tensor.__dict__["grad"]
-
-
 def _grad_set(t):
     """True when ``t.grad`` was assigned (computed tensors leave it unset)."""
     try:
-        _GRAD_SLOT.__get__(t, Tensor)
+        t._grad
     except AttributeError:
         return False
     return True
