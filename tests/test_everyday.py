@@ -62,6 +62,22 @@ def test_setitem_plus_equals_on_0d_elements():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0, 7.0])     # 2x + 1
 
 
+def test_inplace_on_0d_values_inside_nested_transforms():
+    def f(x):
+        s = x.sum()
+        s += 1
+        s *= x[0]
+        y = np.zeros_like(x)
+        y[0] += s
+        y[1] += x[1] ** 2
+        return y.sum()                  # (x0 + x1 + 1) x0 + x1^2
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(cr.grad(f)(x), [5.0, 5.0])
+    np.testing.assert_allclose(cr.hessian(f)(x), [[2.0, 1.0], [1.0, 2.0]])
+    np.testing.assert_allclose(cr.grad(lambda x: cr.grad(f)(x).sum())(x), [3.0, 3.0])
+    np.testing.assert_allclose(cr.jacfwd(cr.grad(f))(x), [[2.0, 1.0], [1.0, 2.0]])
+
+
 def test_sum_into_0d_out_and_zero_grad():
     x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
     o = np.zeros_like(x.sum())

@@ -122,7 +122,7 @@ def _setitem_fn(x, v, idx):
 
 
 def _zero_at(g, idx):
-    g = g.copy()
+    g = np.array(g) if isinstance(g, np.generic) else g.copy()   # 0-d: a NumPy scalar
     g[idx] = 0
     return g
 
