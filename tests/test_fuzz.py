@@ -773,8 +773,9 @@ INPLACE = {"+=": (operator.iadd, operator.add), "-=": (operator.isub, operator.s
        steps=st.lists(st.tuples(st.sampled_from(sorted(INPLACE)),
                                 st.one_of(st.floats(0.5, 2.0), st.just("x0"))),
                       min_size=1, max_size=4),
-       where=st.sampled_from(["result", "element", "out"]))
-def test_inplace_arithmetic_on_0d_values(x, name, steps, where):
+       where=st.sampled_from(["result", "element", "out"]),
+       mode=st.sampled_from(["tensor", "grad", "hessian"]))
+def test_inplace_arithmetic_on_0d_values(x, name, steps, where, mode):
     """``s op= v`` on a 0-d result, on a 0-d element (``y[0] op= v``) and into a 0-d
     ``out=``: the value and the gradient equal the out-of-place program's."""
     def program(t, inplace):
@@ -794,6 +795,13 @@ def test_inplace_arithmetic_on_0d_values(x, name, steps, where):
             else:
                 y = np.concatenate([op(y[:1], v), y[1:]])
         return s + y.sum()
+    if mode != "tensor":                # the same inside transforms (0-d values at levels)
+        tr = cr.grad if mode == "grad" else cr.hessian
+        with _watchdog():
+            a = tr(lambda v: program(v, True))(x.astype(np.float64))
+            b = tr(lambda v: program(v, False))(x.astype(np.float64))
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+        return
     with _watchdog():
         ta, tb = (cr.tensor(x.astype(np.float64), requires_grad=True) for _ in range(2))
         a, b = program(ta, True), program(tb, False)

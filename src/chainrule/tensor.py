@@ -849,6 +849,15 @@ def _inplace_op(t, prim, other):
         data = t.data = np.array(data)
     if isinstance(data, np.ndarray) and isinstance(raw, (np.ndarray, np.generic)):
         np.copyto(data, raw, casting="same_kind")
+    elif isinstance(data, Tensor) and not t.shape and t._base is None:
+        # a 0-d value of a lower level (nested transforms): nothing can view its memory, and
+        # the graph of that level may have saved it, so take the new value, not overwrite
+        if raw.dtype != data.dtype:
+            if not np.can_cast(raw.dtype, data.dtype, "same_kind"):
+                raise TypeError(f"Cannot cast {prim.name} output from {raw.dtype} to "
+                                f"{data.dtype} with casting rule 'same_kind'")
+            raw = raw.astype(data.dtype)
+        t.data = raw
     else:
         _write_data(t, Ellipsis, raw)
     if not recording and tangent is None and t._tangent is None:
