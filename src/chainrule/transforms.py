@@ -19,7 +19,7 @@ import numpy as np
 
 from . import engine
 from .engine import Leaf, backward_pass, new_level
-from .tensor import Tensor, _base_array, _make, _ones_like_raw
+from .tensor import Tensor, plain, make_tensor, ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -126,6 +126,9 @@ def _results(tree, fun):
     return build([_numeric(v, what) for v in leaves])
 
 
+checked_outputs = _results      # the public name (chainrule.checking uses it)
+
+
 def _check_ndim(ndim, name):
     if ndim > _MAXDIMS:
         raise ValueError(
@@ -139,14 +142,14 @@ def _output(v):
     if isinstance(v, Tensor):
         if v._node is not None or v._tangent is not None or v._level:
             return v
-        v = _base_array(v)
+        v = plain(v)
     if isinstance(v, np.generic):          # 0-d results are 0-d arrays, as JAX's
         return np.asarray(v)
     return v
 
 
 def _leaf(raw, level):
-    t = _make(raw, None, level, None)
+    t = make_tensor(raw, None, level, None)
     t._node = Leaf(t)
     return t
 
@@ -176,7 +179,7 @@ def _level_parts(out, level):
 
 
 def _zeros_like_raw(x):
-    arr = _base_array(x)
+    arr = plain(x)
     return np.zeros(np.shape(arr), dtype=arr.dtype if np.issubdtype(arr.dtype, np.inexact)
                     else float)
 
@@ -222,7 +225,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
                 raise ValueError(f"cotangent shape {np.shape(ct)} does not match output shape "
                                  f"{np.shape(raw)}")
             if not isinstance(ct, Tensor):      # in the output's dtype, as backward(gradient=)
-                dt = _ones_like_raw(raw).dtype
+                dt = ones_like_raw(raw).dtype
                 if ct.dtype.kind == "c" and dt.kind != "c":
                     raise TypeError("a cotangent is complex but its output is real")
                 ct = ct.astype(dt, copy=False)
@@ -247,7 +250,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 
 def _cast(g, like):
-    dt = _base_array(like).dtype
+    dt = plain(like).dtype
     if isinstance(g, Tensor):
         return g if g.dtype == dt else g.astype(dt)
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
@@ -283,19 +286,19 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or np.size(_base_array(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or np.size(plain(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
-                f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
+                f"{np.shape(plain(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
-        if _base_array(out).dtype.kind == "c" and not all(
-                _base_array(_input(x)).dtype.kind == "c"
+        if plain(out).dtype.kind == "c" and not all(
+                plain(_input(x)).dtype.kind == "c"
                 for a in nums for x in _flatten(args[a])[0]):
             raise TypeError(
                 "grad of a complex output with respect to a real input is ambiguous; "
                 "differentiate a real function of it, such as np.real(f(x)) or np.abs(f(x))")
-        gs = fn(_ones_like_raw(out), retain_graph=False)
+        gs = fn(ones_like_raw(out), retain_graph=False)
         gs = [_tree_out(g) for g in gs]
         g = gs[0] if single else tuple(gs)
         value = _tree_out(out)
@@ -331,7 +334,7 @@ def elementwise_grad(fun, argnums=0):
     def eg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        gs = [_tree_out(g) for g in fn(_tree_map(_ones_like_raw, out), retain_graph=False)]
+        gs = [_tree_out(g) for g in fn(_tree_map(ones_like_raw, out), retain_graph=False)]
         return gs[0] if single else tuple(gs)
     return eg
 
@@ -364,7 +367,7 @@ def jacrev(fun, argnums=0):
 def _in_blocks(args, nums):
     """The differentiated inputs: (flat leaves' raw values, their shapes, offsets, total)."""
     raws = [_input(x) for a in nums for x in _flatten(args[a])[0]]
-    shapes = [np.shape(_base_array(r)) for r in raws]
+    shapes = [np.shape(plain(r)) for r in raws]
     return raws, shapes, _offsets(shapes)
 
 
@@ -385,7 +388,7 @@ def _basis(shapes, offs, total, dtypes, level=None):
         b = np.zeros((total, size), dtype=dt)
         b[off:off + size] = np.eye(size, dtype=dt)
         b = b.reshape((total,) + sh)
-        out.append(b if level is None else _make(np.zeros(sh, dtype=dt), None, level, b))
+        out.append(b if level is None else make_tensor(np.zeros(sh, dtype=dt), None, level, b))
     return out
 
 
@@ -394,7 +397,7 @@ def _batch_of(g, level, total, shape):
     if isinstance(g, Tensor) and g._level == level and g._tangent is not None:
         return np.broadcast_to(g._tangent, (total,) + shape) if np.shape(g._tangent) != (
             (total,) + shape) else g._tangent
-    return np.zeros((total,) + shape, dtype=_ones_like_raw(g).dtype)
+    return np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype)
 
 
 def _assemble(out_shapes, in_shapes, blocks, out_build, in_builds, single):
@@ -413,7 +416,7 @@ def _assemble(out_shapes, in_shapes, blocks, out_build, in_builds, single):
 def _jacobian_rows(out, fn, args, single, nums):
     """The Jacobian from a recorded forward pass by one batched pullback."""
     o_leaves, o_build = _flatten(out)
-    o_shapes = [np.shape(_base_array(o)) for o in o_leaves]
+    o_shapes = [np.shape(plain(o)) for o in o_leaves]
     o_offs, m = _offsets(o_shapes)
     _, i_shapes, _ = _in_blocks(args, nums)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
@@ -421,7 +424,7 @@ def _jacobian_rows(out, fn, args, single, nums):
         for ish in i_shapes:
             _check_ndim(len(osh) + len(ish), "jacrev")
     level = new_level()
-    dts = [_ones_like_raw(o).dtype for o in o_leaves]
+    dts = [ones_like_raw(o).dtype for o in o_leaves]
     cts = _basis(o_shapes, o_offs, m, dts, level)
     gs = fn(o_build(cts), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
@@ -436,17 +439,17 @@ def _jacobian_columns(out, fn, args, single, nums):
     again: the pullback ``c -> J^T c`` is linear, so recording it once (at a fresh level) and
     pulling the input basis vectors back through that record (batched) gives ``J v``."""
     o_leaves, o_build = _flatten(out)
-    o_shapes = [np.shape(_base_array(o)) for o in o_leaves]
+    o_shapes = [np.shape(plain(o)) for o in o_leaves]
     _, i_shapes, _ = _in_blocks(args, nums)
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
-    cs = [_leaf(np.zeros(sh, dtype=_ones_like_raw(o).dtype), level)
+    cs = [_leaf(np.zeros(sh, dtype=ones_like_raw(o).dtype), level)
           for o, sh in zip(o_leaves, o_shapes)]
     gs = fn(o_build(cs), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
     level2 = new_level()
-    dts = [_ones_like_raw(g).dtype for g in flat]
+    dts = [ones_like_raw(g).dtype for g in flat]
     seeds = _basis(i_shapes, i_offs, n, dts, level2)
     roots, rseeds = [], []
     for g, sd in zip(flat, seeds):
@@ -483,15 +486,15 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         t = _numeric(t, "tangents")
         t = t.data if isinstance(t, Tensor) and t._level == level else t
         if not isinstance(t, Tensor):
-            if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
+            if t.dtype.kind == "c" and plain(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            t = np.asarray(t, dtype=_base_array(raw).dtype)
+            t = np.asarray(t, dtype=plain(raw).dtype)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
                              f"{np.shape(raw)}")
         batch = np.shape(t)[:extra]
-        xs.append(_make(raw, None, level, t))
+        xs.append(make_tensor(raw, None, level, t))
     with engine.enable_grad():
         out = fun(*p_build(xs), **(kwargs or {}))
     o_leaves, o_build = _flatten(_results(out, fun))
@@ -500,7 +503,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = np.zeros(batch + np.shape(raw), dtype=_ones_like_raw(raw).dtype)
+            tan = np.zeros(batch + np.shape(raw), dtype=ones_like_raw(raw).dtype)
         tans.append(tan)
     return o_build(vals), o_build(tans)
 
@@ -517,7 +520,7 @@ def jvp(fun, primals, tangents):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,))")
     _same_structure(list(primals), list(tangents), "primals and tangents")
     for p, t in zip(_flatten(list(primals))[0], _flatten(list(tangents))[0]):
-        ps, ts = np.shape(_base_array(_input(p))), np.shape(_base_array(_numeric(t, "tangents")))
+        ps, ts = np.shape(plain(_input(p))), np.shape(plain(_numeric(t, "tangents")))
         if ps != ts:
             raise ValueError(f"tangent shape {ts} does not match primal shape {ps}; each "
                              "tangent has the shape of its primal")
@@ -538,7 +541,7 @@ def jacfwd(fun, argnums=0):
             _check_ndim(len(ish) + 1, "jacfwd")
         groups = [_flatten(args[a]) for a in nums]
         i_builds = [(len(lv), b) for lv, b in groups]
-        basis = _basis(i_shapes, i_offs, n, [_base_array(r).dtype for r in raws])
+        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws])
 
         def f_flat(*leaves):
             full, k = list(args), 0
@@ -549,7 +552,7 @@ def jacfwd(fun, argnums=0):
         out, tan = _make_jvp(f_flat, tuple(raws), tuple(basis))
         o_leaves, o_build = _flatten(out)
         t_leaves = _flatten(tan)[0]
-        o_shapes = [np.shape(_base_array(o)) for o in o_leaves]
+        o_shapes = [np.shape(plain(o)) for o in o_leaves]
         blocks = []
         for t, osh in zip(t_leaves, o_shapes):
             t = np.broadcast_to(t, (n,) + osh) if np.shape(t) != (n,) + osh else t
@@ -580,7 +583,7 @@ def jacobian(fun, argnums=0):
         n_in = _in_blocks(args, nums)[2][1]
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        n_out = sum(int(np.size(_base_array(o))) for o in _flatten(out)[0])
+        n_out = sum(int(np.size(plain(o))) for o in _flatten(out)[0])
         if n_in < n_out:
             return _jacobian_columns(out, fn, args, single, nums)
         return _jacobian_rows(out, fn, args, single, nums)
@@ -623,7 +626,7 @@ def _checkpoint_run(*leaves, call):
     with engine.no_grad():
         out = call.call(leaves)
     o_leaves, call.out_build = _flatten(_results(out, call.fun))
-    vals = [_base_array(o) for o in o_leaves]
+    vals = [plain(o) for o in o_leaves]
     call.shapes = [np.shape(v) for v in vals]
     call.dtypes = [np.result_type(v) for v in vals]
     if not vals:
@@ -645,7 +648,7 @@ def _split_outputs(flat, call):
 
 def _differentiable(x):
     return isinstance(x, (Tensor, np.ndarray, np.generic, float, complex)) and \
-        np.issubdtype(_base_array(x).dtype if isinstance(x, Tensor) else np.result_type(x),
+        np.issubdtype(plain(x).dtype if isinstance(x, Tensor) else np.result_type(x),
                       np.inexact)
 
 
@@ -656,11 +659,11 @@ def _checkpoint_vjp(g, ans, *leaves, call):
     o_leaves, o_build = _flatten(out)
     cts, off = [], 0
     for o in o_leaves:
-        sh = np.shape(_base_array(o))
+        sh = np.shape(plain(o))
         size = int(np.prod(sh, dtype=int))
         ct = np.reshape(g[off:off + size], sh)
         off += size
-        cts.append(_cast(ct, _ones_like_raw(o)))
+        cts.append(_cast(ct, ones_like_raw(o)))
     gs = fn(o_build(cts), retain_graph=False)
     res = [None] * len(leaves)
     for i, gi in zip(nums, gs):
