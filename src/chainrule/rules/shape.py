@@ -449,7 +449,7 @@ def _concat_jvp(tangents, ans, *xs, axis):
 # axis is negative, so the rules work on tangents with leading batch dimensions
 concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
                         nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None,
-                        keep_ans=False, joint_vjp=True)
+                        joint_vjp=True)
 
 
 @implements(np.concatenate)
@@ -490,8 +490,7 @@ def _stack_vjp(g, ans, *xs, axis):
 
 # axis is negative (counted in the output)
 stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
-                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None, keep_ans=False,
-                  joint_vjp=True)
+                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None, joint_vjp=True)
 
 
 @implements(np.stack)
