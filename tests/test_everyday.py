@@ -403,7 +403,8 @@ def test_pytorch_spellings_match_torch():
     for t in (x, xt):
         r = (t.sum(dim=1, keepdim=True).pow(2).sum() + t.mean(dim=0).sum()
              + t.relu().sum() + t.sigmoid().sum() + t.unsqueeze(0).sum()
-             + t.max(dim=1).values.sum() + t.std(dim=0, keepdim=True).sum() * 0)
+             + t.max(dim=1).values.sum() + t.std(dim=0, keepdim=True).sum()
+             + t.var(dim=1, unbiased=False).sum())
         outs.append(r)
     np.testing.assert_allclose(outs[0].item(), outs[1].item())
     outs[0].backward()

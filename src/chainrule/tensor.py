@@ -953,13 +953,18 @@ for _f in ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "ravel", "sq
 
 def _torch_method(func, self, args, kwargs):
     """A reduction called with PyTorch's ``dim=`` / ``keepdim=``: NumPy's ``axis=`` /
-    ``keepdims=``; ``max``/``min`` with ``dim=`` return ``(values, indices)`` as PyTorch's."""
+    ``keepdims=``, with PyTorch's meaning: ``max``/``min`` return ``(values, indices)``,
+    ``var``/``std`` are unbiased unless ``unbiased=False`` (or ``correction=0``)."""
     kwargs = dict(kwargs)
     torch_dim = "dim" in kwargs
     if torch_dim:
         kwargs["axis"] = kwargs.pop("dim")
     if "keepdim" in kwargs:
         kwargs["keepdims"] = kwargs.pop("keepdim")
+    if torch_dim and func in (np.var, np.std) and "ddof" not in kwargs:
+        # PyTorch's var/std are unbiased unless told otherwise (unbiased=False, correction=0)
+        unbiased = kwargs.pop("unbiased", True)
+        kwargs["ddof"] = kwargs.pop("correction", 1 if unbiased else 0)
     res = func(self, *args, **kwargs)
     if torch_dim and func in (np.max, np.min) and kwargs["axis"] is not None:
         arg = np.argmax if func is np.max else np.argmin
