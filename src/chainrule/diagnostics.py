@@ -26,15 +26,40 @@ _PKG_DIR = __file__.rsplit("/", 1)[0]
 
 
 class ChainruleWarning(UserWarning):
-    """Base class of chainrule's warnings (filter them all with this class)."""
+    """Base class of chainrule's warnings (filter them all with this class).
+
+    >>> import warnings, chainrule as cr
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", cr.ChainruleWarning)   # make them errors
+    ...     issubclass(cr.ScalarConversionWarning, cr.ChainruleWarning)
+    True
+    """
 
 
 class ScalarConversionWarning(ChainruleWarning):
-    """A tensor with a live graph was turned into a Python number: its gradient stops there."""
+    """A tensor with a live graph was turned into a Python number: its gradient stops there.
+
+    >>> import warnings, chainrule as cr
+    >>> y = cr.tensor(2.0, requires_grad=True) * 3
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = float(y)
+    >>> caught[0].category.__name__
+    'ScalarConversionWarning'
+    """
 
 
 class NonLeafGradWarning(ChainruleWarning):
-    """``.grad`` was read on a computed (non-leaf) tensor, where backward leaves nothing."""
+    """``.grad`` was read on a computed (non-leaf) tensor, where backward leaves nothing.
+
+    >>> import warnings, chainrule as cr
+    >>> y = cr.tensor(2.0, requires_grad=True) * 3
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     g = y.grad
+    >>> g is None, caught[0].category.__name__
+    (True, 'NonLeafGradWarning')
+    """
 
 
 def user_frame():

@@ -1159,6 +1159,7 @@ _DOCS = {
     "tanh": "``np.tanh(x)``.",
     "numel": "The number of elements, an int (PyTorch's ``numel()``).",
     "dim": "The number of dimensions, an int (PyTorch's ``dim()``).",
+    "pow": "``x ** exponent`` (PyTorch's ``pow``).",
 }
 for _name, _doc in _DOCS.items():
     _attr = Tensor.__dict__.get(_name)
