@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from . import engine
+from .arrays import is_other, ones_like
 from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
 
 __all__ = ["Tensor", "tensor"]
@@ -41,6 +42,9 @@ def _to_array(data, dtype):
     """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
     if isinstance(data, np.ndarray):
         arr = data if dtype is None else data.astype(dtype, copy=False)
+        arr = arr.copy() if arr is data else arr
+    elif is_other(data):            # Dask, CuPy, array API arrays: kept in their library
+        arr = data if dtype is None else data.astype(dtype)
         arr = arr.copy() if arr is data else arr
     else:
         arr = np.array(data, dtype=dtype)
@@ -204,7 +208,8 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.size(_base_array(self.data)))
+        arr = _base_array(self.data)
+        return int(arr.size if is_other(arr) else np.size(arr))
 
     @property
     def T(self):
@@ -236,9 +241,13 @@ class Tensor:
 
     def __repr__(self):
         arr = _base_array(self.data)
-        body = np.array2string(arr, separator=", ", prefix="Tensor(")
+        if is_other(arr):       # the library's own repr: a Dask array is not computed
+            body = repr(arr)
+        else:
+            body = np.array2string(arr, separator=", ", prefix="Tensor(")
         extra = ""
-        if arr.dtype not in (np.float64, np.int64, np.bool_) and arr.size:
+        if arr.dtype not in (np.float64, np.int64, np.bool_) and np.size(arr) and \
+                not is_other(arr):
             extra = f", dtype={arr.dtype}"
         if self._level:
             extra += f", level={self._level}"
@@ -268,6 +277,8 @@ class Tensor:
                 "(most of SciPy) cannot see the tensor: make it a primitive with a rule, "
                 "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
         arr = self.data
+        if is_other(arr):       # an explicit conversion: the library decides (CuPy refuses)
+            return np.asarray(arr, dtype=dtype)
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
@@ -523,7 +534,7 @@ _FAST_OPERANDS = frozenset((Tensor, float, int))
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return True
+        return not is_other(x) or x.dtype.kind == "O"   # Dask, CuPy...: numeric ones are fine
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -587,8 +598,7 @@ def _seed(t, gradient):
 
 def _ones_like_raw(data):
     """ones with the shape and dtype of ``data`` (plain ndarray: a constant at every level)."""
-    arr = _base_array(data)
-    return np.ones(arr.shape, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
+    return ones_like(_base_array(data))
 
 
 # ---------------------------------------------------------------------- in-place writes
@@ -825,7 +835,7 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
-    elif not isinstance(other, _OPERANDS):
+    elif not isinstance(other, _OPERANDS) and not is_other(other):
         return NotImplemented
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))

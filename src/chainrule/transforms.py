@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from . import engine
+from .arrays import is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .tensor import Tensor, _base_array, _make, _ones_like_raw
 
@@ -81,7 +82,7 @@ def _describe(tree):
 
 def _input(x):
     """A transform's input as a raw value: floats as ndarrays, tensors kept (nesting)."""
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or is_other(x):    # tensors (nesting), Dask, CuPy...: kept
         dt = x.dtype
         val = x
     else:
@@ -103,7 +104,7 @@ _MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limi
 
 def _numeric(v, what):
     """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
-    if isinstance(v, Tensor):
+    if isinstance(v, Tensor) or is_other(v):
         kind = v.dtype.kind
     else:
         try:
@@ -140,7 +141,7 @@ def _output(v):
         if v._node is not None or v._tangent is not None or v._level:
             return v
         v = _base_array(v)
-    if isinstance(v, np.ndarray) and v.ndim == 0:
+    if type(v) is np.ndarray and v.ndim == 0:
         return v[()]
     return v
 
@@ -176,9 +177,7 @@ def _level_parts(out, level):
 
 
 def _zeros_like_raw(x):
-    arr = _base_array(x)
-    return np.zeros(np.shape(arr), dtype=arr.dtype if np.issubdtype(arr.dtype, np.inexact)
-                    else float)
+    return zeros_like(_base_array(x))
 
 
 # ---------------------------------------------------------------------- reverse mode
@@ -246,8 +245,8 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 def _cast(g, like):
     dt = _base_array(like).dtype
-    if isinstance(g, (int, float)) or np.result_type(g) != dt:
-        g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
+    if isinstance(g, (int, float)) or getattr(g, "dtype", None) != dt:
+        g = g.astype(dt) if isinstance(g, Tensor) or is_other(g) else np.asarray(g, dtype=dt)
     return g
 
 
@@ -395,7 +394,8 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         if not isinstance(t, Tensor):
             if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            t = np.asarray(t, dtype=_base_array(raw).dtype)
+            dt = _base_array(raw).dtype
+            t = t.astype(dt) if is_other(t) else np.asarray(t, dtype=dt)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
@@ -410,7 +410,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = np.zeros(batch + np.shape(raw), dtype=_ones_like_raw(raw).dtype)
+            tan = zeros_like(_base_array(raw), shape=batch + np.shape(raw))
         tans.append(tan)
     return o_build(vals), o_build(tans)
 

@@ -16,6 +16,7 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
+from ..arrays import is_other
 from ..numpy_bridge import implements, register_ufunc
 from ..tensor import _base_array
 from .registry import defprim, defufunc
@@ -40,9 +41,13 @@ def _where0(cond, val):
 # matmul would spread to every other entry.  Where the cotangent is not zero, an infinite or
 # NaN derivative shows as it is.  The check costs one pass when everything is finite.
 def _finite(a):
-    """True if every entry of ``a`` is finite."""
+    """True if every entry of ``a`` is known to be finite.  Arrays of other libraries answer
+    False without looking (a Python bool would compute a lazy Dask array, or wait for a GPU):
+    the masked form is right either way."""
     if type(a) is not np.ndarray:
         a = _base_array(a)
+        if is_other(a):
+            return False
     return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
 
 

@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from ..arrays import is_other, scatter_add
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
@@ -80,6 +81,8 @@ def _unique_index(idx):
 
 def _scatter_fn(g, shape, idx):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated indices accumulate)."""
+    if type(g) is not np.ndarray and is_other(g):
+        return scatter_add(g, shape, idx, _unique_index(idx))
     out = np.zeros(shape, dtype=np.result_type(g))
     if _unique_index(idx):
         out[idx] = g
