@@ -246,8 +246,8 @@ class Tensor:
         else:
             body = np.array2string(arr, separator=", ", prefix="Tensor(")
         extra = ""
-        if arr.dtype not in (np.float64, np.int64, np.bool_) and np.size(arr) and \
-                not is_other(arr):
+        if arr.dtype not in (np.float64, np.int64, np.bool_) and not is_other(arr) and \
+                np.size(arr):
             extra = f", dtype={arr.dtype}"
         if self._level:
             extra += f", level={self._level}"

@@ -13,6 +13,7 @@ values, which are tensors of the enclosing levels when transforms nest, every ne
 4.0
 """
 import functools
+import math
 import numbers
 
 import numpy as np
@@ -176,6 +177,11 @@ def _level_parts(out, level):
     return out, None, None
 
 
+def _size(x):
+    """Number of entries (``np.size`` is not implemented by every array library)."""
+    return math.prod(np.shape(x))
+
+
 def _zeros_like_raw(x):
     return zeros_like(_base_array(x))
 
@@ -278,7 +284,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or np.size(_base_array(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or _size(_base_array(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
                 f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
@@ -475,11 +481,11 @@ def jacobian(fun, argnums=0):
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = sum(int(np.size(_base_array(_input(args[a])))) for a in nums)
+        n_in = sum(_size(_base_array(_input(args[a]))) for a in nums)
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
         _single_array(out, "jacobian")
-        if n_in <= int(np.size(_base_array(out))):
+        if n_in <= _size(_base_array(out)):
             return fwd(*args, **kwargs)
         return _jacobian_rows(out, fn, args, single, nums)
     return jac
