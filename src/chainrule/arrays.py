@@ -119,7 +119,7 @@ def _one_hot(g, shape, idx):
         return None
     i = np.where(i < 0, i + shape[0], i)
     eye = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim) == i
-    return np.asarray(eye, dtype=g.dtype) * ones_like(g, dtype=g.dtype).reshape(-1)[:1]
+    return np.asarray(eye.astype(g.dtype), like=g)     # a constant, moved to g's library
 
 
 def _indexed_shape(shape, idx):

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from . import engine
+from .api_arrays import wrap
 from .arrays import is_other, ones_like
 from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
 
@@ -44,6 +45,7 @@ def _to_array(data, dtype):
         arr = data if dtype is None else data.astype(dtype, copy=False)
         arr = arr.copy() if arr is data else arr
     elif is_other(data):            # Dask, CuPy, array API arrays: kept in their library
+        data = wrap(data)
         arr = data if dtype is None else data.astype(dtype)
         arr = arr.copy() if arr is data else arr
     else:

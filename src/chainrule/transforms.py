@@ -19,6 +19,7 @@ import numbers
 import numpy as np
 
 from . import engine
+from .api_arrays import unwrap, wrap
 from .arrays import is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .tensor import Tensor, _base_array, _make, _ones_like_raw
@@ -84,8 +85,8 @@ def _describe(tree):
 def _input(x):
     """A transform's input as a raw value: floats as ndarrays, tensors kept (nesting)."""
     if isinstance(x, Tensor) or is_other(x):    # tensors (nesting), Dask, CuPy...: kept
-        dt = x.dtype
-        val = x
+        val = wrap(x)                           # array-API-only arrays: seen through NumPy
+        dt = val.dtype
     else:
         val = np.asarray(x)
         dt = val.dtype
@@ -106,6 +107,7 @@ _MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limi
 def _numeric(v, what):
     """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
     if isinstance(v, Tensor) or is_other(v):
+        v = wrap(v)
         kind = v.dtype.kind
     else:
         try:
@@ -144,7 +146,7 @@ def _output(v):
         v = _base_array(v)
     if type(v) is np.ndarray and v.ndim == 0:
         return v[()]
-    return v
+    return unwrap(v)
 
 
 def _leaf(raw, level):

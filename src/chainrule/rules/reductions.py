@@ -25,7 +25,8 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from ..arrays import is_other
+from ..arrays import is_other, zeros_like
+from ..tensor import _base_array
 from .registry import batch_ndim, defprim, implements, neg_axes
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
@@ -175,7 +176,7 @@ def _pad_one(y):
     """``y`` with a 1 appended along the last axis."""
     shape = np.shape(y)
     m = shape[-1]
-    one = np.zeros(m + 1, dtype=y.dtype)
+    one = zeros_like(_base_array(y), shape=(m + 1,), dtype=y.dtype)   # in y's library
     one[-1] = 1
     return _embed_p(y, shape=shape[:-1] + (m + 1,), idx=(Ellipsis, slice(0, m))) + one
 
