@@ -188,7 +188,7 @@ class APIArray:
     # ------------------------------------------------------------------ NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
-        if kwargs.pop("out", None) is not None:
+        if kwargs.pop("out", None) is not None or any(_other(x) for x in inputs):
             return NotImplemented
         if method == "__call__":
             if kwargs:
@@ -208,6 +208,8 @@ class APIArray:
         raise _unsupported(self.array, f"np.{name}.{method}")
 
     def __array_function__(self, func, types, args, kwargs):
+        if any(t is not APIArray and not issubclass(t, np.ndarray) for t in types):
+            return NotImplemented           # e.g. chainrule tensors: theirs to handle
         name = func.__name__
         impl = _FUNCTIONS.get(name)
         if impl is not None:
@@ -242,6 +244,12 @@ class APIArray:
                 except TypeError:
                     continue
             raise _unsupported(self.array, f"np.{name} with these arguments", e) from None
+
+
+def _other(x):
+    """An operand of another array type with its own NumPy protocol (a chainrule tensor)."""
+    return type(x) is not APIArray and hasattr(type(x), "__array_ufunc__") and \
+        not isinstance(x, (np.ndarray, np.generic))
 
 
 def _rewrap(ref, res):
