@@ -229,6 +229,26 @@ class Tensor:
     def imag(self):
         return np.imag(self)
 
+    @property
+    def device(self):
+        """Where the values live: ``"cpu"`` for NumPy data, else the data's own device."""
+        return getattr(_base_array(self.data), "device", "cpu")
+
+    def to_device(self, device, /, *, stream=None):
+        """The array API's ``to_device``: this tensor, which lives on ``device`` already."""
+        if device != self.device and str(device) != str(self.device):
+            raise ValueError(f"this tensor lives on {self.device!r}; chainrule does not move "
+                             f"data to {device!r} (make the tensor from data on that device)")
+        return self
+
+    def __array_namespace__(self, /, *, api_version=None):
+        """``chainrule.array_api``: the array API standard's functions on tensors."""
+        from . import array_api
+        if api_version is not None and api_version > array_api.__array_api_version__:
+            raise ValueError(f"chainrule.array_api implements the array API "
+                             f"{array_api.__array_api_version__}, not {api_version}")
+        return array_api
+
     def __len__(self):
         shape = self.shape
         if not shape:
