@@ -23,6 +23,8 @@ import operator
 
 import numpy as np
 
+from .arrays import UnsupportedArrayOperation
+
 __all__ = ["APIArray", "wrap", "unwrap", "needs_wrapping"]
 
 _DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -260,7 +262,7 @@ def _rewrap(ref, res):
 
 def _unsupported(array, operation, error=None):
     why = f" ({error})" if error is not None else ""
-    return TypeError(
+    return UnsupportedArrayOperation(
         f"{_name(array)} arrays (array API namespace {array.__array_namespace__().__name__}) "
         f"cannot do {operation}{why}. Use an operation that the array API standard has, or "
         "compute this part with NumPy arrays.")

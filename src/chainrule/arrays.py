@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = ["is_other", "ones_like", "zeros_like", "scatter_add", "type_name",
-           "unsupported"]
+           "unsupported", "UnsupportedArrayOperation"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
 _KNOWN = {}         # class -> is it an array of another library (cached: one dict lookup)
@@ -40,20 +40,28 @@ def is_other(x):
 
 
 def type_name(x):
-    """``dask.array.Array``-style name of ``x``'s type, for error messages."""
+    """The public name of ``x``'s type (``dask.array.Array``, ``sparse.COO``), for errors."""
+    import sys
     cls = type(x)
-    mod = cls.__module__.split(".")
-    pub = ".".join(p for p in mod if not p.startswith("_"))
-    return f"{pub}.{cls.__qualname__}" if pub else cls.__qualname__
+    parts = cls.__module__.split(".")
+    for k in range(1, len(parts) + 1):         # the shortest module path that exports it
+        mod = sys.modules.get(".".join(parts[:k]))
+        if mod is not None and getattr(mod, cls.__name__, None) is cls:
+            return f"{mod.__name__}.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class UnsupportedArrayOperation(TypeError):
+    """An operation chainrule needs that the array's library cannot do."""
 
 
 def unsupported(x, operation, error=None):
     """The ``TypeError`` for an operation that the library of ``x`` cannot do."""
     why = f" ({type(error).__name__}: {error})" if error is not None else ""
-    return TypeError(
-        f"{type_name(x)} arrays cannot do {operation}, which chainrule needs here{why}. "
-        "Compute this part on NumPy arrays (convert with the library's own function, e.g. "
-        "dask's .compute() or cupy.asnumpy), or use an operation the library supports.")
+    return UnsupportedArrayOperation(
+        f"{type_name(x)} arrays cannot do {operation}{why}. Compute this part on NumPy "
+        "arrays (convert with the library's own function: Dask's .compute(), "
+        "cupy.asnumpy, sparse's .todense()), or use an operation that library supports.")
 
 
 def _float_dtype(dtype):
@@ -101,8 +109,8 @@ def scatter_add(g, shape, idx, unique):
             raise
         onehot = _one_hot(g, shape, idx)
         if onehot is None:
-            raise unsupported(g, f"a scatter-add at index {idx!r:.80} (the gradient of "
-                                 "indexing with repeated positions)", e) from None
+            raise unsupported(g, f"the scatter-add at index {idx!r:.80} that the gradient "
+                                 "of indexing with repeated positions needs", e) from None
     # g has the index's shape in front of the remaining axes: contract those with the
     # one-hot matrix (positions x index entries)
     k = np.ndim(onehot) - 1
