@@ -50,3 +50,28 @@ def test_sparse_operation_it_cannot_do_names_sparse_and_the_operation():
     s = sparse.COO.from_numpy(np.array([[0.0, 1.0], [2.0, 0.0]]))
     with pytest.raises(TypeError, match=r"sparse\.COO arrays cannot do .*'matmul'"):
         cr.grad(lambda v: np.sum(v @ v))(s)
+
+
+def test_docs_scale_examples_run():
+    """The Python examples of docs/scale.md run as one script, in order."""
+    pytest.importorskip("dask.array")
+    pytest.importorskip("distributed")
+    pytest.importorskip("xarray")
+    pytest.importorskip("scipy")
+    import os
+    import re
+    import subprocess
+    import sys
+    root = os.path.join(os.path.dirname(__file__), os.pardir)
+    with open(os.path.join(root, "docs", "scale.md")) as f:
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+    assert len(blocks) >= 4
+    # the SciPy block sets SCIPY_ARRAY_API before SciPy's first import: run it first
+    scipy_block = [b for b in blocks if "SCIPY_ARRAY_API" in b]
+    script = "\n".join(scipy_block + [b for b in blocks if b not in scipy_block])
+    env = dict(os.environ)
+    src = os.path.abspath(os.path.join(os.path.dirname(cr.__file__), os.pardir))
+    env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
+    res = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-3000:]
