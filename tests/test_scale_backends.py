@@ -121,3 +121,13 @@ def test_function_the_namespace_lacks_names_the_type_and_the_function():
     xp = pytest.importorskip("array_api_strict")
     with pytest.raises(TypeError, match=r"array_api_strict\.Array.*np\.einsum"):
         cr.grad(lambda v: np.einsum("i,i->", v, v))(xp.asarray([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "jacrev", "jacobian", "hessian"])
+def test_jacobians_keep_the_array_type(backend, transform):
+    to, back = backend
+    xn = np.linspace(0.1, 1.0, 4)
+    f = (lambda v: np.sum(np.sin(v) * v)) if transform == "hessian" else \
+        (lambda v: np.sin(v) * v[::-1])
+    t = getattr(cr, transform)
+    np.testing.assert_allclose(back(t(f)(to(xn))), t(f)(xn), rtol=1e-12)

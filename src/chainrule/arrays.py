@@ -42,13 +42,16 @@ def is_other(x):
 def type_name(x):
     """The public name of ``x``'s type (``dask.array.Array``, ``sparse.COO``), for errors."""
     import sys
+    from .api_arrays import unwrap
+    x = unwrap(x)
     cls = type(x)
     parts = cls.__module__.split(".")
     for k in range(1, len(parts) + 1):         # the shortest module path that exports it
         mod = sys.modules.get(".".join(parts[:k]))
         if mod is not None and getattr(mod, cls.__name__, None) is cls:
             return f"{mod.__name__}.{cls.__name__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
+    public = ".".join(p for p in parts if not p.startswith("_"))
+    return f"{public}.{cls.__qualname__}"
 
 
 class UnsupportedArrayOperation(TypeError):
@@ -123,10 +126,14 @@ def _one_hot(g, shape, idx):
     i = idx[0] if isinstance(idx, tuple) and len(idx) == 1 else idx
     if isinstance(i, list):
         i = np.asarray(i)
-    if not isinstance(i, np.ndarray) or i.dtype.kind not in "iu":
+    if not (isinstance(i, np.ndarray) or is_other(i)) or i.dtype.kind not in "iu":
         return None
-    i = np.where(i < 0, i + shape[0], i)
-    eye = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim) == i
+    positions = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim)
+    if is_other(i):                 # indices on the device: compare there
+        positions = np.asarray(positions, like=i)
+    eye = positions == np.where(i < 0, i + shape[0], i)
+    if is_other(eye):
+        return eye.astype(g.dtype)
     return np.asarray(eye.astype(g.dtype), like=g)     # a constant, moved to g's library
 
 

@@ -605,7 +605,7 @@ def _seed(t, gradient):
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
     else:
-        g = np.asarray(gradient)
+        g = wrap(gradient) if is_other(gradient) else np.asarray(gradient)
         if g.dtype.kind not in "biufc" or (g.dtype.kind == "c" and t.dtype.kind != "c"):
             raise TypeError(
                 f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "

@@ -888,7 +888,8 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 @implements(np.take_along_axis)
 def _take_along_axis(arr, indices, axis=-1):
     arr = _arr(arr)
-    ind = np.asarray(_base(indices))
+    ind = _base(indices)
+    ind = ind if is_other(ind) else np.asarray(ind)     # device indices stay on the device
     if axis is None:
         if ind.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
