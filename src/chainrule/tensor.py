@@ -386,7 +386,8 @@ class Tensor:
                 f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
                 "make it with a float dtype, e.g. np.arange(4.0)")
         if type(self._node) is Node or self._level or self._base is not None:
-            self.data = np.array(_base_array(self.data))
+            base = _base_array(self.data)
+            self.data = base.copy() if is_other(base) else np.array(base)
             self._level = 0
             self._base = None
             self._vc = None
