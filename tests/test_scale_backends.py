@@ -67,7 +67,18 @@ OPS = {
     "reshape-T": lambda v: v.reshape(3, 4).T, "broadcast": lambda v: v.reshape(3, 4) * v[:4],
     "concatenate": lambda v: np.concatenate([v, 2 * v]), "stack": lambda v: np.stack([v, v]),
     "flip-roll": lambda v: np.roll(np.flip(v), 3),
+    "concatenate-constant": lambda v: np.concatenate([v, np.ones_like(v)]),
+    "stack-constant": lambda v: np.stack([np.ones_like(v), v]),
+    "setitem": lambda v: _written(v), "tril": lambda v: np.tril(v.reshape(3, 4)),
+    "real": np.real, "cumprod": lambda v: np.cumprod(v[:5]), "min": np.min,
+    "sort": lambda v: np.sort(v) * v, "linalg.inv": lambda v: np.linalg.inv(v[:4].reshape(2, 2)),
 }
+
+
+def _written(v):
+    out = np.zeros_like(v)
+    out[2:5] = v[:3] * 2
+    return out
 
 
 @pytest.mark.parametrize("name", OPS)

@@ -86,7 +86,15 @@ OPS = {
     "concatenate": lambda v: np.concatenate([v, 2 * v]), "transpose": lambda v: v.reshape(8, 10).T,
     "broadcast": lambda v: v.reshape(8, 10) * v[:10], "norm": np.linalg.norm,
     "logaddexp": lambda v: np.logaddexp(v, 0.5), "clip": lambda v: np.clip(v, 0.3, 0.6),
+    "index-by-argmax": lambda v: v[np.argmax(v)] * v,     # the index is a lazy Dask array
+    "setitem": lambda v: _written(v), "tril": lambda v: np.tril(v.reshape(8, 10)),
 }
+
+
+def _written(v):
+    out = np.zeros_like(v)
+    out[2:5] = v[:3] * 2
+    return out
 
 
 @pytest.mark.parametrize("name", OPS)

@@ -45,11 +45,18 @@ _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
            "logical_and": "all", "logical_or": "any"}
 
 
+_NEEDS = {}     # class -> does it need wrapping (cached: one dict lookup)
+
+
 def needs_wrapping(x):
     """True for an array of a library that has the array API but not NumPy's protocols."""
     cls = type(x)
-    return (hasattr(cls, "__array_namespace__") and not hasattr(cls, "__array_function__")
-            and not isinstance(x, (np.ndarray, np.generic)))
+    known = _NEEDS.get(cls)
+    if known is None:
+        known = _NEEDS[cls] = (hasattr(cls, "__array_namespace__")
+                               and not hasattr(cls, "__array_function__")
+                               and not issubclass(cls, (np.ndarray, np.generic)))
+    return known
 
 
 def wrap(x):
@@ -148,7 +155,10 @@ class APIArray:
         return np.sum(self, axis=axis, keepdims=keepdims, **kw)
 
     def __getitem__(self, idx):
-        return self._new(self.array[self._index(idx)])
+        try:
+            return self._new(self.array[self._index(idx)])
+        except IndexError as e:
+            raise _unsupported(self.array, f"indexing with {idx!r:.80}", e) from None
 
     def __setitem__(self, idx, value):
         self.array[self._index(idx)] = self._operand(value)
@@ -214,6 +224,14 @@ class APIArray:
         if any(t is not APIArray and not issubclass(t, np.ndarray) for t in types):
             return NotImplemented           # e.g. chainrule tensors: theirs to handle
         name = func.__name__
+        mod = getattr(func, "__module__", "") or ""
+        if ".linalg" in mod or ".fft" in mod:       # the standard's extensions
+            ext = getattr(self.xp, "linalg" if ".linalg" in mod else "fft", None)
+            fn = getattr(ext, name, None)
+            if fn is None:
+                raise _unsupported(self.array, f"np.{mod.split('.')[-1]}.{name}")
+            return _rewrap(self, fn(*[self._operand(a) for a in args],
+                                    **{k: self._operand(v) for k, v in kwargs.items()}))
         impl = _FUNCTIONS.get(name)
         if impl is not None:
             return impl(self, *args, **kwargs)

@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["is_other", "ones_like", "zeros_like", "scatter_add", "type_name",
-           "unsupported", "UnsupportedArrayOperation"]
+__all__ = ["is_other", "ones_like", "zeros_like", "zeros_as", "scatter_add", "constant_like",
+           "type_name", "unsupported", "UnsupportedArrayOperation"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
 _KNOWN = {}         # class -> is it an array of another library (cached: one dict lookup)
@@ -47,6 +47,8 @@ def type_name(x):
     cls = type(x)
     parts = cls.__module__.split(".")
     for k in range(1, len(parts) + 1):         # the shortest module path that exports it
+        if parts[k - 1].startswith("_"):
+            break
         mod = sys.modules.get(".".join(parts[:k]))
         if mod is not None and getattr(mod, cls.__name__, None) is cls:
             return f"{mod.__name__}.{cls.__name__}"
@@ -65,6 +67,27 @@ def unsupported(x, operation, error=None):
         f"{type_name(x)} arrays cannot do {operation}{why}. Compute this part on NumPy "
         "arrays (convert with the library's own function: Dask's .compute(), "
         "cupy.asnumpy, sparse's .todense()), or use an operation that library supports.")
+
+
+def constant_like(const, x):
+    """The NumPy constant ``const`` (a mask, a fill) in the library of ``x``'s data: as it
+    is for NumPy data, moved with ``np.asarray(const, like=...)`` (NEP 35) otherwise, since
+    strict libraries (CuPy) do not mix their arrays with NumPy's."""
+    from . import engine
+    while isinstance(x, engine.Tensor):
+        x = x.data
+    return np.asarray(const, like=x) if is_other(x) else const
+
+
+def zeros_as(like, shape, dtype):
+    """``np.zeros(shape, dtype)`` in the library of ``like``'s data (a tensor or an array)."""
+    from . import engine
+    x = like
+    while isinstance(x, engine.Tensor):
+        x = x.data
+    if is_other(x):
+        return np.zeros_like(x, shape=shape, dtype=dtype)
+    return np.zeros(shape, dtype=dtype)
 
 
 def _float_dtype(dtype):
@@ -116,9 +139,10 @@ def scatter_add(g, shape, idx, unique):
                                  "of indexing with repeated positions needs", e) from None
     # g has the index's shape in front of the remaining axes: contract those with the
     # one-hot matrix (positions x index entries)
-    k = np.ndim(onehot) - 1
+    if np.ndim(onehot) == 1:        # one position (a 0-d index): g lands there
+        return np.reshape(onehot, (shape[0],) + (1,) * (len(shape) - 1)) * g
     gm = np.reshape(g, (-1,) + tuple(shape[1:]))
-    return np.tensordot(onehot.reshape((shape[0], -1)), gm, axes=1) if k else gm
+    return np.tensordot(np.reshape(onehot, (shape[0], -1)), gm, axes=1)
 
 
 def _one_hot(g, shape, idx):

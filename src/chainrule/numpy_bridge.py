@@ -8,6 +8,7 @@ a tensor that needs a derivative raises ``TypeError``: a gradient is never silen
 """
 import numpy as np
 
+from .api_arrays import needs_wrapping, wrap
 from .arrays import is_other
 from .engine import apply
 from .tensor import (Tensor, _bad_operand, _base_array, _make,  # noqa: E402
@@ -192,9 +193,27 @@ def _object_arrays(args):
     return False
 
 
+def _api_only(args):
+    """True if ``args`` (or a list/tuple among them) holds an array of a library with only
+    the array API (it does not take NumPy calls itself: chainrule wraps it in APIArray)."""
+    for a in args:
+        if type(a) in (list, tuple):
+            if any(needs_wrapping(b) for b in a):
+                return True
+        elif needs_wrapping(a):
+            return True
+    return False
+
+
+def _wrap_api(a):
+    return type(a)(wrap(b) for b in a) if type(a) in (list, tuple) else wrap(a)
+
+
 def array_function(func, types, args, kwargs):
     if _object_arrays(args):
         _object_operand(_fname(func), args)
+    if _api_only(args):
+        args = tuple(_wrap_api(a) for a in args)
     handler = FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)

@@ -527,9 +527,14 @@ class Tensor:
                     return apply1(prim, inputs[0])
                 if len(inputs) == 2:
                     a, b = inputs
-                    if (a.__class__ not in _FAST_OPERANDS and _bad_operand(a)
-                            or b.__class__ not in _FAST_OPERANDS and _bad_operand(b)):
-                        _object_operand(f"np.{ufunc.__name__}", inputs)
+                    if a.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(a):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        a = wrap(a)
+                    if b.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(b):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        b = wrap(b)
                     return apply2(prim, a, b)
                 return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
@@ -557,7 +562,8 @@ _FAST_OPERANDS = frozenset((Tensor, float, int))
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return not is_other(x) or x.dtype.kind == "O"   # Dask, CuPy...: numeric ones are fine
+        # Dask, CuPy...: numeric ones are fine
+        return not is_other(x) or getattr(x.dtype, "kind", None) == "O"
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -858,8 +864,10 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
-    elif not isinstance(other, _OPERANDS) and not is_other(other):
-        return NotImplemented
+    elif not isinstance(other, _OPERANDS):
+        if not is_other(other):
+            return NotImplemented
+        other = wrap(other)         # array-API-only arrays are seen through APIArray
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))
     return other

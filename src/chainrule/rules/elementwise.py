@@ -323,6 +323,11 @@ def _real_vjp(g, ans, x):
     return g.astype(np.result_type(x)) if np.iscomplexobj(x) else g
 
 
+def _copy(a):
+    """A copy in ``a``'s own library."""
+    return a.copy() if is_other(a) else np.array(a)
+
+
 def _imag_vjp(g, ans, x):
     return -1j * g.astype(np.result_type(x)) if np.iscomplexobj(x) else g * 0
 
@@ -332,9 +337,9 @@ _public(
                          jvp=(lambda t, ans, x: np.conjugate(t),)),
     # copies, where NumPy gives views of the input: a write into the result must not
     # change x behind the graph's back
-    real_p=defprim(lambda x: np.array(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
+    real_p=defprim(lambda x: _copy(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
                    jvp=(lambda t, ans, x: np.real(t),)),
-    imag_p=defprim(lambda x: np.array(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
+    imag_p=defprim(lambda x: _copy(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
                    jvp=(lambda t, ans, x: np.imag(t),)),
 )
 
@@ -431,7 +436,7 @@ for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa
 def _arr(a):
     """Tensors as they are, anything else as an ndarray."""
     from ..tensor import Tensor
-    return a if isinstance(a, Tensor) else np.asarray(a)
+    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
 
 
 def _const(a):

@@ -25,7 +25,7 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from ..arrays import is_other, zeros_like
+from ..arrays import constant_like, is_other, zeros_like
 from ..tensor import _base_array
 from .registry import batch_ndim, defprim, implements, neg_axes
 
@@ -415,7 +415,7 @@ def _shift(y, d, axis, fill):
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
-        out = out + front
+        out = out + constant_like(front, y)
     return out
 
 

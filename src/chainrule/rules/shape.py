@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from ..arrays import is_other, scatter_add
+from ..arrays import constant_like, is_other, scatter_add, zeros_as
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
@@ -155,11 +155,11 @@ def setitem_tangent(tx, tv, x, v, idx):
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
-        tx = tx.copy() if isinstance(tx, Tensor) else np.array(tx, copy=True)
+        tx = tx.copy() if isinstance(tx, Tensor) or is_other(tx) else np.array(tx, copy=True)
     else:
         nb = batch_ndim(tv, v)
         batch = np.shape(tv)[:nb]
-        tx = np.zeros(batch + np.shape(x), dtype=np.result_type(tv))
+        tx = zeros_as(tv, batch + np.shape(x), np.result_type(tv))
     if tv is None:
         val = 0
     else:
@@ -343,7 +343,7 @@ def _axis_tuple(axis, ndim):
 def _arr(a):
     """Tensors as they are, anything else (lists, numbers) as an ndarray."""
     from ..tensor import Tensor
-    return a if isinstance(a, Tensor) else np.asarray(a)
+    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
 
 
 def _view(a, idx):
@@ -443,7 +443,7 @@ def _concat_jvp(tangents, ans, *xs, axis):
     k = next(i for i, t in enumerate(tangents) if t is not None)
     batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
     dtype = np.result_type(ans)
-    parts = [np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+    parts = [zeros_as(tangents[k], batch + np.shape(x), dtype) if t is None else t
              for t, x in zip(tangents, xs)]
     return np.concatenate(parts, axis=axis)
 
@@ -479,7 +479,7 @@ def _stack_jvp(tangents, ans, *xs, axis):
     k = next(i for i, t in enumerate(tangents) if t is not None)
     batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
     dtype = np.result_type(ans)
-    return np.stack([np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+    return np.stack([zeros_as(tangents[k], batch + np.shape(x), dtype) if t is None else t
                      for t, x in zip(tangents, xs)], axis=axis)
 
 
@@ -858,13 +858,14 @@ def _triangle(m, mask):
 @implements(np.tril)
 def _tril(m, k=0):
     m = _arr(m)
-    return _triangle(m, np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool))
+    return _triangle(m, constant_like(np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool), m))
 
 
 @implements(np.triu)
 def _triu(m, k=0):
     m = _arr(m)
-    return _triangle(m, ~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool))
+    return _triangle(m, constant_like(~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool),
+                                      m))
 
 
 # ---------------------------------------------------------------- gathering
