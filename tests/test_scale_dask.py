@@ -146,3 +146,20 @@ def test_gradient_on_a_local_distributed_cluster(data):
         gv = fut.result(timeout=60)
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_allclose(gv, Xn.T @ (Xn @ wn - yn), rtol=1e-12)
+
+
+def test_the_dask_benchmark_runs_at_a_tiny_size(capsys):
+    """benchmarks/dask_lstsq.py (docs/scale.md): chainrule's gradient and the hand-written
+    one agree, both lazy, on a one-worker cluster.  Nothing here is about time."""
+    pytest.importorskip("distributed")
+    pytest.importorskip("psutil")
+    import pathlib
+    import sys
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks import dask_lstsq
+    dask_lstsq.main(["--n", "2e4", "--d", "4", "--chunk-mb", "0.05", "--workers", "1",
+                     "--pairs", "1"])
+    out = capsys.readouterr().out
+    assert out.count("lazy until compute: True") == 2 and "time ratio" in out
