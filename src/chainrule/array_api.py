@@ -21,7 +21,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .tensor import Tensor, _make, tensor
+from .tensor import Tensor, make_tensor, tensor
 
 __array_api_version__ = "2024.12"
 
@@ -38,7 +38,7 @@ def _tensors(res):
     if isinstance(res, Tensor):
         return res
     if isinstance(res, (np.ndarray, np.generic)):
-        return _make(np.asarray(res), None, 0, None)
+        return make_tensor(np.asarray(res), None, 0, None)
     if isinstance(res, tuple):
         items = [_tensors(r) for r in res]
         return type(res)(*items) if hasattr(res, "_fields") else tuple(items)
