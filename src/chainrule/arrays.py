@@ -42,8 +42,8 @@ def is_other(x):
 def type_name(x):
     """The public name of ``x``'s type (``dask.array.Array``, ``sparse.COO``), for errors."""
     import sys
-    from .api_arrays import unwrap
-    x = unwrap(x)
+    if hasattr(type(x), "xp") and hasattr(x, "array"):     # an APIArray: name what it holds
+        x = x.array
     cls = type(x)
     parts = cls.__module__.split(".")
     for k in range(1, len(parts) + 1):         # the shortest module path that exports it
@@ -73,21 +73,23 @@ def constant_like(const, x):
     """The NumPy constant ``const`` (a mask, a fill) in the library of ``x``'s data: as it
     is for NumPy data, moved with ``np.asarray(const, like=...)`` (NEP 35) otherwise, since
     strict libraries (CuPy) do not mix their arrays with NumPy's."""
-    from . import engine
-    while isinstance(x, engine.Tensor):
-        x = x.data
+    x = _plain(x)
     return np.asarray(const, like=x) if is_other(x) else const
 
 
 def zeros_as(like, shape, dtype):
     """``np.zeros(shape, dtype)`` in the library of ``like``'s data (a tensor or an array)."""
-    from . import engine
-    x = like
-    while isinstance(x, engine.Tensor):
-        x = x.data
+    x = _plain(like)
     if is_other(x):
         return np.zeros_like(x, shape=shape, dtype=dtype)
     return np.zeros(shape, dtype=dtype)
+
+
+def _plain(x):
+    """The data under chainrule tensors (this module sits below them: it imports none)."""
+    while hasattr(type(x), "_tangent"):
+        x = x.data
+    return x
 
 
 def _float_dtype(dtype):
