@@ -163,3 +163,16 @@ def test_the_dask_benchmark_runs_at_a_tiny_size(capsys):
                      "--pairs", "1"])
     out = capsys.readouterr().out
     assert out.count("lazy until compute: True") == 2 and "time ratio" in out
+
+
+def test_dask_arrays_as_operands_of_numpy_tensors():
+    xn = np.arange(1.0, 5.0)
+    d = da.from_array(np.linspace(0.5, 2.0, 4), chunks=2)
+    x = cr.tensor(xn, requires_grad=True)
+    with Computes() as c:
+        ys = [x * d, d * x, np.multiply(x, d), x + d, np.where(d > 1, x, 0.0)]
+        assert all(isinstance(y.data, da.Array) for y in ys)
+        sum(np.sum(y) for y in ys).backward()
+        assert c.count == 0 and isinstance(x.grad.data, da.Array)
+    dn = d.compute()
+    np.testing.assert_allclose(x.grad.data.compute(), 3 * dn + 1 + (dn > 1))
