@@ -1,8 +1,8 @@
 """``chainrule.array_api``: the array API standard's namespace for tensors.
 
 ``Tensor.__array_namespace__()`` returns this module, so array-API-aware code (SciPy with
-``SCIPY_ARRAY_API=1``; ``array_api_compat.array_namespace`` and scikit-learn's
-``array_api_dispatch`` find it too) runs on tensors and is differentiated.  Every function is the standard's, computed with the NumPy
+``SCIPY_ARRAY_API=1``; scikit-learn's ``array_api_dispatch`` finds it too) runs on tensors
+and is differentiated.  Every function is the standard's, computed with the NumPy
 function of the same meaning, which NumPy hands to chainrule for tensors; plain results
 (``zeros``, ``arange``, ...) come back as tensors.  What chainrule has no derivative rule
 for raises ``TypeError`` when a gradient would flow through it, as anywhere else.
