@@ -9,7 +9,11 @@ Tensor([ 0.,  4.,  8., 12.])
 >>> cr.grad(lambda x: np.sin(x).sum())(np.zeros(2))
 array([1., 1.])
 """
+from typing import TypeVar as _TypeVar
+
 import numpy as _np
+
+_T = _TypeVar("_T")
 
 if int(_np.__version__.split(".")[0]) < 2:
     raise ImportError(
@@ -31,7 +35,7 @@ from . import optim, pytree
 __version__ = "0.1.0"
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded.
 
     >>> import chainrule as cr
@@ -42,7 +46,7 @@ def is_grad_enabled():
     return _engine.STATE.grad_enabled
 
 
-def stop_gradient(x):
+def stop_gradient(x: _T) -> _T:
     """``x`` with the same values and no gradient (``x.detach()``); other values as they are.
 
     >>> import numpy as np, chainrule as cr

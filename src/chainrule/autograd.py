@@ -8,8 +8,14 @@
 >>> dy.item(), autograd.grad(dy, x)[0].item()
 (12.0, 12.0)
 """
+from __future__ import annotations
+
 from . import engine
 from .engine import STATE
+from typing import TYPE_CHECKING, Any, ContextManager, Optional, Sequence, Tuple, Union
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["record", "pause", "is_recording", "is_training", "set_training", "grad",
            "backward"]
@@ -31,7 +37,7 @@ class _Scope:
         return False
 
 
-def record(train_mode=True):
+def record(train_mode: bool = True) -> ContextManager[Any]:
     """Record the operations inside a ``with`` block (MXNet's ``autograd.record``).
 
     Parameters
@@ -56,7 +62,7 @@ def record(train_mode=True):
     return _Scope(True, bool(train_mode))
 
 
-def pause(train_mode=False):
+def pause(train_mode: bool = False) -> ContextManager[Any]:
     """Stop recording inside a ``with`` block (MXNet's ``autograd.pause``).
 
     Parameters
@@ -81,11 +87,27 @@ def pause(train_mode=False):
     return _Scope(False, bool(train_mode))
 
 
-def is_recording():
+def is_recording() -> bool:
+    """Whether operations on tensors are being recorded now.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from chainrule import autograd
+    >>> with autograd.record():
+    ...     autograd.is_recording()
+    True
+    >>> with autograd.pause():
+    ...     autograd.is_recording()
+    False
+    """
     return STATE.grad_enabled
 
 
-def is_training():
+def is_training() -> bool:
     """Whether the code runs in training mode (MXNet; ``record(train_mode=...)`` sets it).
 
     Returns
@@ -102,7 +124,7 @@ def is_training():
     return STATE.training
 
 
-def set_training(train_mode):
+def set_training(train_mode: bool) -> bool:
     """Set training mode; returns the mode it replaces.
 
     Parameters
@@ -131,8 +153,9 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequence[Tensor]],
+         grad_outputs: Any = None, retain_graph: Optional[bool] = None, create_graph: bool = False,
+         allow_unused: bool = False) -> Tuple[Optional[Tensor], ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` is untouched.
 
     PyTorch's ``torch.autograd.grad`` (and MXNet's ``autograd.grad``).  Non-scalar outputs
@@ -218,7 +241,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def backward(heads, head_grads=None, retain_graph=False, create_graph=False):
+def backward(heads: Union[Tensor, Sequence[Tensor]], head_grads: Any = None,
+             retain_graph: bool = False, create_graph: bool = False) -> None:
     """Backward from several outputs at once (MXNet's ``autograd.backward``): their
     gradients are added into the leaves' ``.grad``.
 

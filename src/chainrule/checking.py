@@ -1,5 +1,8 @@
 """``check_grads``: compare derivatives with finite differences, in both modes, any order."""
+from __future__ import annotations
+
 import numpy as np
+from typing import Any, Callable, Optional, Sequence
 
 from .tensor import Tensor, plain
 
@@ -40,8 +43,9 @@ def _cast_args(args):
     return out
 
 
-def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, atol=None,
-                seed=0):
+def check_grads(fun: Callable[..., Any], *args: Any, modes: Sequence[str] = ("fwd", "rev"),
+                order: int = 2, eps: Optional[float] = None, rtol: Optional[float] = None,
+                atol: Optional[float] = None, seed: int = 0) -> None:
     """Check the derivatives of ``fun`` at ``args`` against finite differences.
 
     For each mode, the directional derivative along a random direction (forward mode: the

@@ -12,14 +12,22 @@ may itself be a tensor of a lower level.  So a rule that runs on raw data record
 lower levels automatically: that is how higher derivatives come for free and why nested
 transforms never confuse their perturbations.
 """
+from __future__ import annotations
+
 import functools
 import gc
 import heapq
 import itertools
 import threading
 import weakref
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+    P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass",
@@ -121,20 +129,20 @@ class set_grad_enabled:
     False
     """
 
-    def __init__(self, mode=True):
+    def __init__(self, mode: bool = True) -> None:
         self.prev = STATE.grad_enabled
         self.mode = bool(mode)
         STATE.grad_enabled = self.mode
 
-    def __enter__(self):
+    def __enter__(self) -> set_grad_enabled:
         STATE.grad_enabled = self.mode
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         STATE.grad_enabled = self.prev
         return False
 
-    def __call__(self, fun):
+    def __call__(self, fun: Callable[P, R]) -> Callable[P, R]:
         import functools
         mode = self.mode
         STATE.grad_enabled = self.prev   # decorating must not change the current mode
@@ -157,16 +165,16 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.prev = STATE.grad_enabled
         self.mode = False
 
-    def __enter__(self):
+    def __enter__(self) -> no_grad:
         self.prev = STATE.grad_enabled
         STATE.grad_enabled = False
         return self
 
-    def __call__(self, fun):
+    def __call__(self, fun: Callable[P, R]) -> Callable[P, R]:
         import functools
 
         @functools.wraps(fun)
@@ -186,16 +194,16 @@ class enable_grad(no_grad):
     True
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.prev = STATE.grad_enabled
         self.mode = True
 
-    def __enter__(self):
+    def __enter__(self) -> enable_grad:
         self.prev = STATE.grad_enabled
         STATE.grad_enabled = True
         return self
 
-    def __call__(self, fun):
+    def __call__(self, fun: Callable[P, R]) -> Callable[P, R]:
         import functools
 
         @functools.wraps(fun)
@@ -501,23 +509,23 @@ class detect_anomaly:
     FloatingPointError: the gradient computed by 'sqrt' ... y = np.sqrt(x).sum()...
     """
 
-    def __init__(self, enabled=True):
+    def __init__(self, enabled: bool = True) -> None:
         self.enabled = bool(enabled)
 
-    def __enter__(self):
+    def __enter__(self) -> detect_anomaly:
         self.prev = STATE.anomaly
         STATE.anomaly = self.enabled
         with _anomaly_lock:
             _anomaly_threads[0] += 1
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         STATE.anomaly = self.prev
         with _anomaly_lock:
             _anomaly_threads[0] -= 1
         return False
 
-    def __call__(self, fun):
+    def __call__(self, fun: Callable[P, R]) -> Callable[P, R]:
         """Use as a decorator: ``fun`` runs with anomaly detection (on or off)."""
         import functools
         enabled = self.enabled

@@ -9,17 +9,25 @@
 >>> cr.grad(logsumexp)(np.zeros(2))
 array([0.5, 0.5])
 """
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 
 from .engine import apply
 from .rules.registry import defprim
 
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+    P = ParamSpec("P")
+R = TypeVar("R")
+
 __all__ = ["primitive", "defvjp", "defjvp"]
 
 
-def primitive(fun):
+def primitive(fun: Callable[P, R]) -> Callable[P, R]:
     """Make ``fun`` a primitive: its body sees plain arrays, its derivatives come from rules
     given with :func:`defvjp` / :func:`defjvp`.
 
@@ -67,7 +75,8 @@ def _prim_of(fun):
     return prim
 
 
-def defvjp(fun, *vjp_makers, argnums=None):
+def defvjp(fun: Callable[..., Any], *vjp_makers: Optional[Callable[..., Callable[[Any], Any]]],
+           argnums: Optional[Sequence[int]] = None) -> None:
     """Give the primitive ``fun`` reverse-mode rules, one per positional argument.
 
     Parameters
@@ -142,7 +151,8 @@ def _checked_jvp(name, i, jvp_rule):
     return rule
 
 
-def defjvp(fun, *jvp_rules, argnums=None):
+def defjvp(fun: Callable[..., Any], *jvp_rules: Optional[Callable[..., Any]],
+           argnums: Optional[Sequence[int]] = None) -> None:
     """Give the primitive ``fun`` forward-mode rules, one per positional argument.
 
     Parameters

@@ -4,8 +4,11 @@ A tensor holds its value in ``data`` and, when it takes part in differentiation,
 graph node that made it (reverse mode) or its tangent (forward mode).  Every Python operator
 and every NumPy function routes through :func:`chainrule.engine.apply`.
 """
+from __future__ import annotations
+
 import numbers
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
@@ -15,6 +18,11 @@ from .arrays import is_other, ones_like
 from .engine import STATE, Leaf, Node, new_node, owner, apply, apply1, apply2, note_write
 from .diagnostics import NonLeafGradWarning, check_conversion, user_frame
 from .dispatch import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from numpy.typing import DTypeLike
+    Operand = Union["Tensor", npt.ArrayLike]
 
 __all__ = ["Tensor", "tensor"]
 
@@ -83,7 +91,7 @@ def _build_nested(data):
     return _to_array(data, None)
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """Make a :class:`Tensor` from numbers, (nested) lists, arrays or tensors.
 
     Floats are float64 by default; float32 and complex stay as they are.  A nested list that
@@ -188,7 +196,7 @@ class Tensor:
                  "_vsnap", "__weakref__")
     __array_priority__ = 1000.0
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
         t = tensor(data, dtype=dtype, requires_grad=requires_grad)
         for name in ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base"):
             object.__setattr__(self, name, getattr(t, name))
@@ -197,45 +205,45 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
         return self._node is not None
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         self.requires_grad_(flag)
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._node is None or type(self._node) is Leaf
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Any:
         node = self._node
         return node if type(node) is Node else None
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int, ...]:
         try:
             return self.data.shape
         except AttributeError:
             return np.shape(self.data)
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         return _base_array(self.data).dtype
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return len(self.shape)
 
     @property
-    def size(self):
+    def size(self) -> int:
         """The number of elements (NumPy's attribute; calling it, as in PyTorch, raises)."""
         arr = _base_array(self.data)
         return _Size(arr.size if is_other(arr) else np.size(arr))
 
     @property
-    def grad(self):
+    def grad(self) -> Optional[Tensor]:
         """The gradient that backward() left here (leaves, and tensors that retain_grad())."""
         try:
             return self._grad          # unset on computed tensors: cheaper than a store per op
@@ -252,23 +260,23 @@ class Tensor:
         return None
 
     @grad.setter
-    def grad(self, value):
+    def grad(self, value: Optional[Tensor]) -> None:
         self._grad = value
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         return self.transpose()
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
         return np.swapaxes(self, -1, -2)
 
     @property
-    def real(self):
+    def real(self) -> Tensor:
         return np.real(self)
 
     @property
-    def imag(self):
+    def imag(self) -> Tensor:
         return np.imag(self)
 
     @property
@@ -291,19 +299,19 @@ class Tensor:
                              f"{array_api.__array_api_version__}, not {api_version}")
         return array_api
 
-    def __len__(self):
+    def __len__(self) -> int:
         shape = self.shape
         if not shape:
             raise TypeError("len() of a 0-d tensor")
         return shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if not self.shape:
             raise TypeError("iteration over a 0-d tensor")
         for i in range(self.shape[0]):
             yield self[i]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         arr = _base_array(self.data)
         if is_other(arr):       # the library's own repr: a Dask array is not computed
             body = repr(arr)
@@ -326,13 +334,14 @@ class Tensor:
 
     __str__ = __repr__
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if self.size == 1 and spec:
             return format(self.item(), spec)
         return format(str(self), spec)
 
     # ------------------------------------------------------------------ conversions
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike = None,
+                  copy: Optional[bool] = None) -> np.ndarray[Any, Any]:
         if self._node is not None or self._tangent is not None or self._level:
             if self._level:
                 # raises for a value being differentiated; a constant inside a transform
@@ -356,61 +365,61 @@ class Tensor:
                 "math.exp(x)); to get the values use x.numpy() or x.tolist().")
         return _base_array(self.data).reshape(()).item()
 
-    def __float__(self):
+    def __float__(self) -> float:
         if self._node is not None or self._level:
             check_conversion(self, "float()")
         return float(self._scalar("float"))
 
-    def __int__(self):
+    def __int__(self) -> int:
         if self._node is not None or self._level:
             check_conversion(self, "int()")
         return int(self._scalar("int"))
 
-    def __complex__(self):
+    def __complex__(self) -> complex:
         if self._node is not None or self._level:
             check_conversion(self, "complex()")
         return complex(self._scalar("complex"))
 
-    def __index__(self):
+    def __index__(self) -> int:
         if not np.issubdtype(self.dtype, np.integer):
             raise TypeError("only integer tensors can be used as an index")
         if self._node is not None or self._level:
             check_conversion(self, "operator.index()")
         return int(self._scalar("int"))
 
-    def __round__(self, ndigits=None):
+    def __round__(self, ndigits: Optional[int] = None) -> Tensor:
         """``round(x)``: a tensor rounded half to even (``np.round``), as PyTorch's."""
         return np.round(self, 0 if ndigits is None else ndigits)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self.size != 1:
             raise ValueError(
                 "the truth value of a tensor with more than one element is ambiguous; use "
                 "x.any() or x.all()")
         return bool(self._scalar("bool"))
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
-    def item(self):
+    def item(self) -> Any:
         """The value of a size-1 tensor as a Python number."""
         return self._scalar("number")
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return _base_array(self.data).tolist()
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray[Any, Any]:
         """The values as an ndarray (0-d for a 0-d tensor), outside any graph (shares memory
         at level 0)."""
         arr = _base_array(self.data)
         return arr if type(arr) is np.ndarray else np.asarray(arr)
 
     # ------------------------------------------------------------------ graph control
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor with the same values that takes no part in any graph."""
         return _make(_base_array(self.data), None, 0, None)
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         """Make this tensor a leaf whose ``.grad`` starts as ``None`` and accumulates."""
         if flag:
             if not _is_float_dtype(self.dtype):
@@ -433,7 +442,7 @@ class Tensor:
             self._node = None
         return self
 
-    def attach_grad(self, grad_req="write"):
+    def attach_grad(self, grad_req: str = "write") -> Tensor:
         """MXNet: make this a leaf with a zero ``.grad`` that each backward overwrites.
 
         ``grad_req='add'`` accumulates instead; ``'null'`` stops recording gradients.
@@ -459,18 +468,18 @@ class Tensor:
         self.grad = _make(np.zeros_like(self.data), None, 0, None)
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         """Fill with zeros in place (``x.grad.zero_()``)."""
         with engine.no_grad():
             self[...] = 0
         return self
 
-    def fill_(self, value):
+    def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` in place (PyTorch)."""
         self[...] = value
         return self
 
-    def register_hook(self, fn):
+    def register_hook(self, fn: Callable[[Tensor], Optional[Tensor]]) -> Any:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a result replaces it."""
         node = self._node
         if node is None:
@@ -486,7 +495,7 @@ class Tensor:
         hooks.insert(at, hook)
         return _HookHandle(hooks, hook)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep the gradient of a computed tensor in ``.grad`` after backward (the gradient
         after this tensor's hooks, whenever they were registered, as in PyTorch 2)."""
         node = self._node
@@ -510,7 +519,8 @@ class Tensor:
             node.hooks = []
         node.hooks.append(keep)
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False, inputs=None):
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate the gradient of this tensor into the leaves' ``.grad``.
 
         A non-scalar tensor is summed first (the product with ones); ``gradient=v`` gives
@@ -544,7 +554,7 @@ class Tensor:
             engine.backward_pass([node], [g], retain_graph, False)
 
     # ------------------------------------------------------------------ copies, dtypes
-    def astype(self, dtype, copy=True):
+    def astype(self, dtype: DTypeLike, copy: bool = True) -> Tensor:
         """A copy cast to ``dtype``; to an integer, bool or other non-float dtype the result
         carries no gradient (it is piecewise constant), as ``np.floor`` does not."""
         dtype = np.dtype(dtype)
@@ -555,15 +565,15 @@ class Tensor:
             return _R.astype_const_p(self, dtype=dtype)
         return _R.astype(self, dtype)
 
-    def copy(self):
+    def copy(self) -> Tensor:
         return _R.copy_p(self)
 
     clone = copy
 
-    def __copy__(self):
+    def __copy__(self) -> Tensor:
         return self.copy()
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: Any) -> Tensor:
         """A new leaf with copies of the values, ``requires_grad`` (and its mode) and
         ``.grad`` (its values: a grad made with ``create_graph=True`` is copied detached).
         A tensor computed inside a graph raises ``RuntimeError``: deep-copy ``x.detach()``."""
@@ -576,7 +586,7 @@ class Tensor:
         memo[id(self)] = out
         return out
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickle the values, ``requires_grad`` (and its mode) and ``.grad`` (its values);
         hooks are not pickled. A tensor computed inside a graph raises ``RuntimeError``."""
         self._check_persistable("pickle")
@@ -592,7 +602,7 @@ class Tensor:
                 "instead, and call requires_grad_() on the copy if it should be a new leaf")
 
     # ------------------------------------------------------------------ indexing
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: Any) -> Tensor:
         idx = _raw_index(idx)
         out = apply(_R.getitem_p, (self,), {"idx": idx, "shape": self.shape})
         if _is_basic(idx) and out.shape:
@@ -605,11 +615,11 @@ class Tensor:
             out._vsnap = self._vc[0]
         return out
 
-    def __setitem__(self, idx, value):
+    def __setitem__(self, idx: Any, value: Any) -> None:
         _setitem(self, _raw_index(idx), value)
 
     # ------------------------------------------------------------------ NumPy protocols
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method == "__call__" and not kwargs:
             prim = _UFUNCS.get(ufunc)
             if prim is not None:
@@ -629,8 +639,91 @@ class Tensor:
                 return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
 
-    def __array_function__(self, func, types, args, kwargs):
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return _bridge.array_function(func, types, args, kwargs)
+
+    if TYPE_CHECKING:     # what is attached below the class, as type checkers should see it
+        data: Any
+
+        def __add__(self, other: Operand) -> Tensor: ...
+        def __radd__(self, other: Operand) -> Tensor: ...
+        def __iadd__(self, other: Operand) -> Tensor: ...
+        def __sub__(self, other: Operand) -> Tensor: ...
+        def __rsub__(self, other: Operand) -> Tensor: ...
+        def __isub__(self, other: Operand) -> Tensor: ...
+        def __mul__(self, other: Operand) -> Tensor: ...
+        def __rmul__(self, other: Operand) -> Tensor: ...
+        def __imul__(self, other: Operand) -> Tensor: ...
+        def __truediv__(self, other: Operand) -> Tensor: ...
+        def __rtruediv__(self, other: Operand) -> Tensor: ...
+        def __itruediv__(self, other: Operand) -> Tensor: ...
+        def __floordiv__(self, other: Operand) -> Tensor: ...
+        def __rfloordiv__(self, other: Operand) -> Tensor: ...
+        def __mod__(self, other: Operand) -> Tensor: ...
+        def __rmod__(self, other: Operand) -> Tensor: ...
+        def __pow__(self, other: Operand) -> Tensor: ...
+        def __rpow__(self, other: Operand) -> Tensor: ...
+        def __ipow__(self, other: Operand) -> Tensor: ...
+        def __matmul__(self, other: Operand) -> Tensor: ...
+        def __rmatmul__(self, other: Operand) -> Tensor: ...
+        def __lt__(self, other: Operand) -> Tensor: ...
+        def __le__(self, other: Operand) -> Tensor: ...
+        def __gt__(self, other: Operand) -> Tensor: ...
+        def __ge__(self, other: Operand) -> Tensor: ...
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __and__(self, other: Operand) -> Tensor: ...
+        def __or__(self, other: Operand) -> Tensor: ...
+        def __xor__(self, other: Operand) -> Tensor: ...
+        def __rand__(self, other: Operand) -> Tensor: ...
+        def __ror__(self, other: Operand) -> Tensor: ...
+        def __rxor__(self, other: Operand) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
+        def __divmod__(self, other: Operand) -> Tuple[Tensor, Tensor]: ...
+        def sum(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def mean(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def prod(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def max(self, *args: Any, **kwargs: Any) -> Any: ...
+        def min(self, *args: Any, **kwargs: Any) -> Any: ...
+        def argmax(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def argmin(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def ravel(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def squeeze(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def clip(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def cumsum(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def cumprod(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def var(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def std(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def dot(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def all(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def any(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def trace(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def diagonal(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def round(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def nonzero(self, *args: Any, **kwargs: Any) -> Tuple[Tensor, ...]: ...
+        def argsort(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def repeat(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def conj(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def take(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def swapaxes(self, *args: Any, **kwargs: Any) -> Tensor: ...
+        def sort(self, *args: Any, **kwargs: Any) -> Any: ...
+        def reshape(self, *shape: Any, order: str = "C") -> Tensor: ...
+        def view(self, *shape: Any, order: str = "C") -> Tensor: ...
+        def transpose(self, *axes: Any) -> Tensor: ...
+        def flatten(self) -> Tensor: ...
+        def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor: ...
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def sin(self) -> Tensor: ...
+        def cos(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def numel(self) -> int: ...
+        def dim(self) -> int: ...
 
 
 def _grad_set(t):

@@ -12,9 +12,12 @@ values, which are tensors of the enclosing levels when transforms nest, every ne
 >>> float(cr.grad(f)(2.0))
 4.0
 """
+from __future__ import annotations
+
 import functools
 import math
 import numbers
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -24,6 +27,11 @@ from .arrays import constant_like, is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .pytree import tree_flatten, tree_structure
 from .tensor import Tensor, plain, make_tensor, ones_like_raw
+
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+    P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -235,7 +243,7 @@ def _cast(g, like):
     return g
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Tuple[Any, ...]:
     """``(fun(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal.
 
     Parameters
@@ -278,7 +286,8 @@ def _tree_out(tree):
     return build([_output(v) for v in leaves])
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+                   has_aux: bool = False) -> Callable[P, Tuple[Any, Any]]:
     """A function returning ``(fun(*args), gradient)`` from one evaluation of ``fun``.
 
     Parameters
@@ -337,7 +346,8 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return vg
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+         has_aux: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar function, as a function (reverse mode).
 
     Parameters
@@ -389,7 +399,8 @@ def grad(fun, argnums=0, has_aux=False):
     return g
 
 
-def elementwise_grad(fun, argnums=0):
+def elementwise_grad(fun: Callable[P, Any],
+                     argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
     """The derivative of an elementwise function at every point (gradient of ``fun(x).sum()``).
 
     Parameters
@@ -426,7 +437,7 @@ def _tree_map(f, tree):
     return build([f(v) for v in leaves])
 
 
-def jacrev(fun, argnums=0):
+def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
     """The Jacobian by reverse mode: one backward pass that carries all the output basis
     vectors at once (as forward-mode tangents of the cotangent).
 
@@ -613,7 +624,8 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
     return o_build(vals), o_build(tans)
 
 
-def jvp(fun, primals, tangents):
+def jvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> Tuple[Any, Any]:
     """``(fun(*primals), J @ tangents)`` by forward mode, in one evaluation of ``fun``.
 
     Parameters
@@ -656,7 +668,7 @@ def jvp(fun, primals, tangents):
     return _tree_out(out), _tree_out(tan)
 
 
-def jacfwd(fun, argnums=0):
+def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
     """The Jacobian by forward mode, all basis tangents pushed in one batched sweep.
 
     Cheaper than :func:`jacrev` when the input is smaller than the output.
@@ -718,7 +730,7 @@ def jacfwd(fun, argnums=0):
     return jac
 
 
-def jacobian(fun, argnums=0):
+def jacobian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
     """The Jacobian, by forward mode when the input is smaller than the output, else reverse;
     ``fun`` runs once either way.
 
@@ -756,7 +768,7 @@ def jacobian(fun, argnums=0):
     return jac
 
 
-def hessian(fun, argnums=0):
+def hessian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
     """The Hessian of a scalar function, forward over reverse (one batched forward sweep).
 
     Parameters
@@ -783,7 +795,7 @@ def hessian(fun, argnums=0):
     return jacfwd(grad(fun, argnums), argnums)
 
 
-def hvp(fun, x, v):
+def hvp(fun: Callable[[Any], Any], x: Any, v: Any) -> Any:
     """The Hessian of scalar ``fun`` at ``x`` times ``v``, without forming the Hessian.
 
     Parameters
@@ -904,7 +916,7 @@ _CHECKPOINT = engine.primitive_from(_checkpoint_fn, vjp=(_checkpoint_vjp,),
                                     joint_vjp=True)
 
 
-def checkpoint(fun):
+def checkpoint(fun: Callable[P, R]) -> Callable[P, R]:
     """``fun`` that keeps none of its intermediates: the backward pass recomputes them, once.
 
     ``fun`` may take any arguments (tensors, ints, keyword arguments, nested lists and dicts)
