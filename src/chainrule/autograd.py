@@ -10,9 +10,10 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ContextManager, Optional, Sequence, Tuple, Union
+
 from . import engine
 from .engine import STATE
-from typing import TYPE_CHECKING, Any, ContextManager, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     from .tensor import Tensor
