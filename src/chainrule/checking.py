@@ -6,27 +6,44 @@ from .tensor import Tensor, _base_array
 __all__ = ["check_grads"]
 
 
+def _single(dtype):
+    return dtype in (np.float32, np.complex64)
+
+
 def _tols(dtype):
-    return (2e-2, 2e-2) if dtype == np.float32 else (1e-5, 1e-5)
+    return (2e-2, 2e-2) if _single(dtype) else (1e-5, 1e-5)
+
+
+def _wide(a):
+    """``a`` in double precision: float64, or complex128 for complex ``a``."""
+    a = np.asarray(a)
+    return a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
 
 
 def _numeric_dir(fun, args, dirs, eps):
-    """Central difference of ``fun`` along ``dirs``, evaluated in float64."""
-    plus = [np.asarray(a, dtype=np.float64) + eps * d for a, d in zip(args, dirs)]
-    minus = [np.asarray(a, dtype=np.float64) - eps * d for a, d in zip(args, dirs)]
+    """Central difference of ``fun`` along ``dirs``, evaluated in double precision (complex
+    arguments move along complex directions: real and imaginary parts at once)."""
+    plus = [_wide(a) + eps * d for a, d in zip(args, dirs)]
+    minus = [_wide(a) - eps * d for a, d in zip(args, dirs)]
     return (_plain(fun(*plus)) - _plain(fun(*minus))) / (2 * eps)
 
 
 def _plain(x):
-    return np.asarray(_base_array(x) if isinstance(x, Tensor) else x, dtype=np.float64)
+    return _wide(_base_array(x) if isinstance(x, Tensor) else x)
 
 
 def _inner(a, b):
-    return float(np.sum(_plain(a) * _plain(b)))
+    """The real pairing ``Re sum(a * b)`` under which, in JAX's convention, a cotangent
+    ``ct`` of ``z`` acts on a tangent ``t`` of ``z`` (for real arrays the dot product)."""
+    return float(np.real(np.sum(_plain(a) * _plain(b))))
 
 
 def _random_like(x, rng):
-    return rng.standard_normal(np.shape(x))
+    """A standard normal draw shaped like ``x``; complex (both parts drawn) for complex ``x``."""
+    shape = np.shape(x)
+    if np.asarray(x).dtype.kind == "c":
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    return rng.standard_normal(shape)
 
 
 def _cast_args(args):
@@ -48,6 +65,9 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     JVP; reverse mode: the VJP contracted with the direction) must match a central
     difference; then, up to ``order``, the same check runs on the derivative function itself.
     Raises ``AssertionError`` that says which mode, order and argument differ, and by how much.
+    Complex arguments are perturbed in complex directions (real and imaginary parts), and
+    reverse mode is checked in JAX's convention (``grad = df/dx - i df/dy`` for real ``f``);
+    a real output must have a real forward-mode tangent.
 
     >>> import numpy as np, chainrule as cr
     >>> cr.check_grads(np.sin, np.array([0.5, 1.0]))
@@ -72,11 +92,15 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     rtol = r_tol if rtol is None else rtol
     atol = a_tol if atol is None else atol
     if eps is None:
-        eps = 1e-3 if dtype == np.float32 else 1e-6
+        eps = 1e-3 if _single(dtype) else 1e-6
     dirs = [_random_like(a, rng) for a in args]
     num = _numeric_dir(fun, args, dirs, eps)
     if "fwd" in modes:
         _, tan = jvp(fun, tuple(args), tuple(d.astype(a.dtype) for a, d in zip(args, dirs)))
+        if _plain(tan).dtype.kind == "c" and num.dtype.kind != "c":
+            raise AssertionError(f"forward mode (jvp): the output is real but its tangent is "
+                                 f"complex ({_plain(tan).dtype}): a real output's tangent "
+                                 "must be real")
         _compare(tan, num, rtol, atol, "forward mode (jvp)", order)
         if order > 1:
             def fwd_deriv(*xs):

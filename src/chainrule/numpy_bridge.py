@@ -90,6 +90,21 @@ def _fname(f):
     return f"{mod}.{f.__name__}"
 
 
+_LATE = []
+
+
+def _late_rules():
+    """Load rule tables that wait for their library (SciPy's special functions); True the
+    first time that adds rules."""
+    if _LATE:
+        return False
+    from .rules.registry import scipy_rules
+    if scipy_rules():
+        _LATE.append(True)
+        return True
+    return False
+
+
 def _no_rule_error(fname):
     return TypeError(
         f"{fname} has no derivative rule in chainrule, and one of its inputs requires a "
@@ -120,6 +135,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             raise TypeError(
                 f"np.{ufunc.__name__}: keyword(s) {sorted(kwargs)} are not supported on tensors")
         prim = UFUNCS.get(ufunc)
+        if prim is None and ufunc not in FUNCTIONS and ufunc not in NONDIFF and _late_rules():
+            prim = UFUNCS.get(ufunc)                 # e.g. SciPy's, loaded on first use
         if prim is None and ufunc in FUNCTIONS:      # np.matmul is a ufunc and a function
             res = FUNCTIONS[ufunc](*inputs)
         elif prim is not None:

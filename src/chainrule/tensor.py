@@ -543,7 +543,10 @@ def _object_operand(what, operands):
 def _checked_hook(fn):
     """``fn`` whose result, if not None, must be a gradient of the same shape."""
     def hook(g):
-        res = fn(g)
+        flip = np.iscomplexobj(g)       # hooks see gradients in PyTorch's convention
+        res = fn(np.conj(g) if flip else g)
+        if res is not None and flip:
+            res = np.conj(res)
         if res is not None:
             val = res if isinstance(res, Tensor) else np.asarray(res)
             if val.dtype.kind not in "biufc" or np.shape(val) != np.shape(g):
@@ -578,6 +581,8 @@ def _seed(t, gradient):
                 f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
                 f"{type(gradient).__name__} of dtype {g.dtype}")
         g = g.astype(_ones_like_raw(t.data).dtype, copy=False)
+    if np.iscomplexobj(g):
+        g = np.conj(g)      # the tensor API speaks PyTorch's convention, the engine JAX's
     if np.shape(g) != t.shape:
         raise ValueError(
             f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "

@@ -69,6 +69,23 @@ def defufunc(ufunc, vjp=(), jvp=(), name=None, nondiff=False):
     return p
 
 
+def scipy_rules(load=False):
+    """Load the rules of SciPy's special functions (:mod:`.special`) if SciPy is imported
+    (or with ``load=True``, importing it); True if they are (now) loaded.  The NumPy bridge
+    calls this when a ufunc without a rule meets a tensor, so chainrule never imports SciPy
+    itself just to start."""
+    if "chainrule.rules.special" in sys.modules:
+        return True
+    if not load and "scipy.special" not in sys.modules:
+        return False
+    try:
+        import importlib
+        importlib.import_module(__package__ + ".special")
+    except ImportError:
+        return False
+    return True
+
+
 def batch_ndim(t, x):
     """Number of leading batch dimensions of tangent ``t`` for a value shaped like ``x``."""
     return len(np.shape(t)) - len(np.shape(x))
@@ -92,4 +109,5 @@ def neg_axes(axis, ndim):
     return tuple(sorted(out))
 
 
-__all__ = ["defprim", "defufunc", "batch_ndim", "neg_axes", "implements", "all_primitives"]
+__all__ = ["defprim", "defufunc", "batch_ndim", "neg_axes", "implements", "all_primitives",
+           "scipy_rules"]
