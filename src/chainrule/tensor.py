@@ -80,7 +80,8 @@ def tensor(data, dtype=None, requires_grad=False):
     """Make a :class:`Tensor` from numbers, (nested) lists, arrays or tensors.
 
     Floats are float64 by default; float32 and complex stay as they are.  A nested list that
-    mixes tensors and numbers is built differentiably:
+    mixes tensors and numbers is built differentiably, and a tensor that takes part in a
+    graph is copied with its gradient (``t.detach()`` gives one without):
 
     >>> import chainrule as cr
     >>> a = cr.tensor(2.0, requires_grad=True)
@@ -96,6 +97,10 @@ def tensor(data, dtype=None, requires_grad=False):
         if requires_grad:
             out.requires_grad_(True)
         return out
+    if isinstance(data, Tensor) and (data._node is not None or data._tangent is not None
+                                     or data._level > 0):
+        out = data.copy()       # a recorded copy: building a tensor never drops a gradient
+        return out.astype(dtype) if dtype is not None else out
     if isinstance(data, Tensor):
         arr = _to_array(_base_array(data), dtype)
     else:

@@ -285,6 +285,12 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
+        if _base_array(out).dtype.kind in "biu":
+            raise TypeError(
+                f"grad needs a function with a floating point (or complex) output; this one "
+                f"returned {_base_array(out).dtype}, whose gradient is not defined (a "
+                "predicate or a count is piecewise constant). Differentiate a float-valued "
+                "function; for a constant, return a float (e.g. float(...)) to get 0")
         if _base_array(out).dtype.kind == "c" and not all(
                 _base_array(_input(x)).dtype.kind == "c"
                 for a in nums for x in _flatten(args[a])[0]):

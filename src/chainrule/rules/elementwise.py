@@ -351,6 +351,18 @@ def _angle(z, deg=False):
     return a * (180 / np.pi) if deg else a
 
 
+@implements(np.real_if_close)
+def _real_if_close(a, tol=100):
+    """``np.real(a)`` where every imaginary part is within ``tol`` (machine epsilons when
+    ``tol > 1``) of 0, else ``a``: which one is decided on the values, as NumPy does."""
+    if not np.iscomplexobj(a):
+        return a
+    v = _base_array(a)
+    if tol > 1:
+        tol = tol * np.finfo(v.dtype).eps
+    return np.real(a) if np.all(np.abs(np.imag(v)) < tol) else a
+
+
 # ---------------------------------------------------------------- sinc
 # sinc(x) = sin(pi x) / (pi x).  Its derivative (cos(pi x) - sinc(x)) / x cancels badly near
 # 0, so there it is the Taylor series (to x^21): every derivative is right at and near 0.

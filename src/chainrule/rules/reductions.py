@@ -295,8 +295,6 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
-    if np.iscomplexobj(a):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     if dtype is None and _is_exact(a):
         dtype = np.float64
     if dtype is not None:
@@ -306,7 +304,12 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
     d = a - mean
-    return _total(d * d, axes, _keepdims(keepdims)) / max(n - ddof, 0)
+    return _total(_abs2(d), axes, _keepdims(keepdims)) / max(n - ddof, 0)
+
+
+def _abs2(d):
+    """``|d|^2``: ``d * d``, or ``real(d * conj(d))`` (real, as NumPy's var) for complex ``d``."""
+    return np.real(d * np.conj(d)) if np.iscomplexobj(d) else d * d
 
 
 @implements(np.var)
@@ -741,8 +744,6 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
     a = _array(a)
-    if np.iscomplexobj(a):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     if not _inexact(a):
         return _variance(a, axis, dtype, ddof, keepdims, _NoValue, _NoValue, _NoValue,
                          name), False
@@ -754,7 +755,7 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
-    var = _total(d * d, axes, keep)
+    var = _total(_abs2(d), axes, keep)
     dof = np.sum(~mask, axis=axes, keepdims=keep) - ddof
     bad = dof <= 0
     return var / np.where(bad, 1, dof).astype(np.result_type(var)), bad
