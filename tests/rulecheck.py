@@ -9,9 +9,12 @@ domain of its values.  :func:`run_case` draws shapes (0-d, empty, broadcasting) 
   one JVP per tangent;
 - that the value on tensors equals the value NumPy computes on plain arrays.
 
-A case with ``complex=True`` also draws complex64/complex128 arguments (real part as the
-``Arg`` says, imaginary part in ``(ilo, ihi)``); ``check_grads`` then perturbs them in
-complex directions and checks JAX's convention (SPEC section 5).
+Every case whose function NumPy computes on complex input also draws complex64/complex128
+arguments (real part as the ``Arg`` says, imaginary part in ``(ilo, ihi)``; ``complex=True``
+or ``False`` overrides the check); ``check_grads`` then perturbs them in complex directions
+and checks JAX's convention (SPEC section 5).  A function that NumPy computes on complex
+input but chainrule refuses (``TypeError``) says so with ``complex=False`` and a test of
+that error.
 """
 from dataclasses import dataclass, field
 
@@ -54,7 +57,7 @@ class Case:
     modes: tuple = ("fwd", "rev")
     order: int = 2
     float32: bool = True
-    complex: bool = False
+    complex: bool = None        # None: when NumPy computes the function on complex input
     rtol: float = None
     atol: float = None
 
@@ -80,7 +83,7 @@ def _values(rng, arg, shape, dtype):
 def draws(draw, case):
     """(args, dtype) for one example of ``case``."""
     dtypes = [np.float64, np.float32] if case.float32 else [np.float64]
-    if case.complex:
+    if takes_complex(case):
         dtypes += [np.complex128, np.complex64] if case.float32 else [np.complex128]
     dtype = draw(st.sampled_from(dtypes))
     nd = draw(st.integers(case.min_dims, case.max_dims))
@@ -146,6 +149,35 @@ def fixed_draw(case, dtype=np.float64):
     rng = np.random.default_rng(0)
     return [_values(rng, a, a.shape if a.shape is not None else base, dtype)
             for a in case.args], dtype
+
+
+_TAKES_COMPLEX = {}
+
+
+def _numpy_takes_complex(case):
+    key = id(case)
+    if key not in _TAKES_COMPLEX:
+        _TAKES_COMPLEX[key] = (case, _try_complex(case))
+    return _TAKES_COMPLEX[key][1]
+
+
+def _try_complex(case):
+    args, _ = fixed_draw(case, np.complex128)
+    if not any(np.asarray(a).dtype.kind == "c" for a in args):
+        return False
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            case.fun(*[np.asarray(a) for a in args])
+    except (TypeError, ValueError, NotImplementedError, np.exceptions.AxisError):
+        return False
+    return True
+
+
+def takes_complex(case):
+    """Whether ``case`` is checked on complex arguments too (see the module docstring)."""
+    return case.complex if case.complex is not None else _numpy_takes_complex(case)
 
 
 def run_case(case, data):

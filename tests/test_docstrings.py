@@ -14,6 +14,8 @@ MODULES = sorted(
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
+    if name.startswith("chainrule.scipy") or name == "chainrule.rules.special":
+        pytest.importorskip("scipy")        # these modules exist for SciPy's functions
     module = importlib.import_module(name)
     flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
     result = doctest.testmod(module, optionflags=flags, verbose=False)

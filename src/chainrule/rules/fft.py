@@ -76,7 +76,7 @@ def _irfft_vjp(g, ans, x, n, axis, norm):
     m = n // 2 + 1
     spec = np.conj(np.fft.rfft(g, axis=axis, norm=_SWAP[norm]))
     spec = spec * _irfft_weights(n, m, axis, np.finfo(ans.dtype).dtype)
-    return _fit(spec, np.shape(x)[axis], axis)
+    return _real_like(_fit(spec, np.shape(x)[axis], axis), x)
 
 
 fft_p = defprim(lambda x, n, axis, norm: np.fft.fft(x, n, axis, norm), name="fft",
