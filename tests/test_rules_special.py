@@ -24,6 +24,12 @@ CASES = [
     Case("gamma", sc.gamma, [POS]),
     Case("rgamma", sc.rgamma, [POS]),
     Case("digamma", sc.digamma, [POS]),
+    Case("gammasgn", sc.gammasgn, [POS]),
+    Case("beta", sc.beta, [POS, POS]),
+    Case("betaln", sc.betaln, [POS, POS]),
+    Case("gammainc", lambda x: sc.gammainc(1.5, x), [POS]),
+    Case("gammaincc", lambda x: sc.gammaincc(2.5, x), [POS]),
+    Case("multigammaln", lambda a: special.multigammaln(a, 3), [Arg(2.0, 4.0)]),
     Case("polygamma", lambda x: special.polygamma(2, x), [POS], float32=False),
     Case("zeta", lambda x: special.zeta(3.0, x), [POS], float32=False),
     Case("erf", sc.erf, [A], complex=True),
@@ -45,6 +51,7 @@ CASES = [
     Case("i1e", sc.i1e, [NZ]),
     Case("jv", lambda x: sc.jv(1.5, x), [FAR]),
     Case("yv", lambda x: sc.yv(2.5, x), [FAR]),
+    Case("jn_yn", lambda x: sc.jn(2, x) * sc.yn(3, x), [FAR]),
     Case("iv", lambda x: sc.iv(0.5, x), [POS]),
     Case("ive", lambda x: sc.ive(3.0, x), [NZ]),
     Case("logsumexp", special.logsumexp, [A], allow_empty=False, complex=True),
@@ -87,6 +94,7 @@ def test_scipy_values_agree():
     np.testing.assert_allclose([got, sign], [want, wsign])
     for n in range(4):
         np.testing.assert_allclose(special.polygamma(n, a[1] + 1), sc.polygamma(n, a[1] + 1))
+    np.testing.assert_allclose(special.multigammaln(3.5, 3), sc.multigammaln(3.5, 3))
 
 
 def test_scipy_ufuncs_work_on_tensors():

@@ -11,7 +11,7 @@ file is stale.  SciPy's special functions are listed when SciPy is installed.
 import numpy as np
 
 from . import dispatch
-from .rules import registry
+from .rules import complex as _complex_rules, registry
 
 __all__ = ["rows", "table"]
 
@@ -53,7 +53,7 @@ def _first_line(doc):
 
 
 def _complex(f, takes_complex):
-    if f in registry.REAL_ONLY:
+    if f in _complex_rules.REAL_ONLY:
         return "TypeError"
     return "yes" if takes_complex else "NumPy refuses"
 
@@ -66,7 +66,7 @@ def _ufunc_row(f, prim):
     fwd = "rule" if prim.jvp_joint is not None or any(r is not None for r in prim.jvps) \
         else "none"
     return (_name(f), rev, fwd, "yes" if rev == "rule" else "-", _complex(f, has_complex),
-            registry.REAL_ONLY.get(f, ""))
+            _complex_rules.REAL_ONLY.get(f, ""))
 
 
 def rows():
@@ -80,7 +80,7 @@ def rows():
         if f in (np.shape, np.ndim, np.size):
             continue
         out.append((_name(f), "composite", "composite", "yes", _complex(f, True),
-                    registry.REAL_ONLY.get(f) or _first_line(handler.__doc__)))
+                    _complex_rules.REAL_ONLY.get(f) or _first_line(handler.__doc__)))
     for f in dispatch.NONDIFF:
         if f not in dispatch.UFUNCS and f not in dispatch.FUNCTIONS:
             out.append((_name(f), "values", "values", "-", "-", ""))

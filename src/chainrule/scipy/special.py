@@ -10,17 +10,19 @@ import math
 import operator
 
 import numpy as np
-from scipy.special import (digamma, erf, erfc, erfcinv, erfinv, expit, gamma, gammaln,  # noqa
-                           i0, i0e, i1, i1e, iv, ive, j0, j1, jv, log_ndtr, logit, ndtr,
-                           ndtri, psi, rgamma, xlog1py, xlogy, y0, y1, yv)
+from scipy.special import (beta, betaln, digamma, erf, erfc, erfcinv, erfinv,  # noqa
+                           expit, gamma, gammainc, gammaincc, gammaln, gammasgn, i0, i0e, i1,
+                           i1e, iv, ive, j0, j1, jn, jv, log_ndtr, logit, ndtr, ndtri, psi,
+                           rgamma, xlog1py, xlogy, y0, y1, yn, yv)
 
 from ..rules.special import zeta_p
 from ..tensor import Tensor, _base_array
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "zeta", "digamma", "erf",
-           "erfc", "erfcinv", "erfinv", "expit", "gamma", "gammaln", "i0", "i0e", "i1", "i1e",
-           "iv", "ive", "j0", "j1", "jv", "log_ndtr", "logit", "ndtr", "ndtri", "psi",
-           "rgamma", "xlog1py", "xlogy", "y0", "y1", "yv"]
+__all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta",
+           "beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit", "gamma",
+           "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive",
+           "j0", "j1", "jn", "jv", "log_ndtr", "logit", "ndtr", "ndtri", "psi", "rgamma",
+           "xlog1py", "xlogy", "y0", "y1", "yn", "yv"]
 
 
 def _constant(x):
@@ -86,3 +88,13 @@ def polygamma(n, x):
     if n == 0:
         return psi(x)
     return (-1) ** (n + 1) * math.factorial(n) * zeta_p(float(n + 1), x)
+
+
+def multigammaln(a, d):
+    """The log of the multivariate gamma function of dimension ``d``, differentiable in
+    ``a``: ``d (d - 1) / 4 log(pi) + sum_j gammaln(a - j / 2)``."""
+    d = operator.index(d)
+    out = d * (d - 1) / 4 * np.log(np.pi)
+    for j in range(d):
+        out = out + gammaln(a - j / 2)
+    return out
