@@ -247,6 +247,8 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 def _cast(g, like):
     dt = _base_array(like).dtype
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
+        if dt.kind != "c" and np.iscomplexobj(g):
+            g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)
         g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
 
