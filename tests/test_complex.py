@@ -128,3 +128,52 @@ def test_grad_of_bool_or_integer_output_is_a_type_error(f):
 
 def test_grad_of_a_float_constant_is_zero():
     assert cr.grad(lambda x: 3.0)(1.0) == 0.0
+
+
+# ---------------------------------------------------------------- the issue's regressions
+def test_abs_of_complex_follows_jax():
+    # issue 10: cr.grad(np.abs)(1+2j) gave 0.447+0.894j; JAX gives 0.447-0.894j
+    g = cr.grad(np.abs)(np.array(1 + 2j))
+    np.testing.assert_allclose(g, 0.4472135954999579 - 0.8944271909999159j)
+    # and the JVP of a real output is real: Re(conj(z) t) / |z| = (1 + 1) / sqrt(5)
+    _, t = cr.jvp(np.abs, (np.array(1 + 2j),), (np.array(1 + 0.5j),))
+    assert not np.iscomplexobj(t)
+    np.testing.assert_allclose(t, 0.8944271909999159)
+    assert cr.grad(np.abs)(np.array(0j)) == 0
+
+
+def test_abs_squared_agrees_with_z_conj_z():
+    # issue 10: d/dz sum(abs(z)**2) was 2z while d/dz sum(real(z*conj(z))) was 2 conj(z)
+    a = cr.grad(lambda z: np.sum(np.abs(z) ** 2))(Z)
+    b = cr.grad(lambda z: np.sum(np.real(z * np.conj(z))))(Z)
+    np.testing.assert_allclose(a, 2 * np.conj(Z))
+    np.testing.assert_allclose(b, 2 * np.conj(Z))
+
+
+@pytest.mark.parametrize("f, df", [(np.arcsinh, lambda z: 1 / np.sqrt(1 + z * z)),
+                                   (np.arctan, lambda z: 1 / (1 + z * z))])
+def test_arcsinh_arctan_of_complex(f, df):
+    # issue 10: both crashed inside their rules (np.hypot of complex)
+    z = np.array(1 + 2j)
+    _, pull = cr.vjp(f, z)
+    np.testing.assert_allclose(pull(np.array(1.0 + 0j))[0], df(z))
+    cr.check_grads(f, Z * 0.3)
+    # JAX's numbers for grad(real(f)) at 1+2j
+    want = {np.arcsinh: 0.24860289393928922 - 0.4022479320953552j,
+            np.arctan: -0.1 - 0.2j}[f]
+    np.testing.assert_allclose(cr.grad(lambda z: np.real(f(z)))(z), want)
+
+
+def test_sign_of_complex_is_z_over_abs_z():
+    cr.check_grads(np.sign, Z)
+    np.testing.assert_allclose(cr.grad(lambda z: np.real(np.sign(z)))(np.array(3 + 4j)),
+                               (1 / 5 - 9 / 125) + (12 / 125) * 1j)
+
+
+def test_real_parts_of_mixed_cotangents():
+    # a real intermediate that meets a complex cotangent passes on its real part
+    x, y = np.array([0.3, -0.7]), np.array([0.2 + 0.5j, 1 - 1j])
+    cr.check_grads(lambda x, y: x * y, x, y)
+    cr.check_grads(lambda y: np.abs(y) * (1 + 2j), y)
+    cr.check_grads(lambda y: np.real(y) * (1 + 2j) + np.imag(y) * 1j, y)
+    cr.check_grads(lambda y: np.real(y).astype(np.float64) * 1j, y)
