@@ -19,6 +19,8 @@ SciPy and refuse complex input with NumPy's ``TypeError``.
 import numpy as np
 import scipy.special as sc
 
+from ..numpy_bridge import register_ufunc
+from .complex import real_only
 from .registry import defprim, defufunc
 
 __all__ = []
@@ -27,19 +29,30 @@ _SQRT_PI = np.sqrt(np.pi)
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
 
-def _unary(ufunc, d):
-    """A one-argument ufunc whose derivative at ``x`` is ``d(ans, x)``."""
-    p = defufunc(ufunc, vjp=(lambda g, ans, x: g * d(ans, x),),
-                 jvp=(lambda t, ans, x: t * d(ans, x),))
+def _unary(ufunc, d, real=None):
+    """A one-argument ufunc whose derivative at ``x`` is ``d(ans, x)``; ``real``: why it
+    refuses complex input (SciPy computes it, but the rule is for real ``x`` only)."""
+    rules = dict(vjp=(lambda g, ans, x: g * d(ans, x),), jvp=(lambda t, ans, x: t * d(ans, x),))
+    if real:
+        p = register_ufunc(ufunc, defprim(real_only(ufunc, real), name=ufunc.__name__,
+                                          elementwise=True, **rules))
+    else:
+        p = defufunc(ufunc, **rules)
     globals()[ufunc.__name__ + "_p"] = p
     __all__.append(ufunc.__name__ + "_p")
     return p
 
 
-def _order_x(ufunc, d):
-    """``ufunc(v, x)`` differentiable in ``x`` with derivative ``d(ans, v, x)``; not in ``v``."""
-    p = defufunc(ufunc, vjp=(None, lambda g, ans, v, x: g * d(ans, v, x)),
+def _order_x(ufunc, d, real=None):
+    """``ufunc(v, x)`` differentiable in ``x`` with derivative ``d(ans, v, x)``; not in ``v``
+    (``real``: as for :func:`_unary`)."""
+    rules = dict(vjp=(None, lambda g, ans, v, x: g * d(ans, v, x)),
                  jvp=(None, lambda t, ans, v, x: t * d(ans, v, x)))
+    if real:
+        p = register_ufunc(ufunc, defprim(real_only(ufunc, real), name=ufunc.__name__,
+                                          elementwise=True, **rules))
+    else:
+        p = defufunc(ufunc, **rules)
     globals()[ufunc.__name__ + "_p"] = p
     __all__.append(ufunc.__name__ + "_p")
     return p
@@ -69,10 +82,11 @@ zeta_p = defprim(lambda s, x: sc.zeta(s, x), name="zeta", elementwise=True, raw=
                  vjp=(None, lambda g, ans, s, x: g * -s * zeta_p(s + 1, x)),
                  jvp=(None, lambda t, ans, s, x: t * -s * zeta_p(s + 1, x)))
 __all__.append("zeta_p")
-_unary(sc.psi, lambda ans, x: zeta_p(2.0, x))
+_NO_TRIGAMMA = "SciPy has no complex polygamma for the derivative"
+_unary(sc.psi, lambda ans, x: zeta_p(2.0, x), real=_NO_TRIGAMMA)
 _unary(sc.gammaln, lambda ans, x: sc.psi(x))
-_unary(sc.gamma, lambda ans, x: ans * sc.psi(x))
-_unary(sc.rgamma, lambda ans, x: -ans * sc.psi(x))
+_unary(sc.gamma, lambda ans, x: ans * sc.psi(x), real=_NO_TRIGAMMA)
+_unary(sc.rgamma, lambda ans, x: -ans * sc.psi(x), real=_NO_TRIGAMMA)
 _unary(sc.gammasgn, lambda ans, x: x * 0)
 _binary(sc.beta, lambda ans, a, b: ans * (sc.psi(a) - sc.psi(a + b)),
         lambda ans, a, b: ans * (sc.psi(b) - sc.psi(a + b)))
@@ -90,6 +104,18 @@ _unary(sc.erfcinv, lambda ans, x: -_SQRT_PI / 2 * np.exp(ans * ans))
 _unary(sc.ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI))
 _unary(sc.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans))
 _unary(sc.ndtri, lambda ans, x: np.exp(0.5 * ans * ans + _LOG_SQRT_2PI))
+# the CDFs of Student's t and of the beta distribution, differentiable in x
+_order_x(sc.stdtr, lambda ans, df, x: np.exp(
+    sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * np.log(df * np.pi)
+    - (df + 1) / 2 * np.log1p(x * x / df)))
+
+
+def _dbetainc(v, ans, a, b, x):
+    return v * np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b))
+
+
+betainc_p = defufunc(sc.betainc, vjp=(None, None, _dbetainc), jvp=(None, None, _dbetainc))
+__all__.append("betainc_p")
 # x log y and x log(1 + y); the x-derivative at x == 0 is log y, as in JAX
 _binary(sc.xlogy, lambda ans, x, y: np.log(y), lambda ans, x, y: x / y)
 _binary(sc.xlog1py, lambda ans, x, y: np.log1p(y), lambda ans, x, y: x / (1 + y))
@@ -98,7 +124,8 @@ _order_x(sc.jv, lambda ans, v, x: (sc.jv(v - 1, x) - sc.jv(v + 1, x)) / 2)   # a
 _order_x(sc.yn, lambda ans, n, x: (sc.yn(n - 1, x) - sc.yn(n + 1, x)) / 2)
 _order_x(sc.yv, lambda ans, v, x: (sc.yv(v - 1, x) - sc.yv(v + 1, x)) / 2)
 _order_x(sc.iv, lambda ans, v, x: (sc.iv(v - 1, x) + sc.iv(v + 1, x)) / 2)
-_order_x(sc.ive, lambda ans, v, x: (sc.ive(v - 1, x) + sc.ive(v + 1, x)) / 2 - _sign(x) * ans)
+_order_x(sc.ive, lambda ans, v, x: (sc.ive(v - 1, x) + sc.ive(v + 1, x)) / 2 - _sign(x) * ans,
+         real="exp(-|Re z|) is not holomorphic; its rule is written for real x")
 _unary(sc.j0, lambda ans, x: -sc.j1(x))
 _unary(sc.j1, lambda ans, x: (sc.j0(x) - sc.jv(2, x)) / 2)
 _unary(sc.y0, lambda ans, x: -sc.y1(x))

@@ -10,19 +10,19 @@ import math
 import operator
 
 import numpy as np
-from scipy.special import (beta, betaln, digamma, erf, erfc, erfcinv, erfinv,  # noqa
+from scipy.special import (beta, betainc, betaln, digamma, erf, erfc, erfcinv, erfinv,  # noqa
                            expit, gamma, gammainc, gammaincc, gammaln, gammasgn, i0, i0e, i1,
                            i1e, iv, ive, j0, j1, jn, jv, log_ndtr, logit, ndtr, ndtri, psi,
-                           rgamma, xlog1py, xlogy, y0, y1, yn, yv)
+                           rgamma, stdtr, xlog1py, xlogy, y0, y1, yn, yv)
 
 from ..rules.special import zeta_p
 from ..tensor import Tensor, _base_array
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta",
-           "beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit", "gamma",
+           "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit", "gamma",
            "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive",
            "j0", "j1", "jn", "jv", "log_ndtr", "logit", "ndtr", "ndtri", "psi", "rgamma",
-           "xlog1py", "xlogy", "y0", "y1", "yn", "yv"]
+           "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn", "yv"]
 
 
 def _constant(x):
