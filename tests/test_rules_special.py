@@ -67,11 +67,14 @@ CASES = [
          [A, A, POS]),
     Case("stdtr", lambda x: sc.stdtr(3.5, x), [A]),
     Case("betainc", lambda x: sc.betainc(1.5, 2.5, x), [UNIT]),
-    Case("t_logpdf_cdf", lambda x, df, s: stats.t.logpdf(x, df, 0.5, s) + stats.t.cdf(x, 3.5, 0.5, s),
+    Case("t_logpdf_cdf",
+         lambda x, df, s: stats.t.logpdf(x, df, 0.5, s) + stats.t.cdf(x, 3.5, 0.5, s),
          [A, Arg(2.1, 5.0), POS], complex=False),
-    Case("gamma_beta_chi2", lambda x, a: stats.gamma.logpdf(x + 1, a) + stats.gamma.cdf(x + 1, 2.5)
+    Case("gamma_beta_chi2",
+         lambda x, a: stats.gamma.logpdf(x + 1, a) + stats.gamma.cdf(x + 1, 2.5)
          + stats.beta.logpdf(x / 4 + 0.5, a, 2.0) + stats.beta.cdf(x / 4 + 0.5, 1.5, 2.0) * a
-         + stats.chi2.logpdf(x + 1, 3.0) + stats.chi2.cdf(x + 1, 3.0), [OPEN, Arg(1.1, 3.0)], complex=False),
+         + stats.chi2.logpdf(x + 1, 3.0) + stats.chi2.cdf(x + 1, 3.0),
+         [OPEN, Arg(1.1, 3.0)], complex=False),
     Case("poisson", lambda mu: stats.poisson.logpmf(2.0, mu) + stats.poisson.cdf(3.0, mu),
          [POS], complex=False),
     Case("dirichlet", lambda x, a: stats.dirichlet.logpdf(x / np.sum(x), a),

@@ -19,8 +19,8 @@ from ..rules.special import zeta_p
 from ..tensor import Tensor, _base_array
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta",
-           "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit", "gamma",
-           "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive",
+           "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
+           "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive",
            "j0", "j1", "jn", "jv", "log_ndtr", "logit", "ndtr", "ndtri", "psi", "rgamma",
            "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn", "yv"]
 
