@@ -521,9 +521,9 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     dt = np.result_type(_const(x))
     if not np.issubdtype(dt, np.inexact):
         return np.copy(x)
-    if np.issubdtype(dt, np.complexfloating):
-        raise NotImplementedError("np.nan_to_num of complex tensors is not supported; apply "
-                                  "it to np.real(z) and np.imag(z)")
+    if np.issubdtype(dt, np.complexfloating):     # each part, as NumPy does
+        return (_nan_to_num(np.real(x), copy, nan, posinf, neginf)
+                + 1j * _nan_to_num(np.imag(x), copy, nan, posinf, neginf))
     info = np.finfo(dt)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
@@ -544,8 +544,12 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     ``fp[0]`` (or ``right`` / ``left``, which may be tensors too).
     """
     x, xp, fp = (_arr(a) for a in (x, xp, fp))
-    if np.iscomplexobj(fp):
-        raise NotImplementedError("np.interp with complex fp is not supported on tensors")
+    if np.iscomplexobj(fp):     # complex values: the real and imaginary parts, as NumPy does
+        def part(f, v):
+            return None if v is None else f(v)
+        return (_interp(x, xp, np.real(fp), part(np.real, left), part(np.real, right), period)
+                + 1j * _interp(x, xp, np.imag(fp), part(np.imag, left), part(np.imag, right),
+                               period))
     x, xp, fp = (a.astype(np.float64) for a in (x, xp, fp))
     if np.ndim(xp) != 1 or np.ndim(fp) != 1:
         raise ValueError("Data points must be 1-D sequences")
