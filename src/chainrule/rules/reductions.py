@@ -1056,7 +1056,7 @@ def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=
         fact = 0.0
     X = X - avg[:, None]
     X_T = X.T if w is None else (X * w).T
-    c = np.dot(X, X_T)
+    c = np.dot(X, np.conj(X_T) if np.iscomplexobj(X_T) else X_T)   # NumPy's X X^H
     c = c * np.true_divide(1, fact)
     return np.squeeze(c)
 
@@ -1069,7 +1069,9 @@ def _corrcoef(x, y=None, rowvar=True, *args, dtype=None, **kwargs):
     if np.ndim(c) != 2:
         return c / c
     d = np.diagonal(c)
-    stddev = np.sqrt(d)
+    stddev = np.sqrt(np.real(d))
     c = c / stddev[:, None]
     c = c / stddev[None, :]
+    if np.iscomplexobj(c):      # NumPy clips each part
+        return np.clip(np.real(c), -1, 1) + 1j * np.clip(np.imag(c), -1, 1)
     return np.clip(c, -1, 1)
