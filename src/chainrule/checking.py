@@ -1,7 +1,7 @@
 """``check_grads``: compare derivatives with finite differences, in both modes, any order."""
 import numpy as np
 
-from .tensor import Tensor, _base_array
+from .tensor import Tensor, plain
 
 __all__ = ["check_grads"]
 
@@ -24,14 +24,14 @@ def _numeric_dir(fun, args, dirs, eps):
     """Central differences of ``fun``'s outputs (a list, one per leaf of its result) along
     ``dirs``, evaluated in double precision (complex arguments move along complex
     directions: real and imaginary parts at once)."""
-    from .transforms import _flatten
-    plus = _flatten(fun(*[_wide(a) + eps * d for a, d in zip(args, dirs)]))[0]
-    minus = _flatten(fun(*[_wide(a) - eps * d for a, d in zip(args, dirs)]))[0]
+    from .transforms import flatten_tree
+    plus = flatten_tree(fun(*[_wide(a) + eps * d for a, d in zip(args, dirs)]))[0]
+    minus = flatten_tree(fun(*[_wide(a) - eps * d for a, d in zip(args, dirs)]))[0]
     return [(_plain(p) - _plain(m)) / (2 * eps) for p, m in zip(plus, minus)]
 
 
 def _plain(x):
-    return _wide(_base_array(x) if isinstance(x, Tensor) else x)
+    return _wide(plain(x) if isinstance(x, Tensor) else x)
 
 
 def _inner(a, b):
@@ -51,7 +51,7 @@ def _random_like(x, rng):
 def _cast_args(args):
     out = []
     for a in args:
-        a = _base_array(a) if isinstance(a, Tensor) else np.asarray(a)
+        a = plain(a) if isinstance(a, Tensor) else np.asarray(a)
         if not np.issubdtype(a.dtype, np.inexact):
             raise TypeError(f"check_grads needs floating point arguments, got {a.dtype}; pass "
                             "floats, e.g. np.asarray(x, dtype=float)")
@@ -75,7 +75,7 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     >>> import numpy as np, chainrule as cr
     >>> cr.check_grads(np.sin, np.array([0.5, 1.0]))
     """
-    from .transforms import _results, jvp, vjp
+    from .transforms import checked_outputs, jvp, vjp
     if not callable(fun):
         raise TypeError(f"check_grads needs a function, got {type(fun).__name__}")
     if isinstance(modes, str):
@@ -87,13 +87,13 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     for m in modes:
         if m not in ("fwd", "rev"):
             raise ValueError(f"modes must contain 'fwd' and/or 'rev', not {m!r}")
-    from .transforms import _flatten
-    leaves, build = _flatten(list(args))
+    from .transforms import flatten_tree
+    leaves, build = flatten_tree(list(args))
     leaves = _cast_args(leaves)
 
     def flat_fun(*xs):          # the function of the leaves of its (nested) arguments
         return fun(*build(list(xs)))
-    _results(flat_fun(*leaves), fun)    # numbers, or a TypeError that says what came back
+    checked_outputs(flat_fun(*leaves), fun)     # numbers, or a TypeError that says what came back
     rng = np.random.default_rng(seed)
     dtype = np.result_type(*leaves)
     r_tol, a_tol = _tols(dtype)
@@ -106,7 +106,7 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     if "fwd" in modes:
         _, tan = jvp(flat_fun, tuple(leaves), tuple(d.astype(a.dtype) for a, d in
                                                      zip(leaves, dirs)))
-        tans = _flatten(tan)[0]
+        tans = flatten_tree(tan)[0]
         if len(tans) != len(num):
             raise AssertionError(f"forward mode (jvp): {len(tans)} tangents for {len(num)} "
                                  "outputs")
@@ -124,15 +124,15 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
                         atol=atol, seed=seed + 1)
     if "rev" in modes:
         out, pullback = vjp(flat_fun, *leaves)
-        outs, out_build = _flatten(out)
+        outs, out_build = flatten_tree(out)
         cts = []
         for o in outs:
-            arr = _base_array(o) if isinstance(o, Tensor) else np.asarray(o)
+            arr = plain(o) if isinstance(o, Tensor) else np.asarray(o)
             cts.append(_random_like(arr, rng).astype(arr.dtype))
         ct = out_build(cts)
         gs = pullback(ct)
         for a, g in zip(leaves, gs):
-            ga = _base_array(g) if isinstance(g, Tensor) else np.asarray(g)
+            ga = plain(g) if isinstance(g, Tensor) else np.asarray(g)
             if ga.shape != a.shape:
                 raise AssertionError(f"reverse mode: gradient shape {ga.shape} != input shape "
                                      f"{a.shape}")

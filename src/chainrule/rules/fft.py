@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .registry import defprim, implements
+from .api import defprim, implements
 
 __all__ = ["fft_p", "ifft_p", "rfft_p", "irfft_p"]
 
@@ -79,18 +79,18 @@ def _irfft_vjp(g, ans, x, n, axis, norm):
     return _real_like(_fit(spec, np.shape(x)[axis], axis), x)
 
 
-fft_p = defprim(lambda x, n, axis, norm: np.fft.fft(x, n, axis, norm), name="fft",
-                vjp=(_fft_vjp,), jvp=(lambda t, ans, x, n, axis, norm:
-                                      np.fft.fft(t, n, axis, norm),))
-ifft_p = defprim(lambda x, n, axis, norm: np.fft.ifft(x, n, axis, norm), name="ifft",
-                 vjp=(_ifft_vjp,), jvp=(lambda t, ans, x, n, axis, norm:
-                                        np.fft.ifft(t, n, axis, norm),))
-rfft_p = defprim(lambda x, n, axis, norm: np.fft.rfft(x, n, axis, norm), name="rfft",
-                 vjp=(_rfft_vjp,), jvp=(lambda t, ans, x, n, axis, norm:
-                                        np.fft.rfft(t, n, axis, norm),))
-irfft_p = defprim(lambda x, n, axis, norm: np.fft.irfft(x, n, axis, norm), name="irfft",
-                  vjp=(_irfft_vjp,), jvp=(lambda t, ans, x, n, axis, norm:
-                                          np.fft.irfft(t, n, axis, norm),))
+def _linear(name, fn, vjp, keep):
+    """A linear transform along one axis: its JVP is the transform of the tangent."""
+    return defprim(lambda x, n, axis, norm: fn(x, n, axis, norm), name=name, vjp=(vjp,),
+                   jvp=(lambda t, ans, x, n, axis, norm: fn(t, n, axis, norm),),
+                   keep=keep, keep_ans=name == "irfft")
+
+
+# the VJPs read x only for its length and whether it is real (and irfft's the output dtype)
+fft_p = _linear("fft", np.fft.fft, _fft_vjp, ("x", "n", "axis", "norm"))
+ifft_p = _linear("ifft", np.fft.ifft, _ifft_vjp, ("x", "n", "axis", "norm"))
+rfft_p = _linear("rfft", np.fft.rfft, _rfft_vjp, ("x", "n", "axis", "norm"))
+irfft_p = _linear("irfft", np.fft.irfft, _irfft_vjp, ("x", "n", "axis", "norm"))
 
 
 def _axis(a, axis):

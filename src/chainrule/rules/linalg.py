@@ -9,8 +9,8 @@ VJPs are correlations again.  The general ``eig``/``eigvals`` have no rule and s
 chainrule itself supports, so every rule can be differentiated again.
 
 Tangents may carry leading batch dimensions (``batch_ndim``); rules that broadcast a tangent
-against another operand first pad it with size-1 axes (:func:`_pad`) so the batch axes never
-line up with the other operand's stack axes.
+against another operand first pad it with size-1 axes (:func:`_pad_tangent`) so the batch axes
+never line up with the other operand's stack axes.
 """
 import functools
 import numbers
@@ -18,7 +18,8 @@ import string
 
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements, neg_axes
+from .api import (batch_ndim, defprim, implements, is_traced, neg_axes, no_rule_error, numpy_name,
+                  plain, run_on_values, write_out)
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
            "logabsdet_p", "solve_p", "pinv_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p",
@@ -44,7 +45,7 @@ def _rs(x, shape):
     return x if np.shape(x) == shape else np.reshape(x, shape)
 
 
-def _pad(t, nb, nd):
+def _pad_tangent(t, nb, nd):
     """Give tangent ``t`` (``nb`` batch axes) ``nd`` non-batch axes by inserting 1s after the
     batch, so the batch axes cannot meet another operand's stack axes when broadcasting."""
     shape = np.shape(t)
@@ -52,13 +53,6 @@ def _pad(t, nb, nd):
     if extra <= 0:
         return t
     return np.reshape(t, shape[:nb] + (1,) * extra + shape[nb:])
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
 
 
 def _dtype(*xs):
@@ -111,7 +105,7 @@ def _matmul_jvp_a(t, ans, a, b):
     nb = batch_ndim(t, a)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
-    tp = _pad(_rs(t, bshape + pa), nb, max(len(pa), len(pb)))
+    tp = _pad_tangent(_rs(t, bshape + pa), nb, max(len(pa), len(pb)))
     return _rs(np.matmul(tp, _rs(b, pb)), bshape + np.shape(ans))
 
 
@@ -121,12 +115,12 @@ def _matmul_jvp_b(t, ans, a, b):
     nb = batch_ndim(t, b)
     pa, pb = _promoted(a, b)
     bshape = np.shape(t)[:nb]
-    tp = _pad(_rs(t, bshape + pb), nb, max(len(pa), len(pb)))
+    tp = _pad_tangent(_rs(t, bshape + pb), nb, max(len(pa), len(pb)))
     return _rs(np.matmul(_rs(a, pa), tp), bshape + np.shape(ans))
 
 
 matmul_p = defprim(np.matmul, name="matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                   jvp=(_matmul_jvp_a, _matmul_jvp_b))
+                   jvp=(_matmul_jvp_a, _matmul_jvp_b), keep=('a', 'b'), keep_ans=False)
 
 
 def _cast(x, dtype):
@@ -139,7 +133,7 @@ def _matmul(x1, x2, /, out=None, *, dtype=None, **kwargs):
         raise NotImplementedError(f"np.matmul keywords {sorted(kwargs)} on tensors")
     if np.ndim(x1) == 0 or np.ndim(x2) == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
-    return _out(matmul_p(_cast(x1, dtype), _cast(x2, dtype)), out)
+    return write_out(matmul_p(_cast(x1, dtype), _cast(x2, dtype)), out)
 
 
 if hasattr(np.linalg, "matmul"):
@@ -203,7 +197,7 @@ def _normalize(subscripts, shapes):
 
 
 @functools.lru_cache(maxsize=512)
-def _split(spec):
+def _einsum_parts(spec):
     ins, out = spec.split("->")
     return ins.split(","), out
 
@@ -217,7 +211,7 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
     subscripts.  A repeated subscript (``'ii'``) gets a fresh letter tied to it by an identity
     matrix, which scatters the gradient onto the diagonal; a subscript that only operand ``i``
     has (summed away) comes back through a vector of ones."""
-    ins, out = _split(spec)
+    ins, out = _einsum_parts(spec)
     target = ins[i]
     sizes = {}
     for s, x in zip(ins + [out], ops + (g,)):   # g has the output's shape
@@ -247,7 +241,7 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
 
 def _einsum_jvp(i, t, ans, *ops, spec, optimize):
     nb = batch_ndim(t, ops[i])
-    ins, out = _split(spec)
+    ins, out = _einsum_parts(spec)
     if nb:
         bl = _fresh(set(spec), nb)
         ins = list(ins)
@@ -259,7 +253,7 @@ def _einsum_jvp(i, t, ans, *ops, spec, optimize):
 
 
 einsum_p = defprim(_einsum_fn, name="einsum", nary=True, raw=True, vjp=(_einsum_vjp,),
-                   jvp=(_einsum_jvp,))
+                   jvp=(_einsum_jvp,), keep=None)
 
 
 def _interleaved(args):
@@ -286,7 +280,7 @@ def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting=
         ops = [np.asarray(o).astype(dtype) if not hasattr(o, "astype") else o.astype(dtype)
                for o in ops]
     spec = _normalize(subscripts, tuple(np.shape(o) for o in ops))
-    return _out(einsum_p(*ops, spec=spec, optimize=optimize), out)
+    return write_out(einsum_p(*ops, spec=spec, optimize=optimize), out)
 
 
 # ---------------------------------------------------------------- products built on them
@@ -346,7 +340,7 @@ def _dot(a, b, out=None):
         res = matmul_p(a, b)
     else:
         res = _tensordot(a, b, axes=([-1], [-2]))
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.inner)
@@ -360,7 +354,7 @@ def _inner(a, b, /):
 
 @implements(np.outer)
 def _outer(a, b, out=None):
-    return _out(np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1))), out)
+    return write_out(np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1))), out)
 
 
 if hasattr(np.linalg, "outer"):
@@ -430,14 +424,28 @@ def _kron(a, b):
     return np.reshape(prod, tuple(m * n for m, n in zip(sa, sb)))
 
 
-_EPS3 = np.zeros((3, 3, 3))
-for _i, _j, _k in [(0, 1, 2), (1, 2, 0), (2, 0, 1)]:
-    _EPS3[_i, _j, _k], _EPS3[_j, _i, _k] = 1.0, -1.0
+def _cross_parts(a, b, na, nb):
+    """The components of ``a x b`` (vectors along the last axis), term by term as NumPy
+    computes them, so NaN and infinities land where they do in NumPy (an einsum with the
+    Levi-Civita symbol multiplies them by its zeros and spreads NaN to every component)."""
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return None, z
+    if na == 2:
+        b2 = b[..., 2]
+        return (a1 * b2, -(a0 * b2)), z
+    a2 = a[..., 2]
+    if nb == 2:
+        return (-(a2 * b1), a2 * b0), z
+    b2 = b[..., 2]
+    return (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2), z
 
 
 @implements(np.cross)
 def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product as an einsum with the Levi-Civita symbol (2-vectors: zero z part)."""
+    """Cross product, component by component as NumPy computes it (2-vectors: zero z)."""
     if axis is not None:
         axisa = axisb = axisc = axis
     a = _moveaxis_last(a, neg_axes(axisa, np.ndim(a))[0])
@@ -447,9 +455,12 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
     dt = _dtype(a, b)
-    if na == 2 and nb == 2:
-        return np.einsum("...i,...j,ij->...", a, b, _EPS3[:2, :2, 2].astype(dt))
-    res = np.einsum("...i,...j,ijk->...k", a, b, _EPS3[:na, :nb].astype(dt))
+    xy, z = _cross_parts(a, b, na, nb)
+    if xy is None:
+        return z.astype(dt) if z.dtype != dt else z
+    res = np.stack((xy[0], xy[1], z), axis=-1)   # each a product of a and b: one shape
+    if res.dtype != dt:
+        res = res.astype(dt)
     nd = np.ndim(res)
     c = neg_axes(axisc, nd)[0] + nd
     if c == nd - 1:
@@ -508,7 +519,7 @@ def _multi_dot(arrays, *, out=None):
         res = res[0, 0]
     elif nd_first == 1 or nd_last == 1:
         res = np.ravel(res)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.linalg.matrix_power)
@@ -592,7 +603,7 @@ def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
 
 # the p-norm over ``axis`` (a tuple of negative axes); ord 2 has gradient 0 at 0, not NaN
 vector_norm_p = defprim(_vnorm_fn, name="vector_norm", raw=True, vjp=(_vnorm_vjp,),
-                        jvp=(_vnorm_jvp,))
+                        jvp=(_vnorm_jvp,), keep=('x', 'ord', 'axis', 'keepdims'))
 
 
 def _vector_norm(x, ord, axes, keepdims):
@@ -638,7 +649,7 @@ def _matrix_norm(x, ord, axes, keepdims):
 
 
 @implements(np.linalg.norm)
-def _norm(x, ord=None, axis=None, keepdims=False):
+def _linalg_norm(x, ord=None, axis=None, keepdims=False):
     """``np.linalg.norm``: vector p-norms, matrix norms (fro, nuc, 1, -1, 2, -2, inf, -inf)."""
     if not np.issubdtype(_dtype(x), np.inexact):
         x = np.asarray(x).astype(float) if not hasattr(x, "astype") else x.astype(float)
@@ -688,7 +699,7 @@ if hasattr(np.linalg, "matrix_norm"):
 # ---------------------------------------------------------------- inverse, determinant, solve
 inv_p = defprim(np.linalg.inv, name="inv",
                 vjp=(lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))),),
-                jvp=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),))
+                jvp=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),), keep=())
 
 
 @implements(np.linalg.inv)
@@ -706,13 +717,14 @@ def _inv_T(a):
 
 det_p = defprim(np.linalg.det, name="det",
                 vjp=(lambda g, ans, a: _unsq2(g * ans) * _inv_T(a),),
-                jvp=(lambda t, ans, a: ans * np.sum(_inv_T(a) * t, axis=(-2, -1)),))
+                jvp=(lambda t, ans, a: ans * np.sum(_inv_T(a) * t, axis=(-2, -1)),), keep=('a',))
 
 slogdet_sign_p = defprim(lambda a: np.linalg.slogdet(a)[0], name="slogdet_sign", nondiff=True)
 
 logabsdet_p = defprim(lambda a: np.linalg.slogdet(a)[1], name="logabsdet",
                       vjp=(lambda g, ans, a: _unsq2(g) * _inv_T(a),),
-                      jvp=(lambda t, ans, a: np.sum(_inv_T(a) * t, axis=(-2, -1)),))
+                      jvp=(lambda t, ans, a: np.sum(_inv_T(a) * t, axis=(-2, -1)),),
+                          keep=('a',), keep_ans=False)
 
 
 @implements(np.linalg.det)
@@ -736,12 +748,12 @@ def _slogdet(a):
 
 def _solve_jvp_a(t, ans, a, b):
     nb = batch_ndim(t, a)
-    tp = _pad(t, nb, np.ndim(ans))
+    tp = _pad_tangent(t, nb, np.ndim(ans))
     return -np.linalg.solve(a, np.matmul(tp, ans))
 
 
 def _solve_jvp_b(t, ans, a, b):
-    return np.linalg.solve(a, _pad(t, batch_ndim(t, b), np.ndim(ans)))
+    return np.linalg.solve(a, _pad_tangent(t, batch_ndim(t, b), np.ndim(ans)))
 
 
 def _solve_vjp_a(g, ans, a, b):
@@ -751,7 +763,7 @@ def _solve_vjp_a(g, ans, a, b):
 # a x = b for stacks of matrices b (..., M, K); the handler turns a vector b into a column
 solve_p = defprim(np.linalg.solve, name="solve",
                   vjp=(_solve_vjp_a, lambda g, ans, a, b: np.linalg.solve(_mT(a), g)),
-                  jvp=(_solve_jvp_a, _solve_jvp_b))
+                  jvp=(_solve_jvp_a, _solve_jvp_b), keep=('a',))
 
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
@@ -792,7 +804,7 @@ def _pinv_jvp(t, ans, a, rcond):
 
 # the Moore-Penrose inverse; its derivative (Golub & Pereyra) holds where the rank is constant
 pinv_p = defprim(lambda a, rcond: np.linalg.pinv(a, rcond=rcond), name="pinv",
-                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,))
+                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), keep=('a',))
 
 
 def _pinv_rcond(a, rcond, rtol):
@@ -807,8 +819,16 @@ def _pinv_rcond(a, rcond, rtol):
     return rtol
 
 
+def _hermitian_part(a):
+    """The Hermitian matrix NumPy's ``hermitian=True`` reads: the lower triangle of ``a``,
+    mirrored (conjugated) above the diagonal."""
+    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+
+
 @implements(np.linalg.pinv)
 def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    if hermitian:      # NumPy reads only the lower triangle; so does the gradient
+        a = _hermitian_part(a)
     rc = _pinv_rcond(a, rcond, rtol)
     if not isinstance(rc, numbers.Number):
         rc = float(rc) if np.ndim(rc) == 0 else tuple(np.ravel(rc))
@@ -824,9 +844,8 @@ def _lstsq(a, b, rcond=None):
     if rcond is None:
         rcond = np.finfo(_dtype(a, b)).eps * max(m, n)
     x = matmul_p(pinv_p(a, rcond=float(rcond)), b)
-    from ..tensor import _base_array
     sv = svdvals_p(a)
-    sval = _base_array(sv)
+    sval = plain(sv)
     rank = int(np.sum(sval > rcond * sval.max())) if sval.size else 0
     if rank == n and m > n:
         r = matmul_p(a, x) - b
@@ -844,7 +863,7 @@ def _cond(x, p=None):
         sv = svdvals_p(x)
         big, small = sv[..., 0], sv[..., -1]
         return small / big if p == -2 else big / small
-    return (_norm(x, p, axis=(-2, -1)) * _norm(np.linalg.inv(x), p, axis=(-2, -1)))
+    return (_linalg_norm(x, p, axis=(-2, -1)) * _linalg_norm(np.linalg.inv(x), p, axis=(-2, -1)))
 
 
 @implements(np.linalg.tensorinv)
@@ -932,7 +951,7 @@ def _cholesky_jvp(t, ans, a):
 
 # reads the lower triangle of a, as NumPy does
 cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(_cholesky_vjp,),
-                     jvp=(_cholesky_jvp,))
+                     jvp=(_cholesky_jvp,), keep=('a',))
 
 
 @implements(np.linalg.cholesky)
@@ -996,7 +1015,7 @@ def _eigh_jvp(t, ans, a):
 
 
 # eigenvectors (rows :n) and eigenvalues (row n) of the lower triangle of a
-eigh_p = defprim(_eigh_fn, name="eigh", raw=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,))
+eigh_p = defprim(_eigh_fn, name="eigh", raw=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,), keep=('a',))
 
 _EighResult = _result_type(np.linalg.eigh(np.eye(1)))
 
@@ -1068,7 +1087,7 @@ def _svd_vjp(g, ans, a):
 
 
 # reduced SVD packed as rows: U (m), s (1), V = Vh.T (n); all have k = min(m, n) columns
-svd_p = defprim(_svd_fn, name="svd", raw=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,))
+svd_p = defprim(_svd_fn, name="svd", raw=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,), keep=('a',))
 
 
 def _svdvals_vjp(g, ans, a):
@@ -1082,13 +1101,20 @@ def _svdvals_jvp(t, ans, a):
 
 
 svdvals_p = defprim(lambda a: np.linalg.svd(a, compute_uv=False), name="svdvals", raw=True,
-                    vjp=(_svdvals_vjp,), jvp=(_svdvals_jvp,))
+                    vjp=(_svdvals_vjp,), jvp=(_svdvals_jvp,), keep=('a',), keep_ans=False)
 
 _SVDResult = _result_type(np.linalg.svd(np.eye(1)))
 
 
 @implements(np.linalg.svd)
 def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if hermitian:
+        if compute_uv:
+            raise NotImplementedError(
+                "np.linalg.svd(hermitian=True) of a tensor: NumPy's singular vectors then come "
+                "from eigh, with other signs and order than svd's; use np.linalg.eigh, or "
+                "compute_uv=False for the singular values")
+        return svdvals_p(_hermitian_part(a))     # NumPy reads only the lower triangle
     if not compute_uv:
         return svdvals_p(a)
     m, n = np.shape(a)[-2:]
@@ -1137,7 +1163,7 @@ def _qr_vjp(g, ans, a):
 
 
 # reduced QR (m >= n) packed as rows: Q (m), R (n)
-qr_p = defprim(_qr_fn, name="qr", raw=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,))
+qr_p = defprim(_qr_fn, name="qr", raw=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,), keep=('a',))
 
 _QRResult = _result_type(np.linalg.qr(np.eye(1)))
 
@@ -1196,7 +1222,7 @@ convolve_full_p = defprim(
          lambda g, ans, a, v: _lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
                                     np.shape(v)[-1])),
     jvp=(lambda t, ans, a, v: convolve_full_p(t, v),
-         lambda t, ans, a, v: convolve_full_p(a, t)))
+         lambda t, ans, a, v: convolve_full_p(a, t)), keep=('a', 'v'), keep_ans=False)
 
 correlate_full_p = defprim(
     _full(np.correlate), name="correlate_full", raw=True,
@@ -1205,7 +1231,7 @@ correlate_full_p = defprim(
          lambda g, ans, a, v: _flip_last(_lags(correlate_full_p(g, a), np.shape(a)[-1] - 1,
                                                np.shape(v)[-1]))),
     jvp=(lambda t, ans, a, v: correlate_full_p(t, v),
-         lambda t, ans, a, v: correlate_full_p(a, t)))
+         lambda t, ans, a, v: correlate_full_p(a, t)), keep=('a', 'v'), keep_ans=False)
 
 
 def _conv_args(a, v, name):
@@ -1256,12 +1282,11 @@ def _convolve(a, v, mode="full"):
 def _no_rule_because(func, why):
     """A handler that runs ``func`` on values when nothing needs a derivative, and otherwise
     raises the bridge's TypeError with ``why`` added."""
-    from ..numpy_bridge import _fname, _no_rule_error, _run_on_values, _traced
 
     def handler(*args, **kwargs):
-        if not (_traced(args) or _traced(kwargs)):
-            return _run_on_values(func, args, kwargs)
-        err = _no_rule_error(_fname(func))
+        if not (is_traced(args) or is_traced(kwargs)):
+            return run_on_values(func, args, kwargs)
+        err = no_rule_error(numpy_name(func))
         raise TypeError(f"{err} {why}")
     handler.__name__ = func.__name__
     return handler

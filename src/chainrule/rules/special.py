@@ -19,9 +19,8 @@ SciPy and refuse complex input with NumPy's ``TypeError``.
 import numpy as np
 import scipy.special as sc
 
-from ..numpy_bridge import register_ufunc
+from .api import defprim, defufunc
 from .complex import real_only
-from .registry import defprim, defufunc
 
 __all__ = []
 
@@ -29,44 +28,28 @@ _SQRT_PI = np.sqrt(np.pi)
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
 
-def _unary(ufunc, d, real=None):
-    """A one-argument ufunc whose derivative at ``x`` is ``d(ans, x)``; ``real``: why it
-    refuses complex input (SciPy computes it, but the rule is for real ``x`` only)."""
-    rules = dict(vjp=(lambda g, ans, x: g * d(ans, x),), jvp=(lambda t, ans, x: t * d(ans, x),))
-    if real:
-        p = register_ufunc(ufunc, defprim(real_only(ufunc, real), name=ufunc.__name__,
-                                          elementwise=True, **rules))
-    else:
-        p = defufunc(ufunc, **rules)
+def _declare(ufunc, d, real):
+    """``ufunc`` with local derivative(s) ``d`` (see ``defufunc``); ``real``: why it refuses
+    complex input (SciPy computes it, but the rule is for real input only)."""
+    p = defufunc(ufunc, d=d, fn=real_only(ufunc, real) if real else None)
     globals()[ufunc.__name__ + "_p"] = p
     __all__.append(ufunc.__name__ + "_p")
     return p
+
+
+def _unary(ufunc, d, real=None):
+    """A one-argument ufunc whose derivative at ``x`` is ``d(ans, x)``."""
+    return _declare(ufunc, d, real)
 
 
 def _order_x(ufunc, d, real=None):
-    """``ufunc(v, x)`` differentiable in ``x`` with derivative ``d(ans, v, x)``; not in ``v``
-    (``real``: as for :func:`_unary`)."""
-    rules = dict(vjp=(None, lambda g, ans, v, x: g * d(ans, v, x)),
-                 jvp=(None, lambda t, ans, v, x: t * d(ans, v, x)))
-    if real:
-        p = register_ufunc(ufunc, defprim(real_only(ufunc, real), name=ufunc.__name__,
-                                          elementwise=True, **rules))
-    else:
-        p = defufunc(ufunc, **rules)
-    globals()[ufunc.__name__ + "_p"] = p
-    __all__.append(ufunc.__name__ + "_p")
-    return p
+    """``ufunc(v, x)`` differentiable in ``x`` with derivative ``d(ans, v, x)``; not in ``v``."""
+    return _declare(ufunc, (None, d), real)
 
 
 def _binary(ufunc, dx, dy):
     """A two-argument ufunc with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
-    p = defufunc(ufunc, vjp=(lambda g, ans, x, y: g * dx(ans, x, y),
-                             lambda g, ans, x, y: g * dy(ans, x, y)),
-                 jvp=(lambda t, ans, x, y: t * dx(ans, x, y),
-                      lambda t, ans, x, y: t * dy(ans, x, y)))
-    globals()[ufunc.__name__ + "_p"] = p
-    __all__.append(ufunc.__name__ + "_p")
-    return p
+    return _declare(ufunc, (dx, dy), None)
 
 
 def _sign(x):
@@ -110,12 +93,8 @@ _order_x(sc.stdtr, lambda ans, df, x: np.exp(
     - (df + 1) / 2 * np.log1p(x * x / df)))
 
 
-def _dbetainc(v, ans, a, b, x):
-    return v * np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b))
-
-
-betainc_p = defufunc(sc.betainc, vjp=(None, None, _dbetainc), jvp=(None, None, _dbetainc))
-__all__.append("betainc_p")
+_declare(sc.betainc, (None, None, lambda ans, a, b, x: np.exp(
+    (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b))), None)
 # x log y and x log(1 + y); the x-derivative at x == 0 is log y, as in JAX
 _binary(sc.xlogy, lambda ans, x, y: np.log(y), lambda ans, x, y: x / y)
 _binary(sc.xlog1py, lambda ans, x, y: np.log1p(y), lambda ans, x, y: x / (1 + y))

@@ -16,7 +16,7 @@ from scipy.special import (beta, betainc, betaln, digamma, erf, erfc, erfcinv, e
                            rgamma, stdtr, xlog1py, xlogy, y0, y1, yn, yv)
 
 from ..rules.special import zeta_p
-from ..tensor import Tensor, _base_array
+from ..tensor import plain
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta",
            "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
@@ -27,9 +27,7 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "
 
 def _constant(x):
     """The plain values of ``x`` (no tensor at any level): a shift that carries no gradient."""
-    while isinstance(x, Tensor):
-        x = x.data
-    return np.asarray(_base_array(x) if isinstance(x, Tensor) else x)
+    return np.asarray(plain(x))
 
 
 def _shift(a, axis):
