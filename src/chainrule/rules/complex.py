@@ -24,8 +24,8 @@ REAL_ONLY = {}
 
 
 def _refuse(name, why):
-    raise TypeError(f"{name} of complex input is not supported by chainrule ({why}); apply it "
-                    "to np.real(z) and np.imag(z) separately if that is what you mean")
+    raise TypeError(f"{name} of complex input is not supported by chainrule: {why}. Pass real "
+                    "input (np.real(z), np.imag(z) or np.abs(z), whichever you mean)")
 
 
 def real_only(func, why, impl=None):

@@ -18,8 +18,9 @@ import string
 
 import numpy as np
 
+from ..dispatch import FUNCTIONS
 from .api import (batch_ndim, defprim, implements, is_traced, neg_axes, no_rule_error, numpy_name,
-                  plain, run_on_values, write_out)
+                  plain, real_only, run_on_values, write_out)
 
 __all__ = ["matmul_p", "einsum_p", "vector_norm_p", "inv_p", "det_p", "slogdet_sign_p",
            "logabsdet_p", "solve_p", "pinv_p", "cholesky_p", "eigh_p", "svd_p", "svdvals_p",
@@ -1247,9 +1248,15 @@ def _conv_args(a, v, name):
     if np.shape(v)[0] == 0:
         raise ValueError("v cannot be empty" if name == "convolve" else
                          "correlate: v cannot be empty")
-    if np.iscomplexobj(a) or np.iscomplexobj(v):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     return a, v
+
+
+def _by_parts(f, a, v, mode, conj):
+    """``f`` (convolve or correlate) of complex ``a``, ``v`` from four real ones; ``conj``:
+    ``f`` conjugates ``v`` (np.correlate does)."""
+    ar, ai, vr, vi = np.real(a), np.imag(a), np.real(v), np.imag(v)
+    s = -1 if conj else 1
+    return (f(ar, vr, mode) - s * f(ai, vi, mode)) + 1j * (f(ai, vr, mode) + s * f(ar, vi, mode))
 
 
 def _mode_slice(full, n, m, mode, same_start):
@@ -1267,6 +1274,8 @@ def _mode_slice(full, n, m, mode, same_start):
 @implements(np.correlate)
 def _correlate(a, v, mode="valid"):
     a, v = _conv_args(a, v, "correlate")
+    if np.iscomplexobj(a) or np.iscomplexobj(v):
+        return _by_parts(_correlate, a, v, mode, conj=True)
     n, m = np.shape(a)[0], np.shape(v)[0]
     return _mode_slice(correlate_full_p(a, v), n, m, mode, (m - 1) // 2 if n >= m else n // 2)
 
@@ -1274,6 +1283,8 @@ def _correlate(a, v, mode="valid"):
 @implements(np.convolve)
 def _convolve(a, v, mode="full"):
     a, v = _conv_args(a, v, "convolve")
+    if np.iscomplexobj(a) or np.iscomplexobj(v):
+        return _by_parts(_convolve, a, v, mode, conj=False)
     n, m = np.shape(a)[0], np.shape(v)[0]
     return _mode_slice(convolve_full_p(a, v), n, m, mode, (min(n, m) - 1) // 2)
 
@@ -1297,3 +1308,16 @@ for _f in (np.linalg.eig, np.linalg.eigvals):
         _f, "(The eigenvectors of a general matrix are complex and defined only up to scale; "
             "for a real symmetric matrix use np.linalg.eigh or np.linalg.eigvalsh, which have "
             "rules.)"))
+
+
+# Complex input: the rules of these decompositions and norms are written for real matrices
+# so far (docs/coverage.md lists them); they refuse complex input rather than give a wrong
+# derivative.
+for _f in (np.linalg.norm, getattr(np.linalg, "vector_norm", None),
+           getattr(np.linalg, "matrix_norm", None), np.linalg.slogdet, np.linalg.pinv,
+           np.linalg.lstsq, np.linalg.cond, np.linalg.cholesky, np.linalg.eigh,
+           np.linalg.eigvalsh, np.linalg.svd, getattr(np.linalg, "svdvals", None),
+           np.linalg.qr):
+    if _f in FUNCTIONS:
+        implements(_f)(real_only(_f, "its derivative rules are written for real matrices so "
+                                     "far", FUNCTIONS[_f]))

@@ -61,9 +61,12 @@ _unary(sc.expit, lambda ans, x: ans * (1 - ans))
 _unary(sc.logit, lambda ans, x: 1 / (x * (1 - x)))
 # gamma family: the Hurwitz zeta function zeta(s, x) carries the polygamma functions
 # (polygamma(n, x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1); d/dx zeta(s, x) = -s zeta(s+1, x)
+def _dzeta(v, ans, s, x):
+    return v * -s * zeta_p(s + 1, x)
+
+
 zeta_p = defprim(lambda s, x: sc.zeta(s, x), name="zeta", elementwise=True, raw=True,
-                 vjp=(None, lambda g, ans, s, x: g * -s * zeta_p(s + 1, x)),
-                 jvp=(None, lambda t, ans, s, x: t * -s * zeta_p(s + 1, x)))
+                 vjp=(None, _dzeta), jvp=(None, _dzeta), keep=("s", "x"), keep_ans=False)
 __all__.append("zeta_p")
 _NO_TRIGAMMA = "SciPy has no complex polygamma for the derivative"
 _unary(sc.psi, lambda ans, x: zeta_p(2.0, x), real=_NO_TRIGAMMA)
