@@ -21,12 +21,13 @@ Generated from chainrule's registry by `python -m chainrule.coverage > docs/cove
 `tests/test_coverage_doc.py` fails when this file is out of date.
 
 Columns: **reverse** / **forward**: `rule` (a primitive with its own derivative rule),
-`composite` (built from primitives, so its derivative is theirs), `values` (runs on
-values, carries no gradient). **2nd order**: the
-rules are written with primitives, so they differentiate again (the rule tables check every
-rule to second order). **complex**: `yes` (checked on complex input in JAX's convention,
-docs/complex.md), `TypeError` (chainrule refuses complex input rather than give a wrong
-number), `NumPy refuses` (NumPy has no complex version), `-` (no derivative).
+`composite` (built from primitives, so its derivative is theirs), `values` (runs on values,
+carries no gradient). **2nd order**: the rules are written with primitives, so they
+differentiate again (the rule tables check every rule to second order). **complex**: `yes`
+(complex input wherever NumPy or SciPy takes it, in JAX's convention, see
+[complex.md](complex.md); the rule tables check every case NumPy computes on complex input),
+`TypeError` (chainrule refuses complex input rather than give a wrong derivative),
+`NumPy refuses` / `SciPy refuses` (the function has no complex version), `-` (no derivative).
 
 | function | reverse | forward | 2nd order | complex | notes |
 |---|---|---|---|---|---|
@@ -55,7 +56,9 @@ def _first_line(doc):
 def _complex(f, takes_complex):
     if f in _complex_rules.REAL_ONLY:
         return "TypeError"
-    return "yes" if takes_complex else "NumPy refuses"
+    if takes_complex:
+        return "yes"
+    return "SciPy refuses" if _name(f).startswith("scipy") else "NumPy refuses"
 
 
 def _ufunc_row(f, prim):
