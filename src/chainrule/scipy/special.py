@@ -20,7 +20,8 @@ from ..tensor import plain
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "zeta",
            "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
-           "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv", "ive",
+           "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
+           "iv", "ive",
            "j0", "j1", "jn", "jv", "log_ndtr", "logit", "ndtr", "ndtri", "psi", "rgamma",
            "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn", "yv"]
 
