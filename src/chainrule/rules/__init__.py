@@ -8,7 +8,7 @@ Each module is a flat table, one family of functions:
 - :mod:`.linalg`: dot, matmul, einsum, norm, inv, det, solve, ...
 - :mod:`.nondiff`: functions that run on values and carry no gradient
 - :mod:`.fft`: ``np.fft``
-- :mod:`.special`: SciPy's special functions (loaded with SciPy: see :func:`.registry.scipy_rules`)
+- :mod:`.special`: SciPy's special functions (loaded with SciPy, :func:`.registry.scipy_rules`)
 
 :mod:`.registry` declares primitives (``defprim``; ``defufunc`` takes an elementwise
 derivative once, ``d=``, and makes both modes from it), and :mod:`.api` is the rule-writing
