@@ -5,7 +5,8 @@ Each module is a flat table, one family of functions:
 - :mod:`.elementwise`: ufuncs (arithmetic, powers, exp/log, trigonometry, ...)
 - :mod:`.reductions`: sum, mean, prod, max, var, cumsum, ...
 - :mod:`.shape`: reshape, transpose, indexing, concatenate, pad, ...
-- :mod:`.linalg`: dot, matmul, einsum, norm, inv, det, solve, ...
+- :mod:`.linalg`: a package: products (matmul, einsum, dot, ...), norms, solve (inv, det,
+  solve, ...), decompositions (cholesky, eigh, svd, qr) and convolution
 - :mod:`.nondiff`: functions that run on values and carry no gradient
 - :mod:`.fft`: ``np.fft``
 - :mod:`.special`: SciPy's special functions (loaded with SciPy, :func:`.registry.scipy_rules`)
