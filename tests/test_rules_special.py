@@ -151,3 +151,16 @@ def test_real_special_functions_refuse_complex(f):
 def test_logsumexp_large_values_stay_finite():
     g = cr.grad(special.logsumexp)(np.array([1000.0, 1000.0]))
     np.testing.assert_allclose(g, [0.5, 0.5])
+
+
+def test_rules_load_when_scipy_is_imported_after_chainrule():
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np, chainrule as cr\n"
+            "assert 'scipy' not in sys.modules, 'chainrule imported SciPy'\n"
+            "import scipy.special as sc\n"
+            "print(float(cr.grad(sc.expit)(0.0)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0.25"
