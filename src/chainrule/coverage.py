@@ -50,7 +50,7 @@ def _name(f):
 
 def _first_line(doc):
     line = (doc or "").strip().split("\n\n")[0].replace("\n", " ")
-    return " ".join(line.split()).replace("|", "\\|")
+    return " ".join(line.split())
 
 
 def _complex(f, takes_complex):
@@ -92,7 +92,8 @@ def rows():
 
 def table():
     """``docs/coverage.md`` as a string."""
-    return _HEAD + "".join(f"| `{r[0]}` | " + " | ".join(r[1:]) + " |\n" for r in rows())
+    return _HEAD + "".join(f"| `{r[0]}` | " + " | ".join(c.replace("|", "\\|") for c in r[1:])
+                           + " |\n" for r in rows())
 
 
 if __name__ == "__main__":
