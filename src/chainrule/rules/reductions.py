@@ -25,8 +25,9 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, local_rule,
-                  neg_axes, plain, unsupported, write_out)
+from .api import (Tensor, batch_ndim, constant_like, defprim, implements, is_other,
+                  is_traced, keepdims_flag, local_rule, neg_axes, plain, unsupported, write_out,
+                  zeros_like)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -69,7 +70,7 @@ def _index_from_end(axis, sl):
 
 
 def _embed(x, shape, idx):
-    out = np.zeros(shape, dtype=x.dtype)
+    out = np.zeros_like(x, shape=shape) if is_other(x) else np.zeros(shape, dtype=x.dtype)
     out[idx] = x
     return out
 
@@ -94,9 +95,24 @@ def _sum_vjp(g, ans, x, axis, keepdims, shape):
     return np.broadcast_to(_keep_to(g, shape, axis, keepdims), shape)
 
 
-# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers;
+def _reducer(ufunc, func):
+    """``ufunc.reduce`` (what ``func`` calls, without its Python wrapper) on NumPy data;
+    ``func`` itself on other arrays, whose library implements it (NEP 18), not the ufunc's
+    reduce method."""
+    red = ufunc.reduce
+
+    def reduce(x, axis, keepdims):
+        if type(x) is not np.ndarray and is_other(x):
+            return func(x, axis=axis, keepdims=keepdims)
+        return red(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+_add_reduce = _reducer(np.add, np.sum)
+_multiply_reduce = _reducer(np.multiply, np.prod)
+
 # ``shape`` is x's, passed along so the node keeps a shape rather than the array
-sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, keepdims=keepdims),
+sum_p = defprim(lambda x, axis, keepdims, shape: _add_reduce(x, axis, keepdims),
                 name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims, shape:
@@ -144,7 +160,7 @@ def _pad_one(y):
     """``y`` with a 1 appended along the last axis."""
     shape = np.shape(y)
     m = shape[-1]
-    one = np.zeros(m + 1, dtype=y.dtype)
+    one = zeros_like(plain(y), shape=(m + 1,), dtype=y.dtype)   # in y's library
     one[-1] = 1
     return _embed_p(y, shape=shape[:-1] + (m + 1,), idx=(Ellipsis, slice(0, m))) + one
 
@@ -198,7 +214,10 @@ def _prod_others(x, axis):
 def _has_zero(x):
     """Whether ``x`` holds a zero (looked up on the values: it picks a formula, not a path
     for derivatives)."""
-    return not np.all(plain(x))
+    v = plain(x)
+    if is_other(v):
+        return True     # not looked up on other libraries' arrays: the formula safe for zeros
+    return not np.all(v)
 
 
 def _prod_grad(ans, x, axis, keepdims):
@@ -209,7 +228,7 @@ def _prod_grad(ans, x, axis, keepdims):
 
 
 prod_p = defprim(
-    lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims), name="prod",
+    lambda x, axis, keepdims: _multiply_reduce(x, axis, keepdims), name="prod",
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
@@ -248,16 +267,33 @@ def _chooser(np_fn, name):
                  keep=('x', 'axis', 'keepdims'))
 
 
-max_p = _chooser(np.maximum.reduce, "max")
-min_p = _chooser(np.minimum.reduce, "min")
+max_p = _chooser(_reducer(np.maximum, np.max), "max")
+min_p = _chooser(_reducer(np.minimum, np.min), "min")
+
+
+def _masked(where):
+    return where is not _NoValue and where is not True
+
+
+def _chosen(prim, a, axes, keepdims, initial, where, name):
+    """max/min over ``axes`` of the entries ``where`` selects, and ``initial`` (NumPy's
+    meaning: ``where=`` needs ``initial=``, the value of a slice with nothing selected)."""
+    if _masked(where):
+        if initial is _NoValue:
+            op = "maximum" if name.endswith("max") else "minimum"
+            raise ValueError(f"reduction operation '{op}' does not have an identity, so to use "
+                             "a where mask one has to specify 'initial'")
+        a = np.where(where, a, initial)
+    res = prim(a, axis=axes, keepdims=keepdims)
+    if initial is not _NoValue:
+        res = (np.maximum if name.endswith("max") else np.minimum)(res, initial)
+    return res
 
 
 def _chooser_handler(prim, name):
     def handler(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
-        unsupported(name, initial=initial, where=where)
-        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)),
-                              keepdims=keepdims_flag(keepdims)),
-                    out)
+        return write_out(_chosen(prim, a, neg_axes(axis, np.ndim(a)), keepdims_flag(keepdims),
+                                 initial, where, name), out)
     handler.__name__ = name
     handler.__doc__ = f"np.{name} on tensors (ties share the gradient evenly)."
     return handler
@@ -278,7 +314,6 @@ def _ptp(a, axis=None, out=None, keepdims=False):
 
 # ---------------------------------------------------------------- var, std, average
 def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    unsupported(name, where=where)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -288,6 +323,15 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
+    if _masked(where):                   # only the entries where= selects take part
+        mask = np.broadcast_to(where, np.shape(a))
+        dt = np.result_type(a)
+        if mean is _NoValue:
+            mean = _total(np.where(mask, a, 0), axes, True) / np.sum(
+                mask, axis=axes, keepdims=True).astype(dt)
+        d = np.where(mask, a - mean, 0)
+        dof = np.sum(mask, axis=axes, keepdims=keepdims_flag(keepdims)) - ddof
+        return _total(d * d, axes, keepdims_flag(keepdims)) / np.maximum(dof, 0).astype(dt)
     n = _count(np.shape(a), axes)
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
@@ -387,7 +431,7 @@ def _shift(y, d, axis, fill):
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
-        out = out + front
+        out = out + constant_like(front, y)
     return out
 
 
@@ -709,12 +753,14 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     a = _array(a)
     if not _inexact(a):
         return _mean(a, axis, dtype, out, keepdims_flag(keepdims), where=where)
-    unsupported("nanmean", where=where)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
     keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
+    if _masked(where):                   # entries where= leaves out count as NaNs
+        mask = mask | ~np.broadcast_to(where, np.shape(a))
+        filled = np.where(mask, 0, filled)
     tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
     res = tot / safe
@@ -725,20 +771,23 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
 
 
 def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    unsupported(name, where=where, mean=mean)
+    unsupported(name, mean=mean)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
     a = _array(a)
     if not _inexact(a):
-        return _variance(a, axis, dtype, ddof, keepdims, _NoValue, _NoValue, _NoValue,
+        return _variance(a, axis, dtype, ddof, keepdims, where, _NoValue, _NoValue,
                          name), False
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
     keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
+    if _masked(where):                   # entries where= leaves out count as NaNs
+        mask = mask | ~np.broadcast_to(where, np.shape(a))
+        filled = np.where(mask, 0, filled)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
@@ -778,13 +827,17 @@ def _nan_chooser(prim, fill, plain, name):
         if not _inexact(a):
             return plain(a, axis=axis, out=out, keepdims=keepdims_flag(keepdims),
                          initial=initial, where=where)
-        unsupported(name, initial=initial, where=where)
         axes = neg_axes(axis, np.ndim(a))
         keep = keepdims_flag(keepdims)
         filled, mask = _nan_filled(a, fill)
-        res = prim(filled, axis=axes, keepdims=keep)
+        if _masked(where):               # entries where= leaves out count as NaNs
+            if initial is _NoValue:
+                _chosen(prim, a, axes, keep, initial, where, name)     # NumPy's error
+            mask = mask | ~np.broadcast_to(where, np.shape(a))
+            filled = np.where(mask, fill, filled)
+        res = _chosen(prim, filled, axes, keep, initial, _NoValue, name)
         allnan = np.all(mask, axis=axes, keepdims=keep)
-        if np.any(allnan):
+        if initial is _NoValue and np.any(allnan):
             _warn("All-NaN slice encountered")
             res = np.where(allnan, np.nan, res)
         return write_out(res, out)
