@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ContextManager, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from . import engine
 from .engine import STATE
 
@@ -235,7 +237,10 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
                     "one of the inputs was not used to compute the outputs; pass "
                     "allow_unused=True to get None for it")
             result.append(None)
-        elif isinstance(g, Tensor):
+            continue
+        if np.iscomplexobj(g):
+            g = np.conj(g)      # PyTorch's convention, the conjugate of the engine's
+        if isinstance(g, Tensor):
             result.append(g)
         else:
             result.append(make_tensor(g, None, x._level, None))
