@@ -38,3 +38,7 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobia
 
 __all__ += ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
             "hvp", "elementwise_grad", "checkpoint"]
+
+from .compiler import compile  # noqa: E402  (shadows the builtin inside this namespace only)
+
+__all__ += ["compile"]

@@ -520,10 +520,36 @@ _OPERANDS = (Tensor, np.ndarray, float, int, complex, np.generic, list, tuple)
 _FAST_OPERANDS = frozenset((Tensor, float, int))
 
 
+def duck_array(x):
+    """True for an array of another type that follows NumPy's protocols (NEP 13/18)."""
+    return (not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__")
+            and hasattr(x, "dtype") and hasattr(x, "shape"))
+
+
+def as_array(x):
+    """``np.asarray(x)``, except that arrays of other types (duck arrays) are kept."""
+    return x if duck_array(x) else np.asarray(x)
+
+
+def like_of(a, *others):
+    """``a``, as an array of the first duck-array type among ``others`` (nested in tuples)
+    when ``a`` is a plain ndarray, so that ``a[idx]`` or ``a[idx] = v`` stays in that type."""
+    if type(a) is not np.ndarray:
+        return a
+    stack = list(others)
+    while stack:
+        o = stack.pop()
+        if isinstance(o, tuple):
+            stack.extend(o)
+        elif duck_array(o):
+            return np.asarray(a, like=o)
+    return a
+
+
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return True
+        return not duck_array(x)
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -588,7 +614,7 @@ def _seed(t, gradient):
 def _ones_like_raw(data):
     """ones with the shape and dtype of ``data`` (plain ndarray: a constant at every level)."""
     arr = _base_array(data)
-    return np.ones(arr.shape, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
+    return np.ones_like(arr, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
 
 
 # ---------------------------------------------------------------------- in-place writes
@@ -825,7 +851,7 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
-    elif not isinstance(other, _OPERANDS):
+    elif not isinstance(other, _OPERANDS) and not duck_array(other):
         return NotImplemented
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))

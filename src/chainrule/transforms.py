@@ -19,7 +19,7 @@ import numpy as np
 
 from . import engine
 from .engine import Leaf, backward_pass, new_level
-from .tensor import Tensor, _base_array, _make, _ones_like_raw
+from .tensor import Tensor, _base_array, _make, _ones_like_raw, duck_array
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -81,7 +81,7 @@ def _describe(tree):
 
 def _input(x):
     """A transform's input as a raw value: floats as ndarrays, tensors kept (nesting)."""
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or duck_array(x):
         dt = x.dtype
         val = x
     else:
@@ -103,7 +103,7 @@ _MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limi
 
 def _numeric(v, what):
     """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
-    if isinstance(v, Tensor):
+    if isinstance(v, Tensor) or duck_array(v):
         kind = v.dtype.kind
     else:
         try:
@@ -395,7 +395,8 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         if not isinstance(t, Tensor):
             if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            t = np.asarray(t, dtype=_base_array(raw).dtype)
+            dt = _base_array(raw).dtype
+            t = t.astype(dt, copy=False) if duck_array(t) else np.asarray(t, dtype=dt)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "

@@ -43,7 +43,7 @@ def _finite(a):
     """True if every entry of ``a`` is finite."""
     if type(a) is not np.ndarray:
         a = _base_array(a)
-    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
+    return bool(_isfinite(a).all())
 
 
 _isfinite = np.isfinite
@@ -175,7 +175,8 @@ def _modf(x, /):
     from ..numpy_bridge import _values
     whole = np.trunc(x)
     frac = x - whole
-    v = np.asarray(_values(x))
+    from ..tensor import as_array
+    v = as_array(_values(x))
     if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
         frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
     return frac, whole
@@ -327,9 +328,9 @@ _public(
                          jvp=(lambda t, ans, x: np.conjugate(t),)),
     # copies, where NumPy gives views of the input: a write into the result must not
     # change x behind the graph's back
-    real_p=defprim(lambda x: np.array(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
+    real_p=defprim(lambda x: np.copy(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
                    jvp=(lambda t, ans, x: np.real(t),)),
-    imag_p=defprim(lambda x: np.array(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
+    imag_p=defprim(lambda x: np.copy(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
                    jvp=(lambda t, ans, x: np.imag(t),)),
 )
 
@@ -432,7 +433,8 @@ def _arr(a):
 def _const(a):
     """The plain value of an argument that only steers (a mask, an index)."""
     from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    from ..tensor import as_array
+    return as_array(_values(a))
 
 
 def _dtype_of(a):
@@ -483,7 +485,10 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     n2 = len(funclist)
     if _piecewise_dispatch_list(x, condlist):
         condlist = [condlist]
-    conds = np.asarray([_const(c) for c in condlist], dtype=bool)
+    conds = [_const(c) for c in condlist]
+    from ..tensor import duck_array
+    conds = (np.stack(conds).astype(bool) if any(duck_array(c) for c in conds)
+             else np.asarray(conds, dtype=bool))
     n = len(conds)
     if n == n2 - 1:   # the "otherwise" condition
         conds = np.concatenate([conds, ~np.any(conds, axis=0, keepdims=True)], axis=0)
@@ -555,6 +560,8 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     n = xpv.shape[0]
     if n > 1:
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
+        from ..tensor import like_of
+        xp, fp = like_of(xp, j), like_of(fp, j)
         xa, fa = xp[j], fp[j]
         res = (fp[j + 1] - fa) / (xp[j + 1] - xa) * (x - xa) + fa
         res = where_p(xv == xpv[-1], fp[-1], res)  # noqa: F821

@@ -87,7 +87,7 @@ def _along(axis, sl):
 
 
 def _embed(x, shape, idx):
-    out = np.zeros(shape, dtype=x.dtype)
+    out = np.zeros_like(x, shape=shape)
     out[idx] = x
     return out
 
@@ -492,7 +492,8 @@ if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
 def _const(a):
     """The plain value of ``a`` (masks and indices are computed on values: constants)."""
     from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    from ..tensor import as_array
+    return as_array(_values(a))
 
 
 def _inexact(a):
@@ -879,7 +880,9 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     cnt = n - np.sum(nan, axis=-1) if skip_nan else np.full(kshape, n)
     cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
     qq = q.reshape(q.shape + (1,) * len(kshape))
-    v = np.asarray(_VIRTUAL_INDEX[method](cnt, qq), dtype=np.float64)
+    v = _VIRTUAL_INDEX[method](cnt, qq)
+    from ..tensor import duck_array
+    v = v.astype(np.float64) if duck_array(v) else np.asarray(v, dtype=np.float64)
     lo = np.floor(v)
     gamma = v - lo
     last = cnt - 1

@@ -64,7 +64,8 @@ def _batched(fn, t, x, idx):
 
 def index_tangent(t, x, idx):
     """The tangent of ``x[idx]`` given the tangent ``t`` of ``x``."""
-    return _batched(lambda a, i: a[i], t, x, idx)
+    from ..tensor import like_of
+    return _batched(lambda a, i: like_of(a, i)[i], t, x, idx)
 
 
 def _unique_index(idx):
@@ -80,7 +81,7 @@ def _unique_index(idx):
 
 def _scatter_fn(g, shape, idx):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated indices accumulate)."""
-    out = np.zeros(shape, dtype=np.result_type(g))
+    out = np.zeros_like(g, shape=shape)
     if _unique_index(idx):
         out[idx] = g
     elif out.ndim > 1 and 1024 <= g.size and 4 * g.size >= out.size:
@@ -133,7 +134,7 @@ def _setitem_vjp_v(g, ans, x, v, idx):
     if _unique_index(idx):
         return gv
     shape = np.shape(g)                # the recorded node keeps no x: g has its shape
-    ids = np.full(shape, -1, dtype=np.intp)
+    ids = np.full_like(g, -1, shape=shape, dtype=np.intp)
     sel = np.shape(ids[idx])
     order = np.arange(int(np.prod(sel, dtype=np.int64))).reshape(sel)
     ids[idx] = order
@@ -148,11 +149,11 @@ setitem_p = defprim(_setitem_fn, name="setitem",
 
 def setitem_tangent(tx, tv, x, v, idx):
     """Tangent of ``x`` after ``x[idx] = v``; ``tx``/``tv`` are the tangents (None: zero)."""
-    from ..tensor import Tensor, _make
+    from ..tensor import Tensor, _make, duck_array, like_of
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
-        tx = tx.copy() if isinstance(tx, Tensor) else np.array(tx, copy=True)
+        tx = tx.copy() if isinstance(tx, Tensor) or duck_array(tx) else np.array(tx, copy=True)
     else:
         nb = batch_ndim(tv, v)
         batch = np.shape(tv)[:nb]
@@ -163,6 +164,7 @@ def setitem_tangent(tx, tv, x, v, idx):
         val = np.moveaxis(tv, tuple(range(nb)), tuple(range(-nb, 0))) if nb else tv
         if isinstance(val, Tensor) and not isinstance(tx, Tensor):
             tx = _make(tx, None, val._level, None)
+    tx = like_of(tx, val, idx)
     if not nb:
         tx[idx] = val
         return tx
@@ -885,7 +887,8 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 @implements(np.take_along_axis)
 def _take_along_axis(arr, indices, axis=-1):
     arr = _arr(arr)
-    ind = np.asarray(_base(indices))
+    from ..tensor import as_array
+    ind = as_array(_base(indices))
     if axis is None:
         if ind.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")

@@ -1,0 +1,498 @@
+"""From a trace to a program: optimization passes and the generated Python source.
+
+The passes work on the steps of a :class:`~chainrule.compiler.tracing.Trace`:
+
+- *folding*: a step whose inputs are all constants (or that reads only shapes, as
+  ``np.ones_like``) becomes the constant it computed;
+- *identities*: steps that return their input unchanged for the traced shapes and dtypes
+  (a reshape to the same shape, ``x * 1``, ``astype`` to the same dtype) disappear;
+- *common subexpressions*: a step that repeats an earlier one uses its result;
+- *dead code*: steps whose results reach no output and no guard are dropped;
+- *buffer reuse*: an elementwise ufunc writes into an input buffer that is not needed
+  afterwards (``out=``), and big intermediates are released after their last use, so the
+  program holds no more memory at once than the eager run.
+
+Values written in place (and everything sharing their memory) take part in none of the
+first three passes.
+"""
+import numbers
+import operator
+
+import numpy as np
+
+from .tracing import Var, _Op, _GETITEM, _copy_array
+
+__all__ = ["Program", "GuardMiss"]
+
+
+class GuardMiss(Exception):
+    """Raised by a program when a guard does not hold (the dispatcher tries the next)."""
+
+
+# ops that only read shapes and dtypes of their traced arguments
+_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+# ops that return their (first) argument unchanged when the result has its shape and dtype
+_IDENTITY_IF_SAME = {np.reshape, np.broadcast_to, np.squeeze, np.ascontiguousarray,
+                     np.real, np.conj, np.conjugate, np.atleast_1d, np.ravel}
+_IDENTITY_METHODS = {"reshape", "astype", "squeeze", "ravel", "conj", "conjugate"}
+_IDENTITY_UFUNCS = {np.positive, np.conjugate}
+_FRESH_LIMIT = 4096        # bytes: smaller intermediates are not released early
+
+
+def _root(arr):
+    while isinstance(getattr(arr, "base", None), np.ndarray):
+        arr = arr.base
+    return arr
+
+
+class Program:
+    """An optimized program for one path through a function.
+
+    Parameters
+    ----------
+    trace : Trace
+        The recorded steps and the traced values.
+    ninputs : int
+        Variables ``0 .. ninputs-1`` are the inputs, in order.
+    output : tree
+        The result template (Var leaves, constants elsewhere).
+    names : list of str
+        Names for the inputs in the source.
+    notes : dict, optional
+        Step index -> comment (what primitive made it), when annotated.
+    """
+
+    def __init__(self, trace, ninputs, output, names, notes=None):
+        self.trace = trace
+        self.ninputs = ninputs
+        self.output = output
+        self.names = names
+        self.notes = notes or {}
+        self.values = trace.values
+        self._optimize()
+        self.source = self._emit()
+        namespace = dict(self.consts)
+        namespace.update(np=np, _Miss=GuardMiss)
+        code = compile(self.source, "<cr.compile>", "exec")
+        exec(code, namespace)
+        self.fn = namespace["_program"]
+        # the traced values are no longer needed: drop them so the program holds only its
+        # constants
+        self.trace = self.values = None
+
+    # ------------------------------------------------------------------ optimization
+    def _resolve(self, n):
+        alias = self.alias
+        while n in alias:
+            n = alias[n]
+        return n
+
+    def _optimize(self):
+        steps = self.trace.steps
+        values = self.values
+        inputs = set(range(self.ninputs))
+        written = {id(_root(values[w])) for w in self.trace.writes if w in values}
+        mutable = set()
+        if written:
+            for v, val in values.items():
+                if isinstance(val, np.ndarray) and id(_root(val)) in written:
+                    mutable.add(v)
+        self.mutable = mutable
+        self.alias = alias = {}
+        known = {}               # var -> constant value
+        seen = {}                # CSE key -> out
+        kept = []
+        for i, step in enumerate(steps):
+            kind, op, args, kwargs, out = step
+            if kind == "guard":
+                if self._resolve(args[0].n) in known:
+                    continue
+                kept.append((i, step))
+                continue
+            if out is None or kind == "setitem":
+                kept.append((i, step))
+                continue
+            outs = out if isinstance(out, tuple) else (out,)
+            if any(o in mutable for o in outs):
+                kept.append((i, step))
+                continue
+            used = _vars(args) + _vars(kwargs)
+            rused = [self._resolve(u) for u in used]
+            if rused and all(u in known for u in rused) and not any(
+                    u in mutable for u in used) or (kind == "call" and op in _SHAPE_ONLY):
+                for o in outs:
+                    known[o] = values[o]
+                continue
+            target = self._identity(step, rused, known)
+            if target is not None:
+                alias[out] = target
+                continue
+            key = _cse_key(step, self._resolve, known)
+            if key is not None and not any(u in mutable for u in rused):
+                prev = seen.get(key)
+                if prev is not None:
+                    for o, p in zip(outs, prev if isinstance(prev, tuple) else (prev,)):
+                        alias[o] = p
+                    continue
+                seen[key] = out
+            kept.append((i, step))
+        self.known = known
+        # dead code: walk back from the outputs, guards and in-place writes
+        live = {self._resolve(v) for v in _vars(self.output)}
+        final = []
+        for i, step in reversed(kept):
+            kind, op, args, kwargs, out = step
+            outs = () if out is None else out if isinstance(out, tuple) else (out,)
+            if kind in ("guard", "setitem") or out is None or any(o in live for o in outs) \
+                    or any(o in mutable for o in outs):
+                final.append((i, step))
+                live.update(self._resolve(v) for v in _vars(args) + _vars(kwargs))
+        final.reverse()
+        self.steps = final
+        del inputs
+
+    def _identity(self, step, rused, known):
+        """The variable a step returns unchanged, or None."""
+        kind, op, args, kwargs, out = step
+        if isinstance(out, tuple):
+            return None
+        values = self.values
+        res = values[out]
+        if not isinstance(res, (np.ndarray, np.generic)):
+            return None
+
+        def same(v):
+            x = values.get(v) if v not in known else known[v]
+            return (isinstance(x, (np.ndarray, np.generic)) and type(x) is type(res)
+                    and x.shape == res.shape and x.dtype == res.dtype)
+
+        first = args[0] if args else None
+        if kind == "method" and op in _IDENTITY_METHODS:
+            v = args[0].n
+            if same(v) and (op != "astype" or not kwargs or kwargs.get("copy") is not True):
+                return v
+            return None
+        if kind != "call":
+            return None
+        if isinstance(op, _Op):
+            f = op.key
+            if f in _IDENTITY_UFUNCS and isinstance(first, Var) and not kwargs and \
+                    same(first.n) and (f is np.positive or res.dtype.kind != "c"):
+                return first.n
+            if f in (np.multiply, np.true_divide, np.add, np.subtract) and len(args) == 2 \
+                    and not kwargs:
+                unit = 1 if f in (np.multiply, np.true_divide) else 0
+                a, b = args
+                for x, c in ((a, b), (b, a)) if f in (np.multiply, np.add) else ((a, b),):
+                    if isinstance(x, Var) and same(x.n) and _is_const(c, unit, known,
+                                                                       self._resolve, res):
+                        return x.n
+            return None
+        if op in _IDENTITY_IF_SAME and isinstance(first, Var) and same(first.n):
+            if op in (np.real, np.conj, np.conjugate) and res.dtype.kind == "c":
+                return None
+            return first.n
+        return None
+
+    # ------------------------------------------------------------------ emission
+    def _emit(self):
+        self.consts = {}
+        self._const_ids = {}
+        self.guard_kinds = []
+        values_shape = {}
+        steps = self.steps
+        # names: inputs by their parameter names, others v<n>
+        self.varname = {n: self.names[n] for n in range(self.ninputs)}
+        fresh = set()     # variables holding a fresh ufunc result (safe to overwrite)
+        last = {}         # buffer root name -> index of last use
+        root = {}         # var -> var whose buffer it views (for release / reuse)
+        for v, val in self.values.items():
+            values_shape[v] = (np.shape(val), getattr(val, "dtype", None),
+                               isinstance(val, np.ndarray))
+        by_id = {}
+        for v in sorted(self.values):
+            val = self.values[v]
+            if isinstance(val, np.ndarray):
+                r = id(_root(val))
+                if r in by_id:
+                    root[v] = by_id[r]
+                else:
+                    by_id[r] = v
+        lines = []
+        out_vars = {self._resolve(v) for v in _vars(self.output)}
+
+        def buf(v):
+            v = self._resolve(v)
+            while v in root and root[v] != v:
+                v = root[v]
+            return v
+
+        for k, (i, step) in enumerate(steps):
+            for v in _vars(step[2]) + _vars(step[3]):
+                last[buf(v)] = k
+            if step[0] == "guard":
+                last[buf(step[2][0].n)] = k
+        for v in out_vars:
+            last[buf(v)] = len(steps)
+        for k, (i, step) in enumerate(steps):
+            kind, op, args, kwargs, out = step
+            reuse = None
+            if (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
+                    and op.key.signature is None and op.key.nout == 1 and not kwargs
+                    and isinstance(out, int) and out not in self.mutable):
+                shape, dtype, isarr = values_shape[out]
+                if isarr:
+                    for a in args:
+                        if isinstance(a, Var):
+                            r = self._resolve(a.n)
+                            if (r in fresh and buf(r) == r and last.get(r) == k
+                                    and values_shape[r] == (shape, dtype, True)
+                                    and r not in out_vars):
+                                reuse = r
+                                break
+            text = self._step_text(step, reuse)
+            note = self._note(self.notes.get(i))
+            lines.append(f"    {text}" + (f"    # {note}" if note else ""))
+            if reuse is not None:
+                self.alias[out] = reuse
+                last[reuse] = max(last.get(reuse, k), last.get(out, k))
+                for v, r in list(root.items()):
+                    if r == out:
+                        root[v] = reuse
+            elif (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
+                  and isinstance(out, int) and values_shape[out][2] and not kwargs):
+                fresh.add(out)
+            # release big intermediates after their last use
+            dead = []
+            for v in _vars(args) + _vars(kwargs):
+                r = buf(v)
+                if (last.get(r) == k and r >= self.ninputs and r not in self.known
+                        and r not in out_vars and values_shape[r][2]
+                        and _nbytes(values_shape[r]) >= _FRESH_LIMIT and r != reuse):
+                    name = self.varname.get(r)
+                    if name is not None and name not in dead:
+                        dead.append(name)
+            if dead:
+                lines.append("    del " + ", ".join(dead))
+                for name in dead:
+                    for v, n in list(self.varname.items()):
+                        if n == name:
+                            self.varname[v] = None
+        ret = self._render(self.output, ret=True)
+        lines.append(f"    return {ret}")
+        params = ", ".join(self.names[:self.ninputs])
+        header = [f"def _program({params}):"]
+        return "\n".join(header + lines) + "\n"
+
+    def _note(self, note):
+        """'mul' or 'mul, backward of sin (forward: v3)' from a trace note."""
+        if not note:
+            return None
+        fwd, bwd, var = note
+        parts = [fwd] if fwd else []
+        if bwd:
+            at = ""
+            if var is not None:
+                n = self._resolve(var)
+                at = f" at {self.varname.get(n) or f'v{n}'}" if n not in self.known else ""
+            parts.append(f"backward of {bwd}{at}")
+        return ", ".join(parts)
+
+    def _guard_no(self, kind):
+        """A number for the next guard; ``guard_kinds[number]`` says what it tests."""
+        self.guard_kinds.append(kind)
+        return len(self.guard_kinds) - 1
+
+    def _name(self, n):
+        n = self._resolve(n)
+        if n in self.known:
+            return self._const(self.known[n])
+        name = self.varname.get(n)
+        if name is None:
+            name = self.varname[n] = f"v{n}"
+        return name
+
+    def _define(self, out):
+        if isinstance(out, tuple):
+            names = [self._name(o) for o in out]
+            return ", ".join(names) + ("," if len(names) == 1 else "")
+        return self._name(out)
+
+    def _const(self, value, ret=False):
+        if value is None or isinstance(value, (bool, str)) or type(value) is int:
+            return repr(value)
+        if type(value) is float and np.isfinite(value):
+            return repr(value)
+        if isinstance(value, type) and value.__module__ == "builtins":
+            return value.__name__
+        if isinstance(value, type) and getattr(np, value.__name__, None) is value:
+            return f"np.{value.__name__}"
+        if isinstance(value, np.dtype) and value.fields is None:
+            return f"np.dtype({value.str!r})"
+        if value is Ellipsis:
+            return "..."
+        key = id(value)
+        name = self._const_ids.get(key)
+        if name is None:
+            name = self._const_ids[key] = f"c{len(self._const_ids)}"
+            self.consts[name] = value
+        if ret and isinstance(value, np.ndarray):
+            return f"{name}.copy()"
+        return name
+
+    def _render(self, t, index=False, ret=False):
+        if isinstance(t, Var):
+            return self._name(t.n)
+        if isinstance(t, tuple) and not hasattr(t, "_fields"):
+            if index and t:
+                return ", ".join(self._render(x, index=True, ret=ret) for x in t)
+            items = [self._render(x, ret=ret) for x in t]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if isinstance(t, list):
+            return "[" + ", ".join(self._render(x, ret=ret) for x in t) + "]"
+        if isinstance(t, dict) and type(t) is dict:
+            return "{" + ", ".join(f"{k!r}: {self._render(v, ret=ret)}" for k, v in t.items()
+                                   if _literal_key(k)) + "}" if all(
+                _literal_key(k) for k in t) else self._const(t)
+        if isinstance(t, slice):
+            parts = [("" if x is None else self._render(x)) for x in (t.start, t.stop, t.step)]
+            if index:
+                return ":".join(parts[:2]) + (f":{parts[2]}" if t.step is not None else "")
+            return "slice(" + ", ".join(p or "None" for p in parts) + ")"
+        if hasattr(t, "_fields") and isinstance(t, tuple):
+            return self._const(type(t)) + "(" + ", ".join(self._render(x, ret=ret)
+                                                          for x in t) + ")"
+        return self._const(t, ret=ret)
+
+    def _call_args(self, args, kwargs):
+        parts = [self._render(a) for a in args]
+        parts += [f"{k}={self._render(v)}" for k, v in (kwargs or {}).items()]
+        return ", ".join(parts)
+
+    def _fn_text(self, op):
+        if isinstance(op, _Op):
+            op = op.key
+        if isinstance(op, tuple):
+            return f"{self._fn_text(op[0])}.{op[1]}"
+        if op is _copy_array:
+            return "np.copy"
+        name = getattr(op, "__name__", None)
+        if name:
+            for prefix, mod in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
+                if getattr(mod, name, None) is op:
+                    return f"{prefix}.{name}"
+        return self._const(op)
+
+    def _step_text(self, step, reuse=None):
+        kind, op, args, kwargs, out = step
+        if kind == "guard":
+            v = self._name(args[0].n)
+            expected = out
+            if op == "bool":
+                return f"if {'not ' if expected else ''}{v}: raise _Miss({self._guard_no(op)})"
+            if op == "shape":
+                return f"if {v}.shape != {expected!r}: raise _Miss({self._guard_no(op)})"
+            conv = {"float": "float", "int": "int", "index": "operator_index",
+                    "complex": "complex"}.get(op)
+            if conv == "operator_index":
+                self.consts["operator_index"] = operator.index
+            expr = f"{conv}({v})" if conv else f"{v}.item()" if op == "item" else \
+                f"{v}.tolist()" if op == "tolist" else v
+            if isinstance(expected, float) and expected != expected:
+                return f"if {expr} == {expr}: raise _Miss({self._guard_no(op)})"
+            return f"if {expr} != {self._const(expected)}: raise _Miss({self._guard_no(op)})"
+        if kind == "setitem":
+            target, idx, val = args
+            return f"{self._render(target)}[{self._render(idx, index=True)}] = " \
+                   f"{self._render(val)}"
+        if kind == "attr":
+            return f"{self._define(out)} = {self._render(args[0])}.{op}"
+        if kind == "method":
+            call = f"{self._render(args[0])}.{op}({self._call_args(args[1:], kwargs)})"
+        elif op is _GETITEM:
+            call = f"{self._render(args[0])}[{self._render(args[1], index=True)}]"
+        else:
+            extra = ""
+            if reuse is not None:
+                extra = f", out={self._name(reuse)}"
+            call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
+        if out is None:
+            return call
+        if reuse is not None:
+            self.alias[out] = reuse
+            return call
+        return f"{self._define(out)} = {call}"
+
+
+def _literal_key(k):
+    return isinstance(k, (str, int)) and not isinstance(k, bool)
+
+
+def _nbytes(shape_info):
+    shape, dtype, _ = shape_info
+    return int(np.prod(shape)) * (dtype.itemsize if dtype is not None else 8)
+
+
+def _vars(t):
+    """The variable numbers in a template, in order."""
+    out = []
+    _collect(t, out)
+    return out
+
+
+def _collect(t, out):
+    if isinstance(t, Var):
+        out.append(t.n)
+    elif isinstance(t, (list, tuple)):
+        for x in t:
+            _collect(x, out)
+    elif isinstance(t, dict):
+        for x in t.values():
+            _collect(x, out)
+    elif isinstance(t, slice):
+        _collect((t.start, t.stop, t.step), out)
+
+
+def _is_const(t, unit, known, resolve, res):
+    """True if template ``t`` is a constant equal to ``unit`` everywhere that does not change
+    the result's shape or dtype."""
+    if isinstance(t, Var):
+        n = resolve(t.n)
+        if n not in known:
+            return False
+        t = known[n]
+    if isinstance(t, numbers.Number) and not isinstance(t, bool):
+        return t == unit and (isinstance(t, (int, float)) or
+                              np.result_type(t, res.dtype) == res.dtype)
+    if isinstance(t, (np.ndarray, np.generic)):
+        return (np.result_type(t.dtype, res.dtype) == res.dtype and t.size > 0
+                and np.broadcast_shapes(np.shape(t), res.shape) == res.shape
+                and bool(np.all(t == unit)))
+    return False
+
+
+def _cse_key(step, resolve, known):
+    kind, op, args, kwargs, out = step
+    try:
+        return (kind, op if not isinstance(op, _Op) else op.key, _freeze(args, resolve, known),
+                _freeze(kwargs, resolve, known))
+    except TypeError:
+        return None
+
+
+def _freeze(t, resolve, known):
+    if isinstance(t, Var):
+        n = resolve(t.n)
+        return ("c", id(known[n])) if n in known else ("v", n)
+    if isinstance(t, (list, tuple)):
+        return (type(t).__name__,) + tuple(_freeze(x, resolve, known) for x in t)
+    if isinstance(t, dict):
+        return ("d",) + tuple((k, _freeze(v, resolve, known)) for k, v in t.items())
+    if isinstance(t, slice):
+        return ("s", _freeze((t.start, t.stop, t.step), resolve, known))
+    if isinstance(t, (np.ndarray, np.generic)):
+        return ("a", id(t))
+    if isinstance(t, float) and t != t:
+        return ("nan",)
+    hash(t)
+    return (type(t).__name__, t)
