@@ -8,6 +8,7 @@ a tensor that needs a derivative raises ``TypeError``: a gradient is never silen
 """
 import numpy as np
 
+from .arrays import is_other
 from .engine import apply
 from .tensor import (Tensor, _bad_operand, _base_array, _make,  # noqa: E402
                      _object_operand, _setitem)  # tensor.py imports us once they exist
@@ -66,6 +67,8 @@ def _values(x):
 def _wrap(res):
     if isinstance(res, (np.ndarray, np.generic)):
         return _make(np.asarray(res) if isinstance(res, np.generic) else res, None, 0, None)
+    if is_other(res):
+        return _make(res, None, 0, None)
     if isinstance(res, tuple):
         return tuple(_wrap(r) for r in res)
     if isinstance(res, list):

@@ -10,6 +10,8 @@ import sys
 import numpy as np
 
 from . import engine
+from .api_arrays import wrap
+from .arrays import is_other, ones_like
 from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
 
 __all__ = ["Tensor", "tensor"]
@@ -41,6 +43,10 @@ def _to_array(data, dtype):
     """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
     if isinstance(data, np.ndarray):
         arr = data if dtype is None else data.astype(dtype, copy=False)
+        arr = arr.copy() if arr is data else arr
+    elif is_other(data):            # Dask, CuPy, array API arrays: kept in their library
+        data = wrap(data)
+        arr = data if dtype is None else data.astype(dtype)
         arr = arr.copy() if arr is data else arr
     else:
         arr = np.array(data, dtype=dtype)
@@ -204,7 +210,8 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.size(_base_array(self.data)))
+        arr = _base_array(self.data)
+        return int(arr.size if is_other(arr) else np.size(arr))
 
     @property
     def T(self):
@@ -236,9 +243,13 @@ class Tensor:
 
     def __repr__(self):
         arr = _base_array(self.data)
-        body = np.array2string(arr, separator=", ", prefix="Tensor(")
+        if is_other(arr):       # the library's own repr: a Dask array is not computed
+            body = repr(arr)
+        else:
+            body = np.array2string(arr, separator=", ", prefix="Tensor(")
         extra = ""
-        if arr.dtype not in (np.float64, np.int64, np.bool_) and arr.size:
+        if arr.dtype not in (np.float64, np.int64, np.bool_) and not is_other(arr) and \
+                np.size(arr):
             extra = f", dtype={arr.dtype}"
         if self._level:
             extra += f", level={self._level}"
@@ -268,6 +279,8 @@ class Tensor:
                 "(most of SciPy) cannot see the tensor: make it a primitive with a rule, "
                 "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
         arr = self.data
+        if is_other(arr):       # an explicit conversion: the library decides (CuPy refuses)
+            return np.asarray(arr, dtype=dtype)
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
@@ -520,36 +533,10 @@ _OPERANDS = (Tensor, np.ndarray, float, int, complex, np.generic, list, tuple)
 _FAST_OPERANDS = frozenset((Tensor, float, int))
 
 
-def duck_array(x):
-    """True for an array of another type that follows NumPy's protocols (NEP 13/18)."""
-    return (not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__")
-            and hasattr(x, "dtype") and hasattr(x, "shape"))
-
-
-def as_array(x):
-    """``np.asarray(x)``, except that arrays of other types (duck arrays) are kept."""
-    return x if duck_array(x) else np.asarray(x)
-
-
-def like_of(a, *others):
-    """``a``, as an array of the first duck-array type among ``others`` (nested in tuples)
-    when ``a`` is a plain ndarray, so that ``a[idx]`` or ``a[idx] = v`` stays in that type."""
-    if type(a) is not np.ndarray:
-        return a
-    stack = list(others)
-    while stack:
-        o = stack.pop()
-        if isinstance(o, tuple):
-            stack.extend(o)
-        elif duck_array(o):
-            return np.asarray(a, like=o)
-    return a
-
-
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return not duck_array(x)
+        return not is_other(x) or x.dtype.kind == "O"   # Dask, CuPy...: numeric ones are fine
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -613,8 +600,7 @@ def _seed(t, gradient):
 
 def _ones_like_raw(data):
     """ones with the shape and dtype of ``data`` (plain ndarray: a constant at every level)."""
-    arr = _base_array(data)
-    return np.ones_like(arr, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
+    return ones_like(_base_array(data))
 
 
 # ---------------------------------------------------------------------- in-place writes
@@ -851,7 +837,7 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
-    elif not isinstance(other, _OPERANDS) and not duck_array(other):
+    elif not isinstance(other, _OPERANDS) and not is_other(other):
         return NotImplemented
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))

@@ -13,13 +13,16 @@ values, which are tensors of the enclosing levels when transforms nest, every ne
 4.0
 """
 import functools
+import math
 import numbers
 
 import numpy as np
 
 from . import engine
+from .api_arrays import unwrap, wrap
+from .arrays import is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
-from .tensor import Tensor, _base_array, _make, _ones_like_raw, duck_array
+from .tensor import Tensor, _base_array, _make, _ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -81,9 +84,9 @@ def _describe(tree):
 
 def _input(x):
     """A transform's input as a raw value: floats as ndarrays, tensors kept (nesting)."""
-    if isinstance(x, Tensor) or duck_array(x):
-        dt = x.dtype
-        val = x
+    if isinstance(x, Tensor) or is_other(x):    # tensors (nesting), Dask, CuPy...: kept
+        val = wrap(x)                           # array-API-only arrays: seen through NumPy
+        dt = val.dtype
     else:
         val = np.asarray(x)
         dt = val.dtype
@@ -103,7 +106,8 @@ _MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limi
 
 def _numeric(v, what):
     """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
-    if isinstance(v, Tensor) or duck_array(v):
+    if isinstance(v, Tensor) or is_other(v):
+        v = wrap(v)
         kind = v.dtype.kind
     else:
         try:
@@ -140,9 +144,9 @@ def _output(v):
         if v._node is not None or v._tangent is not None or v._level:
             return v
         v = _base_array(v)
-    if isinstance(v, np.ndarray) and v.ndim == 0:
+    if type(v) is np.ndarray and v.ndim == 0:
         return v[()]
-    return v
+    return unwrap(v)
 
 
 def _leaf(raw, level):
@@ -175,10 +179,13 @@ def _level_parts(out, level):
     return out, None, None
 
 
+def _size(x):
+    """Number of entries (``np.size`` is not implemented by every array library)."""
+    return math.prod(np.shape(x))
+
+
 def _zeros_like_raw(x):
-    arr = _base_array(x)
-    return np.zeros(np.shape(arr), dtype=arr.dtype if np.issubdtype(arr.dtype, np.inexact)
-                    else float)
+    return zeros_like(_base_array(x))
 
 
 # ---------------------------------------------------------------------- reverse mode
@@ -246,8 +253,8 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 def _cast(g, like):
     dt = _base_array(like).dtype
-    if isinstance(g, (int, float)) or np.result_type(g) != dt:
-        g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
+    if isinstance(g, (int, float)) or getattr(g, "dtype", None) != dt:
+        g = g.astype(dt) if isinstance(g, Tensor) or is_other(g) else np.asarray(g, dtype=dt)
     return g
 
 
@@ -279,7 +286,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or np.size(_base_array(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or _size(_base_array(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
                 f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
@@ -396,7 +403,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
             if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
             dt = _base_array(raw).dtype
-            t = t.astype(dt, copy=False) if duck_array(t) else np.asarray(t, dtype=dt)
+            t = t.astype(dt) if is_other(t) else np.asarray(t, dtype=dt)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
@@ -411,7 +418,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = np.zeros(batch + np.shape(raw), dtype=_ones_like_raw(raw).dtype)
+            tan = zeros_like(_base_array(raw), shape=batch + np.shape(raw))
         tans.append(tan)
     return o_build(vals), o_build(tans)
 
@@ -476,11 +483,11 @@ def jacobian(fun, argnums=0):
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = sum(int(np.size(_base_array(_input(args[a])))) for a in nums)
+        n_in = sum(_size(_base_array(_input(args[a]))) for a in nums)
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
         _single_array(out, "jacobian")
-        if n_in <= int(np.size(_base_array(out))):
+        if n_in <= _size(_base_array(out)):
             return fwd(*args, **kwargs)
         return _jacobian_rows(out, fn, args, single, nums)
     return jac

@@ -471,7 +471,14 @@ class Traced:
     __xor__, __rxor__ = _binary(np.bitwise_xor), _binary(np.bitwise_xor, True)
     __lt__, __le__ = _binary(np.less), _binary(np.less_equal)
     __gt__, __ge__ = _binary(np.greater), _binary(np.greater_equal)
-    __eq__, __ne__ = _binary(np.equal), _binary(np.not_equal)
+    _eq, _ne = _binary(np.equal), _binary(np.not_equal)
+
+    # ``None in (traced, ...)`` (how index tuples are inspected) asks ``traced == None``
+    def __eq__(self, other):
+        return False if other is None else self._eq(other)
+
+    def __ne__(self, other):
+        return True if other is None else self._ne(other)
     __divmod__ = _binary(np.divmod)
     del _binary, _inplace
 

@@ -16,6 +16,7 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
+from ..arrays import is_other
 from ..numpy_bridge import implements, register_ufunc
 from ..tensor import _base_array
 from .registry import defprim, defufunc
@@ -40,10 +41,14 @@ def _where0(cond, val):
 # matmul would spread to every other entry.  Where the cotangent is not zero, an infinite or
 # NaN derivative shows as it is.  The check costs one pass when everything is finite.
 def _finite(a):
-    """True if every entry of ``a`` is finite."""
+    """True if every entry of ``a`` is known to be finite.  Arrays of other libraries answer
+    False without looking (a Python bool would compute a lazy Dask array, or wait for a GPU):
+    the masked form is right either way."""
     if type(a) is not np.ndarray:
         a = _base_array(a)
-    return bool(_isfinite(a).all())
+        if is_other(a):
+            return False
+    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
 
 
 _isfinite = np.isfinite
@@ -175,7 +180,7 @@ def _modf(x, /):
     from ..numpy_bridge import _values
     whole = np.trunc(x)
     frac = x - whole
-    from ..tensor import as_array
+    from ..arrays import as_array
     v = as_array(_values(x))
     if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
         frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
@@ -433,7 +438,7 @@ def _arr(a):
 def _const(a):
     """The plain value of an argument that only steers (a mask, an index)."""
     from ..numpy_bridge import _values
-    from ..tensor import as_array
+    from ..arrays import as_array
     return as_array(_values(a))
 
 
@@ -486,8 +491,8 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     if _piecewise_dispatch_list(x, condlist):
         condlist = [condlist]
     conds = [_const(c) for c in condlist]
-    from ..tensor import duck_array
-    conds = (np.stack(conds).astype(bool) if any(duck_array(c) for c in conds)
+    from ..arrays import is_other
+    conds = (np.stack(conds).astype(bool) if any(is_other(c) for c in conds)
              else np.asarray(conds, dtype=bool))
     n = len(conds)
     if n == n2 - 1:   # the "otherwise" condition
@@ -560,7 +565,7 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     n = xpv.shape[0]
     if n > 1:
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
-        from ..tensor import like_of
+        from ..arrays import like_of
         xp, fp = like_of(xp, j), like_of(fp, j)
         xa, fa = xp[j], fp[j]
         res = (fp[j + 1] - fa) / (xp[j + 1] - xa) * (x - xa) + fa

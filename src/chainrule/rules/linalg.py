@@ -1162,7 +1162,7 @@ def _qr(a, mode="reduced"):
 def _full(np_fn):
     """``np_fn(a, v, 'full')`` over the last axes, looping over (broadcast) leading axes."""
     def fn(a, v):
-        from ..tensor import as_array
+        from ..arrays import as_array
         a, v = as_array(a), as_array(v)
         if a.ndim == 1 and v.ndim == 1:
             return np_fn(a, v, "full")

@@ -25,6 +25,8 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
+from ..arrays import is_other, zeros_like
+from ..tensor import _base_array
 from .registry import batch_ndim, defprim, implements, neg_axes
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
@@ -87,7 +89,7 @@ def _along(axis, sl):
 
 
 def _embed(x, shape, idx):
-    out = np.zeros_like(x, shape=shape)
+    out = np.zeros_like(x, shape=shape) if is_other(x) else np.zeros(shape, dtype=x.dtype)
     out[idx] = x
     return out
 
@@ -110,9 +112,24 @@ def _sum_vjp(g, ans, x, axis, keepdims, shape):
     return np.broadcast_to(_keep_to(g, shape, axis, keepdims), shape)
 
 
-# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers;
+def _reducer(ufunc, func):
+    """``ufunc.reduce`` (what ``func`` calls, without its Python wrapper) on NumPy data;
+    ``func`` itself on other arrays, whose library implements it (NEP 18), not the ufunc's
+    reduce method."""
+    red = ufunc.reduce
+
+    def reduce(x, axis, keepdims):
+        if type(x) is not np.ndarray and is_other(x):
+            return func(x, axis=axis, keepdims=keepdims)
+        return red(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+_add_reduce = _reducer(np.add, np.sum)
+_multiply_reduce = _reducer(np.multiply, np.prod)
+
 # ``shape`` is x's, passed along so the node keeps a shape rather than the array
-sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, keepdims=keepdims),
+sum_p = defprim(lambda x, axis, keepdims, shape: _add_reduce(x, axis, keepdims),
                 name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims, shape:
@@ -159,7 +176,7 @@ def _pad_one(y):
     """``y`` with a 1 appended along the last axis."""
     shape = np.shape(y)
     m = shape[-1]
-    one = np.zeros(m + 1, dtype=y.dtype)
+    one = zeros_like(_base_array(y), shape=(m + 1,), dtype=y.dtype)   # in y's library
     one[-1] = 1
     return _embed_p(y, shape=shape[:-1] + (m + 1,), idx=(Ellipsis, slice(0, m))) + one
 
@@ -214,7 +231,10 @@ def _has_zero(x):
     """Whether ``x`` holds a zero (looked up on the values: it picks a formula, not a path
     for derivatives)."""
     from ..numpy_bridge import _values
-    return not np.all(_values(x))
+    v = _values(x)
+    if is_other(v):
+        return True     # not looked up on other libraries' arrays: the formula safe for zeros
+    return not np.all(v)
 
 
 def _prod_grad(ans, x, axis, keepdims):
@@ -225,7 +245,7 @@ def _prod_grad(ans, x, axis, keepdims):
 
 
 prod_p = defprim(
-    lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims), name="prod",
+    lambda x, axis, keepdims: _multiply_reduce(x, axis, keepdims), name="prod",
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
@@ -262,8 +282,8 @@ def _chooser(np_fn, name):
              np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
 
 
-max_p = _chooser(np.maximum.reduce, "max")
-min_p = _chooser(np.minimum.reduce, "min")
+max_p = _chooser(_reducer(np.maximum, np.max), "max")
+min_p = _chooser(_reducer(np.minimum, np.min), "min")
 
 
 def _chooser_handler(prim, name):
@@ -492,7 +512,7 @@ if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
 def _const(a):
     """The plain value of ``a`` (masks and indices are computed on values: constants)."""
     from ..numpy_bridge import _values
-    from ..tensor import as_array
+    from ..arrays import as_array
     return as_array(_values(a))
 
 
@@ -881,8 +901,8 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
     qq = q.reshape(q.shape + (1,) * len(kshape))
     v = _VIRTUAL_INDEX[method](cnt, qq)
-    from ..tensor import duck_array
-    v = v.astype(np.float64) if duck_array(v) else np.asarray(v, dtype=np.float64)
+    from ..arrays import is_other
+    v = v.astype(np.float64) if is_other(v) else np.asarray(v, dtype=np.float64)
     lo = np.floor(v)
     gamma = v - lo
     last = cnt - 1

@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from ..arrays import is_other, scatter_add
 from .registry import batch_ndim, defprim, implements
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
@@ -64,7 +65,7 @@ def _batched(fn, t, x, idx):
 
 def index_tangent(t, x, idx):
     """The tangent of ``x[idx]`` given the tangent ``t`` of ``x``."""
-    from ..tensor import like_of
+    from ..arrays import like_of
     return _batched(lambda a, i: like_of(a, i)[i], t, x, idx)
 
 
@@ -81,7 +82,9 @@ def _unique_index(idx):
 
 def _scatter_fn(g, shape, idx):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated indices accumulate)."""
-    out = np.zeros_like(g, shape=shape)
+    if type(g) is not np.ndarray and is_other(g):
+        return scatter_add(g, shape, idx, _unique_index(idx))
+    out = np.zeros(shape, dtype=np.result_type(g))
     if _unique_index(idx):
         out[idx] = g
     elif out.ndim > 1 and 1024 <= g.size and 4 * g.size >= out.size:
@@ -149,11 +152,12 @@ setitem_p = defprim(_setitem_fn, name="setitem",
 
 def setitem_tangent(tx, tv, x, v, idx):
     """Tangent of ``x`` after ``x[idx] = v``; ``tx``/``tv`` are the tangents (None: zero)."""
-    from ..tensor import Tensor, _make, duck_array, like_of
+    from ..tensor import Tensor, _make
+    from ..arrays import is_other, like_of
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
-        tx = tx.copy() if isinstance(tx, Tensor) or duck_array(tx) else np.array(tx, copy=True)
+        tx = tx.copy() if isinstance(tx, Tensor) or is_other(tx) else np.array(tx, copy=True)
     else:
         nb = batch_ndim(tv, v)
         batch = np.shape(tv)[:nb]
@@ -887,7 +891,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 @implements(np.take_along_axis)
 def _take_along_axis(arr, indices, axis=-1):
     arr = _arr(arr)
-    from ..tensor import as_array
+    from ..arrays import as_array
     ind = as_array(_base(indices))
     if axis is None:
         if ind.ndim != 1:

@@ -1,0 +1,147 @@
+"""The caller's array type: arrays of other libraries, and arrays made in the data's library.
+
+chainrule computes with NumPy calls, and NumPy hands those calls to the array they are made
+on (NEP 13 ``__array_ufunc__``, NEP 18 ``__array_function__``).  So a Dask or CuPy array
+stays a Dask or CuPy array through every rule, as long as nothing in the engine or the rules
+makes a NumPy array where the data's own library should make one (a seed of ones, zeros to
+scatter into), asks for a Python ``bool`` of the data (which computes a lazy array, or waits
+for a GPU), or converts with ``np.asarray``.  The helpers here are what the engine and the
+rules use instead; on NumPy data they cost one type check.
+
+>>> import numpy as np
+>>> from chainrule.arrays import is_other, ones_like
+>>> is_other(np.zeros(3)), is_other(2.0)
+(False, False)
+>>> ones_like(np.zeros(2, dtype=np.float32))
+array([1., 1.], dtype=float32)
+"""
+import numbers
+
+import numpy as np
+
+__all__ = ["is_other", "ones_like", "zeros_like", "scatter_add", "type_name",
+           "unsupported", "as_array", "like_of"]
+
+_PLAIN = (np.ndarray, np.generic, numbers.Number)
+_KNOWN = {}         # class -> is it an array of another library (cached: one dict lookup)
+
+
+def is_other(x):
+    """True if ``x`` is an array of another library that NumPy calls reach: one that
+    implements ``__array_function__`` (Dask, CuPy, ...) or ``__array_namespace__``
+    (array API arrays) and is not a NumPy array, a number or a chainrule tensor."""
+    cls = type(x)
+    known = _KNOWN.get(cls)
+    if known is None:
+        known = _KNOWN[cls] = (
+            not issubclass(cls, _PLAIN) and not hasattr(cls, "_tangent")   # chainrule.Tensor
+            and (hasattr(cls, "__array_function__") or hasattr(cls, "__array_namespace__")))
+    return known
+
+
+def as_array(x):
+    """``np.asarray(x)``, except that arrays of other libraries are kept."""
+    return x if is_other(x) else np.asarray(x)
+
+
+def like_of(a, *others):
+    """``a``, moved to the library of the first other-library array among ``others`` (also
+    inside tuples) when ``a`` is a NumPy array, so ``a[idx]`` and ``a[idx] = v`` stay there."""
+    if type(a) is not np.ndarray:
+        return a
+    stack = list(others)
+    while stack:
+        o = stack.pop()
+        if isinstance(o, tuple):
+            stack.extend(o)
+        elif is_other(o):
+            return np.asarray(a, like=o)
+    return a
+
+
+def type_name(x):
+    """``dask.array.Array``-style name of ``x``'s type, for error messages."""
+    cls = type(x)
+    mod = cls.__module__.split(".")
+    pub = ".".join(p for p in mod if not p.startswith("_"))
+    return f"{pub}.{cls.__qualname__}" if pub else cls.__qualname__
+
+
+def unsupported(x, operation, error=None):
+    """The ``TypeError`` for an operation that the library of ``x`` cannot do."""
+    why = f" ({type(error).__name__}: {error})" if error is not None else ""
+    return TypeError(
+        f"{type_name(x)} arrays cannot do {operation}, which chainrule needs here{why}. "
+        "Compute this part on NumPy arrays (convert with the library's own function, e.g. "
+        "dask's .compute() or cupy.asnumpy), or use an operation the library supports.")
+
+
+def _float_dtype(dtype):
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
+
+
+def ones_like(x, dtype=None):
+    """Ones with ``x``'s shape, in ``x``'s library; integer and bool data give float64."""
+    dt = _float_dtype(x.dtype if dtype is None else np.dtype(dtype))
+    if is_other(x):
+        return np.ones_like(x, dtype=dt)
+    return np.ones(np.shape(x), dtype=dt)
+
+
+def zeros_like(x, shape=None, dtype=None):
+    """Zeros in ``x``'s library, of ``shape`` (default ``x``'s), float where ``x`` is not."""
+    dt = _float_dtype(x.dtype if dtype is None else np.dtype(dtype))
+    if is_other(x):
+        return np.zeros_like(x, dtype=dt, shape=np.shape(x) if shape is None else shape)
+    return np.zeros(np.shape(x) if shape is None else shape, dtype=dt)
+
+
+def scatter_add(g, shape, idx, unique):
+    """Zeros of ``shape`` in ``g``'s library with ``g`` added at ``idx``.
+
+    ``unique``: no position is selected twice (then a plain assignment does it).  Repeated
+    positions need ``np.add.at``, which some libraries lack (Dask): then the one-hot
+    product does it for an index that is one integer array, and other indices raise a
+    ``TypeError`` that names the library and the operation.
+    """
+    out = zeros_like(g, shape=shape)
+    try:
+        if unique:
+            if isinstance(idx, tuple) and None in idx or idx is None:
+                # not every library takes new axes in an assignment: drop them from g
+                idx = tuple(i for i in (idx if isinstance(idx, tuple) else (idx,))
+                            if i is not None)
+                g = np.reshape(g, _indexed_shape(shape, idx))
+            out[idx] = g
+            return out
+        np.add.at(out, idx, g)
+        return out
+    except (TypeError, NotImplementedError, AttributeError, ValueError) as e:
+        if not is_other(g):
+            raise
+        onehot = _one_hot(g, shape, idx)
+        if onehot is None:
+            raise unsupported(g, f"a scatter-add at index {idx!r:.80} (the gradient of "
+                                 "indexing with repeated positions)", e) from None
+    # g has the index's shape in front of the remaining axes: contract those with the
+    # one-hot matrix (positions x index entries)
+    k = np.ndim(onehot) - 1
+    gm = np.reshape(g, (-1,) + tuple(shape[1:]))
+    return np.tensordot(onehot.reshape((shape[0], -1)), gm, axes=1) if k else gm
+
+
+def _one_hot(g, shape, idx):
+    """One-hot matrix ``(shape[0],) + index.shape`` for an integer-array index on axis 0."""
+    i = idx[0] if isinstance(idx, tuple) and len(idx) == 1 else idx
+    if isinstance(i, list):
+        i = np.asarray(i)
+    if not isinstance(i, np.ndarray) or i.dtype.kind not in "iu":
+        return None
+    i = np.where(i < 0, i + shape[0], i)
+    eye = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim) == i
+    return np.asarray(eye.astype(g.dtype), like=g)     # a constant, moved to g's library
+
+
+def _indexed_shape(shape, idx):
+    """The shape of ``a[idx]`` for an array ``a`` of ``shape`` (nothing is allocated)."""
+    return np.broadcast_to(np.empty((), dtype=np.int8), shape)[idx].shape
