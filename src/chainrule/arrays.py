@@ -107,7 +107,7 @@ def scatter_add(g, shape, idx, unique):
     out = zeros_like(g, shape=shape)
     try:
         if unique:
-            if isinstance(idx, tuple) and None in idx or idx is None:
+            if isinstance(idx, tuple) and any(i is None for i in idx) or idx is None:
                 # not every library takes new axes in an assignment: drop them from g
                 idx = tuple(i for i in (idx if isinstance(idx, tuple) else (idx,))
                             if i is not None)
