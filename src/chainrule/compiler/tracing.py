@@ -277,7 +277,7 @@ def _same_step(a, b):
 def _describe(step):
     kind, op = step[0], step[1]
     if kind == "call":
-        return f"the call of {_op_name(op)}"
+        return f"the call of {_op_name(op.key if isinstance(op, _Op) else op)}"
     if kind == "method":
         return f"the method .{op}()"
     if kind == "guard":
@@ -431,7 +431,8 @@ class Traced:
         if args:
             return self[args if len(args) > 1 else args[0]].item()
         value = self.value.item()
-        return self.trace.guard(self.var, "item", value)
+        # a tensor's bool() reads .item(): a branch, not a number
+        return self.trace.guard(self.var, "bool" if type(value) is bool else "item", value)
 
     def tolist(self):
         value = self.value.tolist()
