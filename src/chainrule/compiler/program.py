@@ -89,6 +89,8 @@ class Program:
 
     def _optimize(self):
         steps = self.trace.steps
+        self.uses = uses = [_vars(st[2]) + _vars(st[3]) if st[3] else _vars(st[2])
+                            for st in steps]
         values = self.values
         inputs = set(range(self.ninputs))
         written = {id(_root(values[w])) for w in self.trace.writes if w in values}
@@ -116,7 +118,7 @@ class Program:
             if any(o in mutable for o in outs):
                 kept.append((i, step))
                 continue
-            used = _vars(args) + _vars(kwargs)
+            used = uses[i]
             rused = [self._resolve(u) for u in used]
             if rused and all(u in known for u in rused) and not any(
                     u in mutable for u in used) or (kind == "call" and op in _SHAPE_ONLY):
@@ -146,7 +148,7 @@ class Program:
             if kind in ("guard", "setitem") or out is None or any(o in live for o in outs) \
                     or any(o in mutable for o in outs):
                 final.append((i, step))
-                live.update(self._resolve(v) for v in _vars(args) + _vars(kwargs))
+                live.update(self._resolve(v) for v in uses[i])
         final.reverse()
         self.steps = final
         del inputs
@@ -206,18 +208,23 @@ class Program:
         fresh = set()     # variables holding a fresh ufunc result (safe to overwrite)
         last = {}         # buffer root name -> index of last use
         root = {}         # var -> var whose buffer it views (for release / reuse)
-        for v, val in self.values.items():
-            values_shape[v] = (np.shape(val), getattr(val, "dtype", None),
-                               isinstance(val, np.ndarray))
+        nbytes = {}
         by_id = {}
+        ndarray = np.ndarray
         for v in sorted(self.values):
             val = self.values[v]
-            if isinstance(val, np.ndarray):
-                r = id(_root(val))
+            if type(val) is ndarray:
+                values_shape[v] = (val.shape, val.dtype, True)
+                nbytes[v] = val.nbytes
+                base = val.base
+                r = id(val) if base is None else id(_root(val))
                 if r in by_id:
                     root[v] = by_id[r]
                 else:
                     by_id[r] = v
+            else:
+                values_shape[v] = (np.shape(val), getattr(val, "dtype", None), False)
+                nbytes[v] = 0
         lines = []
         out_vars = {self._resolve(v) for v in _vars(self.output)}
 
@@ -228,7 +235,7 @@ class Program:
             return v
 
         for k, (i, step) in enumerate(steps):
-            for v in _vars(step[2]) + _vars(step[3]):
+            for v in self.uses[i]:
                 last[buf(v)] = k
             if step[0] == "guard":
                 last[buf(step[2][0].n)] = k
@@ -241,7 +248,7 @@ class Program:
                     and op.key.signature is None and op.key.nout == 1 and not kwargs
                     and isinstance(out, int) and out not in self.mutable):
                 shape, dtype, isarr = values_shape[out]
-                if isarr:
+                if isarr and nbytes[out] >= _FRESH_LIMIT:
                     for a in args:
                         if isinstance(a, Var):
                             r = self._resolve(a.n)
@@ -256,28 +263,22 @@ class Program:
             if reuse is not None:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
-                for v, r in list(root.items()):
-                    if r == out:
-                        root[v] = reuse
+                root[out] = reuse          # views of the result now view the reused buffer
             elif (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
                   and isinstance(out, int) and values_shape[out][2] and not kwargs):
                 fresh.add(out)
             # release big intermediates after their last use
             dead = []
-            for v in _vars(args) + _vars(kwargs):
+            for v in self.uses[i]:
                 r = buf(v)
                 if (last.get(r) == k and r >= self.ninputs and r not in self.known
                         and r not in out_vars and values_shape[r][2]
-                        and _nbytes(values_shape[r]) >= _FRESH_LIMIT and r != reuse):
+                        and nbytes[r] >= _FRESH_LIMIT and r != reuse):
                     name = self.varname.get(r)
                     if name is not None and name not in dead:
                         dead.append(name)
             if dead:
                 lines.append("    del " + ", ".join(dead))
-                for name in dead:
-                    for v, n in list(self.varname.items()):
-                        if n == name:
-                            self.varname[v] = None
         ret = self._render(self.output, ret=True)
         lines.append(f"    return {ret}")
         params = ", ".join(self.names[:self.ninputs])
@@ -364,6 +365,10 @@ class Program:
                                                           for x in t) + ")"
         return self._const(t, ret=ret)
 
+    def _operand(self, t):
+        text = self._render(t)
+        return f"({text})" if text.startswith("-") else text
+
     def _call_args(self, args, kwargs):
         parts = [self._render(a) for a in args]
         parts += [f"{k}={self._render(v)}" for k, v in (kwargs or {}).items()]
@@ -412,6 +417,18 @@ class Program:
         elif op is _GETITEM:
             call = f"{self._render(args[0])}[{self._render(args[1], index=True)}]"
         else:
+            sym = _OPERATORS.get(op.key) if isinstance(op, _Op) and not kwargs else None
+            if sym is not None and len(args) == 2 and all(_plain_operand(x) for x in args):
+                a, b = (self._operand(x) for x in args)
+                if reuse is not None and isinstance(args[0], Var) and \
+                        self._resolve(args[0].n) == reuse:
+                    self.alias[out] = reuse
+                    return f"{a} {sym}= {b}"
+                if reuse is None:
+                    return f"{self._define(out)} = {a} {sym} {b}"
+            if op is not None and isinstance(op, _Op) and op.key is np.negative and \
+                    not kwargs and reuse is None and _plain_operand(args[0]):
+                return f"{self._define(out)} = -{self._operand(args[0])}"
             extra = ""
             if reuse is not None:
                 extra = f", out={self._name(reuse)}"
@@ -424,13 +441,24 @@ class Program:
         return f"{self._define(out)} = {call}"
 
 
+# ufuncs written as Python operators (the same ufunc call for arrays, NumPy's fast scalar
+# path for 0-d values)
+_OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
+              np.power: "**", np.matmul: "@", np.floor_divide: "//", np.remainder: "%",
+              np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
+              np.equal: "==", np.not_equal: "!="}
+
+
+def _plain_operand(t):
+    """An operand that is safe on either side of a Python operator: a traced value, an
+    array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
+    return isinstance(t, (Var, np.ndarray, np.generic)) or (
+        isinstance(t, (int, float, complex)) and not isinstance(t, bool))
+
+
 def _literal_key(k):
     return isinstance(k, (str, int)) and not isinstance(k, bool)
 
-
-def _nbytes(shape_info):
-    shape, dtype, _ = shape_info
-    return int(np.prod(shape)) * (dtype.itemsize if dtype is not None else 8)
 
 
 def _vars(t):
@@ -481,18 +509,21 @@ def _cse_key(step, resolve, known):
 
 
 def _freeze(t, resolve, known):
-    if isinstance(t, Var):
+    tt = type(t)
+    if tt is Var:
         n = resolve(t.n)
-        return ("c", id(known[n])) if n in known else ("v", n)
-    if isinstance(t, (list, tuple)):
-        return (type(t).__name__,) + tuple(_freeze(x, resolve, known) for x in t)
-    if isinstance(t, dict):
-        return ("d",) + tuple((k, _freeze(v, resolve, known)) for k, v in t.items())
-    if isinstance(t, slice):
+        return ("c", id(known[n])) if n in known else n
+    if tt is float or tt is int or tt is str or t is None or tt is bool:
+        return (tt, t) if t == t else ("nan",)
+    if tt is tuple or tt is list:
+        return (tt is list, tuple([_freeze(x, resolve, known) for x in t]))
+    if tt is dict:
+        return ("d",) + tuple([(k, _freeze(v, resolve, known)) for k, v in t.items()])
+    if tt is slice:
         return ("s", _freeze((t.start, t.stop, t.step), resolve, known))
     if isinstance(t, (np.ndarray, np.generic)):
         return ("a", id(t))
     if isinstance(t, float) and t != t:
         return ("nan",)
     hash(t)
-    return (type(t).__name__, t)
+    return (tt, t)
