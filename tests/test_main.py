@@ -24,9 +24,17 @@ def test_demo_prints_the_d2l_example():
 
 def test_demo_function_returns_the_gradient(tmp_path):
     buf = io.StringIO()
-    (grad,) = demo(out_dir=tmp_path, out=buf)
+    grad = demo(out_dir=tmp_path, out=buf)[0]
     np.testing.assert_array_equal(grad, 4 * np.arange(4.0))
     assert "x.grad == 4 * x: True" in buf.getvalue()
+
+
+def test_demo_prints_the_compiled_derivative(tmp_path):
+    buf = io.StringIO()
+    demo(out_dir=tmp_path, out=buf)
+    text = buf.getvalue()
+    assert "cr.compile(cr.grad(f))" in text and "def _program(x):" in text
+    assert "np.cos(x)" in text and "0.0823954139" in text
 
 
 def test_help_lists_demo():

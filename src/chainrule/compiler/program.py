@@ -125,6 +125,9 @@ class Program:
                 for o in outs:
                     known[o] = values[o]
                 continue
+            if kind == "call" and self._absorbed(step, known):
+                known[out] = values[out]
+                continue
             target = self._identity(step, rused, known)
             if target is not None:
                 alias[out] = target
@@ -152,6 +155,25 @@ class Program:
         final.reverse()
         self.steps = final
         del inputs
+
+    def _absorbed(self, step, known):
+        """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
+        op, args = step[1], step[2]
+        if not isinstance(op, _Op) or op.key not in (np.logical_or, np.logical_and) or \
+                len(args) != 2 or isinstance(step[4], tuple):
+            return False
+        absorbing = op.key is np.logical_or
+        for a in args:
+            if isinstance(a, Var):
+                n = self._resolve(a.n)
+                if n not in known:
+                    continue
+                a = known[n]
+            if isinstance(a, (bool, np.bool_, np.ndarray)) and np.size(a) and \
+                    np.shape(a) == np.shape(self.values[step[4]]) or isinstance(a, bool):
+                if bool(np.all(a)) if absorbing else not bool(np.any(a)):
+                    return True
+        return False
 
     def _identity(self, step, rused, known):
         """The variable a step returns unchanged, or None."""
@@ -181,6 +203,9 @@ class Program:
             if f in _IDENTITY_UFUNCS and isinstance(first, Var) and not kwargs and \
                     same(first.n) and (f is np.positive or res.dtype.kind != "c"):
                 return first.n
+            if f is np.power and len(args) == 2 and not kwargs and isinstance(first, Var) \
+                    and same(first.n) and _is_const(args[1], 1, known, self._resolve, res):
+                return first.n
             if f in (np.multiply, np.true_divide, np.add, np.subtract) and len(args) == 2 \
                     and not kwargs:
                 unit = 1 if f in (np.multiply, np.true_divide) else 0
@@ -189,6 +214,15 @@ class Program:
                     if isinstance(x, Var) and same(x.n) and _is_const(c, unit, known,
                                                                        self._resolve, res):
                         return x.n
+            return None
+        if op is np.where and len(args) == 3 and not kwargs:
+            cond = args[0]
+            if isinstance(cond, Var) and self._resolve(cond.n) in known:
+                cond = known[self._resolve(cond.n)]
+            if isinstance(cond, (np.ndarray, np.generic, bool)) and np.size(cond):
+                pick = args[1] if np.all(cond) else args[2] if not np.any(cond) else None
+                if isinstance(pick, Var) and same(pick.n):
+                    return pick.n
             return None
         if op in _IDENTITY_IF_SAME and isinstance(first, Var) and same(first.n):
             if op in (np.real, np.conj, np.conjugate) and res.dtype.kind == "c":
