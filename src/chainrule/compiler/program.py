@@ -78,7 +78,7 @@ class Program:
         self.fn = namespace["_program"]
         # the traced values are no longer needed: drop them so the program holds only its
         # constants
-        self.trace = self.values = None
+        self.trace = self.values = self.steps = self.uses = self.known = None
 
     # ------------------------------------------------------------------ optimization
     def _resolve(self, n):
