@@ -20,7 +20,7 @@ import operator
 
 import numpy as np
 
-from .tracing import Var, _Op, _GETITEM, _copy_array
+from .tracing import SHAPE_ONLY, Var, _Op, _GETITEM, _copy_array, _var_numbers
 
 __all__ = ["Program", "GuardMiss"]
 
@@ -29,20 +29,12 @@ class GuardMiss(Exception):
     """Raised by a program when a guard does not hold (the dispatcher tries the next)."""
 
 
-# ops that only read shapes and dtypes of their traced arguments
-_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 # ops that return their (first) argument unchanged when the result has its shape and dtype
 _IDENTITY_IF_SAME = {np.reshape, np.broadcast_to, np.squeeze, np.ascontiguousarray,
                      np.real, np.conj, np.conjugate, np.atleast_1d, np.ravel}
 _IDENTITY_METHODS = {"reshape", "astype", "squeeze", "ravel", "conj", "conjugate"}
 _IDENTITY_UFUNCS = {np.positive, np.conjugate}
 _FRESH_LIMIT = 4096        # bytes: smaller intermediates are not released early
-
-
-def _root(arr):
-    while isinstance(getattr(arr, "base", None), np.ndarray):
-        arr = arr.base
-    return arr
 
 
 class Program:
@@ -69,6 +61,7 @@ class Program:
         self.names = names
         self.notes = notes or {}
         self.values = trace.values
+        self.meta = trace.meta
         self._optimize()
         self.source = self._emit()
         namespace = dict(self.consts)
@@ -78,7 +71,7 @@ class Program:
         self.fn = namespace["_program"]
         # the traced values are no longer needed: drop them so the program holds only its
         # constants
-        self.trace = self.values = self.steps = self.uses = self.known = None
+        self.trace = self.values = self.meta = self.steps = self.uses = self.known = None
 
     # ------------------------------------------------------------------ optimization
     def _resolve(self, n):
@@ -92,13 +85,12 @@ class Program:
         self.uses = uses = [_vars(st[2]) + _vars(st[3]) if st[3] else _vars(st[2])
                             for st in steps]
         values = self.values
-        inputs = set(range(self.ninputs))
-        written = {id(_root(values[w])) for w in self.trace.writes if w in values}
+        meta = self.meta
+        written = self.trace.writes
+        constant = self.trace.constant
         mutable = set()
         if written:
-            for v, val in values.items():
-                if isinstance(val, np.ndarray) and id(_root(val)) in written:
-                    mutable.add(v)
+            mutable = {v for v, m in meta.items() if m[4] in written}
         self.mutable = mutable
         self.alias = alias = {}
         known = {}               # var -> constant value
@@ -120,13 +112,17 @@ class Program:
                 continue
             used = uses[i]
             rused = [self._resolve(u) for u in used]
-            if rused and all(u in known for u in rused) and not any(
-                    u in mutable for u in used) or (kind == "call" and op in _SHAPE_ONLY):
+            if all(o in constant for o in outs) and (
+                    rused and all(u in known for u in rused) and not any(
+                        u in mutable for u in used) or (kind == "call" and op in SHAPE_ONLY)):
                 for o in outs:
                     known[o] = values[o]
                 continue
             if kind == "call" and self._absorbed(step, known):
-                known[out] = values[out]
+                typ, shape, dtype = self.meta[out][:3]
+                fill = op.key is np.logical_or
+                known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
+                    dtype.type(fill)
                 continue
             target = self._identity(step, rused, known)
             if target is not None:
@@ -154,7 +150,6 @@ class Program:
                 live.update(self._resolve(v) for v in uses[i])
         final.reverse()
         self.steps = final
-        del inputs
 
     def _absorbed(self, step, known):
         """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
@@ -170,7 +165,7 @@ class Program:
                     continue
                 a = known[n]
             if isinstance(a, (bool, np.bool_, np.ndarray)) and np.size(a) and \
-                    np.shape(a) == np.shape(self.values[step[4]]) or isinstance(a, bool):
+                    np.shape(a) == self.meta[step[4]][1] or isinstance(a, bool):
                 if bool(np.all(a)) if absorbing else not bool(np.any(a)):
                     return True
         return False
@@ -180,15 +175,14 @@ class Program:
         kind, op, args, kwargs, out = step
         if isinstance(out, tuple):
             return None
-        values = self.values
-        res = values[out]
-        if not isinstance(res, (np.ndarray, np.generic)):
+        meta = self.meta
+        res = meta[out]
+        if not issubclass(res[0], (np.ndarray, np.generic)):
             return None
 
         def same(v):
-            x = values.get(v) if v not in known else known[v]
-            return (isinstance(x, (np.ndarray, np.generic)) and type(x) is type(res)
-                    and x.shape == res.shape and x.dtype == res.dtype)
+            x = meta[v]
+            return x[0] is res[0] and x[1] == res[1] and x[2] == res[2]
 
         first = args[0] if args else None
         if kind == "method" and op in _IDENTITY_METHODS:
@@ -201,7 +195,7 @@ class Program:
         if isinstance(op, _Op):
             f = op.key
             if f in _IDENTITY_UFUNCS and isinstance(first, Var) and not kwargs and \
-                    same(first.n) and (f is np.positive or res.dtype.kind != "c"):
+                    same(first.n) and (f is np.positive or res[2].kind != "c"):
                 return first.n
             if f is np.power and len(args) == 2 and not kwargs and isinstance(first, Var) \
                     and same(first.n) and _is_const(args[1], 1, known, self._resolve, res):
@@ -225,7 +219,7 @@ class Program:
                     return pick.n
             return None
         if op in _IDENTITY_IF_SAME and isinstance(first, Var) and same(first.n):
-            if op in (np.real, np.conj, np.conjugate) and res.dtype.kind == "c":
+            if op in (np.real, np.conj, np.conjugate) and res[2].kind == "c":
                 return None
             return first.n
         return None
@@ -243,22 +237,12 @@ class Program:
         last = {}         # buffer root name -> index of last use
         root = {}         # var -> var whose buffer it views (for release / reuse)
         nbytes = {}
-        by_id = {}
         ndarray = np.ndarray
-        for v in sorted(self.values):
-            val = self.values[v]
-            if type(val) is ndarray:
-                values_shape[v] = (val.shape, val.dtype, True)
-                nbytes[v] = val.nbytes
-                base = val.base
-                r = id(val) if base is None else id(_root(val))
-                if r in by_id:
-                    root[v] = by_id[r]
-                else:
-                    by_id[r] = v
-            else:
-                values_shape[v] = (np.shape(val), getattr(val, "dtype", None), False)
-                nbytes[v] = 0
+        for v, (typ, shape, dtype, size, owner) in self.meta.items():
+            values_shape[v] = (shape, dtype, typ is ndarray)
+            nbytes[v] = size
+            if owner != v:
+                root[v] = owner
         lines = []
         out_vars = {self._resolve(v) for v in _vars(self.output)}
 
@@ -497,27 +481,13 @@ def _literal_key(k):
 
 def _vars(t):
     """The variable numbers in a template, in order."""
-    out = []
-    _collect(t, out)
-    return out
-
-
-def _collect(t, out):
-    if isinstance(t, Var):
-        out.append(t.n)
-    elif isinstance(t, (list, tuple)):
-        for x in t:
-            _collect(x, out)
-    elif isinstance(t, dict):
-        for x in t.values():
-            _collect(x, out)
-    elif isinstance(t, slice):
-        _collect((t.start, t.stop, t.step), out)
+    return _var_numbers(t)
 
 
 def _is_const(t, unit, known, resolve, res):
     """True if template ``t`` is a constant equal to ``unit`` everywhere that does not change
-    the result's shape or dtype."""
+    the result's (``res``: type, shape, dtype) shape or dtype."""
+    shape, dtype = res[1], res[2]
     if isinstance(t, Var):
         n = resolve(t.n)
         if n not in known:
@@ -525,10 +495,10 @@ def _is_const(t, unit, known, resolve, res):
         t = known[n]
     if isinstance(t, numbers.Number) and not isinstance(t, bool):
         return t == unit and (isinstance(t, (int, float)) or
-                              np.result_type(t, res.dtype) == res.dtype)
+                              np.result_type(t, dtype) == dtype)
     if isinstance(t, (np.ndarray, np.generic)):
-        return (np.result_type(t.dtype, res.dtype) == res.dtype and t.size > 0
-                and np.broadcast_shapes(np.shape(t), res.shape) == res.shape
+        return (np.result_type(t.dtype, dtype) == dtype and t.size > 0
+                and np.broadcast_shapes(np.shape(t), shape) == shape
                 and bool(np.all(t == unit)))
     return False
 

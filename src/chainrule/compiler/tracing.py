@@ -10,6 +10,7 @@ trace when it differs.  ``np.asarray`` of a traced value raises, so no value can
 constant of the program unnoticed.
 """
 import operator
+import weakref
 
 import numpy as np
 
@@ -82,14 +83,38 @@ class Trace:
         self.writes = set()          # variables written in place
         self.tensor_type = tensor_type
         self.reference = reference
-        self.values = {}             # var -> the value it had when traced (weakly used)
+        # What the optimizer needs to know of every variable, without keeping its value
+        # (tracing holds no more memory than an eager run): (type, shape, dtype, nbytes,
+        # variable owning its memory).  Values are kept only for the variables computed from
+        # constants alone (``constant``), which the optimizer folds.
+        self.meta = {}
+        self.values = {}
+        self.constant = set()
+        self._owners = {}            # id(memory-owning array) -> (weakref, variable)
 
     # -- variables ---------------------------------------------------------------------
-    def new(self, value):
+    def new(self, value, constant=False):
         n = self.nvars
         self.nvars += 1
-        self.values[n] = value
+        if type(value) is np.ndarray:
+            own = value if value.base is None else _root(value)
+            entry = self._owners.get(id(own))
+            if entry is not None and entry[0]() is own:
+                owner = entry[1]
+            else:
+                owner = n
+                self._owners[id(own)] = (weakref.ref(own), n)
+            self.meta[n] = (np.ndarray, value.shape, value.dtype, value.nbytes, owner)
+        else:
+            self.meta[n] = (type(value), np.shape(value), getattr(value, "dtype", None), 0, n)
+        if constant:
+            self.constant.add(n)
+            self.values[n] = value
         return Traced(value, n, self)
+
+    def written(self, var):
+        """Note an in-place write into ``var`` (and so into its memory's owner)."""
+        self.writes.add(self.meta[var][4])
 
     def _unwrap(self, x):
         """(value, template) of an argument: traced values become their values and Vars."""
@@ -119,14 +144,14 @@ class Trace:
                             "cr.compile does not follow; please report this")
         return x, x
 
-    def _wrap(self, res):
+    def _wrap(self, res, constant=False):
         """Traced values for the arrays in a result, and the output template."""
         if isinstance(res, (np.ndarray, np.generic)):
-            t = self.new(res)
+            t = self.new(res, constant)
             return t, t.var
         if isinstance(res, (tuple, list)) and res and all(
                 isinstance(r, (np.ndarray, np.generic)) for r in res):
-            ts = [self.new(r) for r in res]
+            ts = [self.new(r, constant) for r in res]
             out = tuple(t.var for t in ts)
             if isinstance(res, list):
                 return ts, out
@@ -184,10 +209,13 @@ class Trace:
             outs = out_arg if isinstance(out_arg, tuple) else (out_arg,)
             for o in outs:
                 if isinstance(o, Traced):
-                    self.writes.add(o.var)
+                    self.written(o.var)
             self.record(kind, op, targs, tkw, None)
             return out_arg if not isinstance(out_arg, tuple) or len(out_arg) > 1 else out_arg[0]
-        wrapped, out = self._wrap(res)
+        const = self.constant
+        used = _var_numbers(targs) + (_var_numbers(tkw) if tkw else [])
+        wrapped, out = self._wrap(res, constant=(kind == "call" and op in SHAPE_ONLY) or
+                                  bool(used) and all(u in const for u in used))
         if out is None:
             # a Python value computed from traced values: record it and guard it
             t = self.new(res)
@@ -197,7 +225,7 @@ class Trace:
         self.record(kind, op, targs, tkw, out)
         if op in _VALUE_SHAPED or op is _GETITEM and _has_bool_index(args[1]):
             for v in (out if isinstance(out, tuple) else (out,)):
-                self.guard(v, "shape", np.shape(self.values[v]))
+                self.guard(v, "shape", self.meta[v][1])
         return wrapped
 
     def guard(self, var, kind, expected):
@@ -236,6 +264,34 @@ def _origin(trace):
         var = next((c.var for c in cands if isinstance(c, Traced)), None)
     return (forward.name if forward is not None else None,
             backward.prim.name if backward is not None else None, var)
+
+
+# ops that read only the shapes and dtypes of their traced arguments
+SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+
+
+def _root(arr):
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
+
+
+def _var_numbers(t, out=None):
+    """The variable numbers in a template, in order."""
+    if out is None:
+        out = []
+    tt = type(t)
+    if tt is Var:
+        out.append(t.n)
+    elif tt is tuple or tt is list or isinstance(t, tuple):
+        for x in t:
+            _var_numbers(x, out)
+    elif tt is dict:
+        for x in t.values():
+            _var_numbers(x, out)
+    elif tt is slice:
+        _var_numbers((t.start, t.stop, t.step), out)
+    return out
 
 
 def _has_bool_index(idx):
@@ -361,7 +417,7 @@ class Traced:
                 "would keep changing). Make the target from the traced values "
                 "(np.zeros_like(x) rather than np.zeros(shape))")
         if method == "at":
-            self.trace.writes.add(inputs[0].var)
+            self.trace.written(inputs[0].var)
             vals, targs = self.trace._unwrap(inputs)
             ufunc.at(*vals)
             self.trace.record("call", op, targs, {}, None)
@@ -411,7 +467,7 @@ class Traced:
         if callable(attr):
             trace, obj = self.trace, self
             if name in _IN_PLACE_METHODS:
-                trace.writes.add(self.var)
+                trace.written(self.var)
 
             def method(*args, **kwargs):
                 return trace.call((obj, name), args, kwargs, kind="method")
@@ -429,7 +485,7 @@ class Traced:
                             "gradient; write into a tensor instead")
         (v_idx, v_val), (t_idx, t_val) = tr._unwrap((idx, value))
         self.value[v_idx] = v_val
-        tr.writes.add(self.var)
+        tr.written(self.var)
         tr.record("setitem", None, (Var(self.var), t_idx, t_val), None, None)
 
     # -- Python values: guards ---------------------------------------------------------
