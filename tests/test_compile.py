@@ -6,18 +6,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.compiler import ImpureFunction, TraceLeak
-
-
-def f_control(a):
-    """The d2l control-flow function: the loop count and the branch depend on ``a``."""
-    b = a * 2
-    while np.linalg.norm(b) < 1000:
-        b = b * 2
-    if b.sum() > 0:
-        c = b
-    else:
-        c = 100 * b
-    return c
+from test_d2l import f_control    # the d2l control-flow function f(a)
 
 
 def test_d2l_control_flow_retraces_a_new_path_and_replays_an_old_one():
