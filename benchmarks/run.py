@@ -362,7 +362,8 @@ def _cell(value, ratio, width=10):
 def format_table(workload, results):
     """The results of one workload as a text table: time (or memory) and, beside each, the
     ratio chainrule / library (so chainrule is 1.00 and a faster or leaner library is above
-    1; the first library where chainrule did not run), then the targets met or missed and whether the libraries agree."""
+    1; the first library where chainrule did not run), then the targets met or missed and
+    whether the libraries agree."""
     wl = WORKLOADS[workload]
     memory = wl.kind == "memory"
     done = [r for r in results if ("peak_mb" if memory else "time") in r]

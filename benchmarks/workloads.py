@@ -781,7 +781,8 @@ def _per_library(prefix, names):
     return {name: g[f"{prefix}_{name.replace('-', '_')}"] for name in names}
 
 
-PEERS = ("chainrule", "chainrule-compiled", "numpy", "torch", "jax", "jax-jit", "autograd", "mygrad")
+PEERS = ("chainrule", "chainrule-compiled", "numpy", "torch", "jax", "jax-jit", "autograd",
+         "mygrad")
 
 WORKLOADS = {
     "overhead": Workload(
@@ -801,7 +802,8 @@ WORKLOADS = {
         params={"steps": 20000},
         small={"steps": 50},
         ops=lambda steps: 2 * steps,
-        libraries=_per_library("deep", ("chainrule", "chainrule-compiled", "numpy", "torch", "jax", "autograd",
+        libraries=_per_library("deep", ("chainrule", "chainrule-compiled", "numpy", "torch",
+                                        "jax", "autograd",
                                         "mygrad")),
         repeats=3, rounds=3, warmup=0,
         targets=(Target("torch", 1 / 5, "at least 5x faster than PyTorch"),
@@ -825,7 +827,8 @@ WORKLOADS = {
         description="Hessian of sum(tanh(W @ x)) + x @ x / 2, x in R^100",
         params={"n": 100},
         small={"n": 5},
-        libraries=_per_library("hessian", ("chainrule", "chainrule-compiled", "numpy", "torch", "torch-func",
+        libraries=_per_library("hessian", ("chainrule", "chainrule-compiled", "numpy",
+                                           "torch", "torch-func",
                                            "jax", "jax-jit", "autograd")),
         repeats=20, rounds=4,
         targets=(Target("torch", 1 / 10, "at least 10x faster than PyTorch "
@@ -840,7 +843,8 @@ WORKLOADS = {
         description="forward-mode Jacobian of sin(A @ x), R^10 -> R^1000",
         params={"n_in": 10, "n_out": 1000},
         small={"n_in": 3, "n_out": 7},
-        libraries=_per_library("jacobian", ("chainrule", "chainrule-compiled", "numpy", "torch", "torch-func",
+        libraries=_per_library("jacobian", ("chainrule", "chainrule-compiled", "numpy",
+                                            "torch", "torch-func",
                                             "jax", "jax-jit", "autograd")),
         repeats=20, rounds=4,
         targets=(Target("torch-func", 1 / 2, "at least 2x faster than torch.func.jacfwd"),

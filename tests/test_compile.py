@@ -89,7 +89,8 @@ def test_pytrees_value_and_grad_and_static_arguments():
 def test_hessian_jacobian_and_nested_transforms():
     f = lambda x: np.sum(np.sin(x) * x ** 2)
     x = np.linspace(-1, 1, 4)
-    for t in (cr.hessian(f), cr.jacobian(cr.grad(f)), cr.grad(lambda v: np.sum(cr.grad(lambda u: f(u) * 2)(v) ** 2)),
+    second = cr.grad(lambda v: np.sum(cr.grad(lambda u: f(u) * 2)(v) ** 2))
+    for t in (cr.hessian(f), cr.jacobian(cr.grad(f)), second,
               lambda v: cr.jvp(f, (v,), (np.ones(4),))):
         c = cr.compile(t)
         c(x)
@@ -165,7 +166,8 @@ def test_source_is_readable_numpy_with_comments():
     assert src.startswith("def _program(x):")
     assert "np.sin(x)" in src and "np.cos(x)" in src
     assert "# sin" in src and "backward of" in src
-    body = [ln for ln in src.splitlines()[1:] if ln.strip() and not ln.strip().startswith("del")]
+    body = [ln for ln in src.splitlines()[1:]
+            if ln.strip() and not ln.strip().startswith("del")]
     assert all(ln.count("np.") <= 1 for ln in body)            # one NumPy call per line
     assert "ones" not in src                                    # the seed is folded
     np.testing.assert_allclose(f(2.0), cr.grad(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x)(2.0))

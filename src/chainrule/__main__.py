@@ -33,7 +33,7 @@ def d2l_first_example(out_dir, out):
     return x.grad.numpy()
 
 
-DEMO_PARTS = [d2l_first_example, __import__("chainrule.compiler.demo").compiler.demo.compiled_derivative]
+DEMO_PARTS = [d2l_first_example, __import__("chainrule.compiler.demo").compiler.demo.compiled_derivative]  # noqa: E501
 
 
 def demo(out_dir="out", out=None):

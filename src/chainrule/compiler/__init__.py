@@ -154,7 +154,8 @@ class Compiled:
             if len(trace2.steps) != len(trace.steps) or not _same_output(out, out2):
                 raise ImpureFunction(
                     "cr.compile: two traces of the same inputs differ in "
-                    f"{'their length' if len(trace2.steps) != len(trace.steps) else 'their result'}"
+                    + ("their length" if len(trace2.steps) != len(trace.steps) else
+                       "their result") +
                     ": the function reads something other than its arguments (np.random, a "
                     "global counter, the time). Pass such values as arguments (draw random "
                     "numbers outside and pass them in), or do not compile this function")
