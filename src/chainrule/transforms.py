@@ -22,7 +22,7 @@ from . import engine
 from .api_arrays import unwrap, wrap
 from .arrays import is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
-from .tensor import Tensor, _base_array, _make, _ones_like_raw
+from .tensor import Tensor, plain, make_tensor, ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -130,6 +130,9 @@ def _results(tree, fun):
     return build([_numeric(v, what) for v in leaves])
 
 
+checked_outputs = _results      # the public name (chainrule.checking uses it)
+
+
 def _check_ndim(ndim, name):
     if ndim > _MAXDIMS:
         raise ValueError(
@@ -143,14 +146,14 @@ def _output(v):
     if isinstance(v, Tensor):
         if v._node is not None or v._tangent is not None or v._level:
             return v
-        v = _base_array(v)
+        v = plain(v)
     if type(v) is np.ndarray and v.ndim == 0:
         return v[()]
     return unwrap(v)
 
 
 def _leaf(raw, level):
-    t = _make(raw, None, level, None)
+    t = make_tensor(raw, None, level, None)
     t._node = Leaf(t)
     return t
 
@@ -185,7 +188,7 @@ def _size(x):
 
 
 def _zeros_like_raw(x):
-    return zeros_like(_base_array(x))
+    return zeros_like(plain(x))
 
 
 # ---------------------------------------------------------------------- reverse mode
@@ -227,7 +230,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
                 raise ValueError(f"cotangent shape {np.shape(ct)} does not match output shape "
                                  f"{np.shape(raw)}")
             if not isinstance(ct, Tensor):      # in the output's dtype, as backward(gradient=)
-                dt = _ones_like_raw(raw).dtype
+                dt = ones_like_raw(raw).dtype
                 if ct.dtype.kind == "c" and dt.kind != "c":
                     raise TypeError("a cotangent is complex but its output is real")
                 ct = ct.astype(dt, copy=False)
@@ -252,7 +255,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 
 def _cast(g, like):
-    dt = _base_array(like).dtype
+    dt = plain(like).dtype
     if isinstance(g, (int, float)) or getattr(g, "dtype", None) != dt:
         g = g.astype(dt) if isinstance(g, Tensor) or is_other(g) else np.asarray(g, dtype=dt)
     return g
@@ -286,19 +289,19 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or _size(_base_array(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or _size(plain(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
-                f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
+                f"{np.shape(plain(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
-        if _base_array(out).dtype.kind == "c" and not all(
-                _base_array(_input(x)).dtype.kind == "c"
+        if plain(out).dtype.kind == "c" and not all(
+                plain(_input(x)).dtype.kind == "c"
                 for a in nums for x in _flatten(args[a])[0]):
             raise TypeError(
                 "grad of a complex output with respect to a real input is ambiguous; "
                 "differentiate a real function of it, such as np.real(f(x)) or np.abs(f(x))")
-        gs = fn(_ones_like_raw(out), retain_graph=False)
+        gs = fn(ones_like_raw(out), retain_graph=False)
         gs = [_tree_out(g) for g in gs]
         g = gs[0] if single else tuple(gs)
         value = _tree_out(out)
@@ -334,7 +337,7 @@ def elementwise_grad(fun, argnums=0):
     def eg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        gs = [_tree_out(g) for g in fn(_tree_map(_ones_like_raw, out), retain_graph=False)]
+        gs = [_tree_out(g) for g in fn(_tree_map(ones_like_raw, out), retain_graph=False)]
         return gs[0] if single else tuple(gs)
     return eg
 
@@ -360,14 +363,14 @@ def jacrev(fun, argnums=0):
 def _jacobian_rows(out, fn, args, single, nums):
     """The Jacobian from a recorded forward pass: one pullback of each output basis vector."""
     _single_array(out, "jacrev")
-    oshape = np.shape(_base_array(out))
+    oshape = np.shape(plain(out))
     osize = int(np.prod(oshape))
-    ins = [np.shape(_base_array(_input(args[a]))) for a in nums]
+    ins = [np.shape(plain(_input(args[a]))) for a in nums]
     for ishape in ins:
         _check_ndim(len(oshape) + len(ishape), "jacrev")
     rows = [[] for _ in nums]
     for k in range(osize):
-        e = np.zeros(osize, dtype=_ones_like_raw(out).dtype)
+        e = np.zeros(osize, dtype=ones_like_raw(out).dtype)
         e[k] = 1.0
         gs = fn(e.reshape(oshape), retain_graph=k < osize - 1)
         for r, g in zip(rows, gs):
@@ -400,16 +403,16 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         t = _numeric(t, "tangents")
         t = t.data if isinstance(t, Tensor) and t._level == level else t
         if not isinstance(t, Tensor):
-            if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
+            if t.dtype.kind == "c" and plain(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            dt = _base_array(raw).dtype
+            dt = plain(raw).dtype
             t = t.astype(dt) if is_other(t) else np.asarray(t, dtype=dt)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
                              f"{np.shape(raw)}")
         batch = np.shape(t)[:extra]
-        xs.append(_make(raw, None, level, t))
+        xs.append(make_tensor(raw, None, level, t))
     with engine.enable_grad():
         out = fun(*p_build(xs), **(kwargs or {}))
     o_leaves, o_build = _flatten(_results(out, fun))
@@ -418,7 +421,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = zeros_like(_base_array(raw), shape=batch + np.shape(raw))
+            tan = zeros_like(plain(raw), shape=batch + np.shape(raw))
         tans.append(tan)
     return o_build(vals), o_build(tans)
 
@@ -435,7 +438,7 @@ def jvp(fun, primals, tangents):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,))")
     _same_structure(list(primals), list(tangents), "primals and tangents")
     for p, t in zip(_flatten(list(primals))[0], _flatten(list(tangents))[0]):
-        ps, ts = np.shape(_base_array(_input(p))), np.shape(_base_array(_numeric(t, "tangents")))
+        ps, ts = np.shape(plain(_input(p))), np.shape(plain(_numeric(t, "tangents")))
         if ps != ts:
             raise ValueError(f"tangent shape {ts} does not match primal shape {ps}; each "
                              "tangent has the shape of its primal")
@@ -454,7 +457,7 @@ def jacfwd(fun, argnums=0):
             shape = np.shape(raw)
             n = int(np.prod(shape))
             _check_ndim(len(shape) + 1, "jacfwd")
-            basis = np.eye(n, dtype=_base_array(raw).dtype).reshape((n,) + shape)
+            basis = np.eye(n, dtype=plain(raw).dtype).reshape((n,) + shape)
 
             def f_a(x, a=a):
                 full = list(args)
@@ -483,11 +486,11 @@ def jacobian(fun, argnums=0):
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = sum(_size(_base_array(_input(args[a]))) for a in nums)
+        n_in = sum(_size(plain(_input(args[a]))) for a in nums)
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
         _single_array(out, "jacobian")
-        if n_in <= _size(_base_array(out)):
+        if n_in <= _size(plain(out)):
             return fwd(*args, **kwargs)
         return _jacobian_rows(out, fn, args, single, nums)
     return jac

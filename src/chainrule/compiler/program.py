@@ -259,7 +259,23 @@ class Program:
                 last[buf(step[2][0].n)] = k
         for v in out_vars:
             last[buf(v)] = len(steps)
+        # NumPy's error state where the trace ran under another one than at its start
+        errstates = self.trace.errstates
+        state = entry = self.trace.entry_errstate
+        changes = sorted(errstates)
+        indent = "    "
         for k, (i, step) in enumerate(steps):
+            if changes and changes[0] <= i:
+                while changes and changes[0] <= i:
+                    new = errstates[changes.pop(0)]
+                if new != state:
+                    state = new
+                    if state == entry:
+                        indent = "    "
+                    else:
+                        lines.append("    with np.errstate(" + ", ".join(
+                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):")
+                        indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
             if (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
@@ -277,7 +293,7 @@ class Program:
                                 break
             text = self._step_text(step, reuse)
             note = self._note(self.notes.get(i))
-            lines.append(f"    {text}" + (f"    # {note}" if note else ""))
+            lines.append(f"{indent}{text}" + (f"    # {note}" if note else ""))
             if reuse is not None:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
@@ -296,7 +312,7 @@ class Program:
                     if name is not None and name not in dead:
                         dead.append(name)
             if dead:
-                lines.append("    del " + ", ".join(dead))
+                lines.append(f"{indent}del " + ", ".join(dead))
         ret = self._render(self.output, ret=True)
         lines.append(f"    return {ret}")
         params = ", ".join(self.names[:self.ninputs])

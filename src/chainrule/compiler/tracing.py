@@ -79,6 +79,11 @@ class Trace:
         self.notes = {}              # step index -> what made it (when annotating)
         self.defined = {}            # var -> step index that made it
         self.steps = []
+        # NumPy's floating-point error state where it changes (the backward pass runs with
+        # warnings off): step index -> np.geterr() from that step on
+        self.entry_errstate = np.geterr()
+        self.errstates = {}
+        self._errstate = self.entry_errstate
         self.nvars = 0
         self.writes = set()          # variables written in place
         self.tensor_type = tensor_type
@@ -164,6 +169,9 @@ class Trace:
         ref = self.reference
         if ref is not None:
             self._compare(step)
+        state = np.geterr()
+        if state != self._errstate:
+            self.errstates[len(self.steps)] = self._errstate = state
         if self.annotate:
             i = len(self.steps)
             for o in (out if isinstance(out, tuple) else (out,)) if kind != "guard" else ():
