@@ -310,5 +310,5 @@ def _output(out, trace, fun):
 
 
 def _same_output(a, b):
-    from .tracing import _same_value
-    return _same_value(a, b)
+    from .tracing import same_value
+    return same_value(a, b)

@@ -20,7 +20,7 @@ import operator
 
 import numpy as np
 
-from .tracing import SHAPE_ONLY, Var, _Op, _GETITEM, _copy_array, _var_numbers
+from .tracing import SHAPE_ONLY, Var, Op, GETITEM, copy_array, var_numbers
 
 __all__ = ["Program", "GuardMiss"]
 
@@ -154,7 +154,7 @@ class Program:
     def _absorbed(self, step, known):
         """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
         op, args = step[1], step[2]
-        if not isinstance(op, _Op) or op.key not in (np.logical_or, np.logical_and) or \
+        if not isinstance(op, Op) or op.key not in (np.logical_or, np.logical_and) or \
                 len(args) != 2 or isinstance(step[4], tuple):
             return False
         absorbing = op.key is np.logical_or
@@ -192,7 +192,7 @@ class Program:
             return None
         if kind != "call":
             return None
-        if isinstance(op, _Op):
+        if isinstance(op, Op):
             f = op.key
             if f in _IDENTITY_UFUNCS and isinstance(first, Var) and not kwargs and \
                     same(first.n) and (f is np.positive or res[2].kind != "c"):
@@ -278,7 +278,7 @@ class Program:
                         indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
-            if (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
+            if (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
                     and op.key.signature is None and op.key.nout == 1 and not kwargs
                     and isinstance(out, int) and out not in self.mutable):
                 shape, dtype, isarr = values_shape[out]
@@ -298,7 +298,7 @@ class Program:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
                 root[out] = reuse          # views of the result now view the reused buffer
-            elif (kind == "call" and isinstance(op, _Op) and isinstance(op.key, np.ufunc)
+            elif (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
                   and isinstance(out, int) and values_shape[out][2] and not kwargs):
                 fresh.add(out)
             # release big intermediates after their last use
@@ -409,11 +409,11 @@ class Program:
         return ", ".join(parts)
 
     def _fn_text(self, op):
-        if isinstance(op, _Op):
+        if isinstance(op, Op):
             op = op.key
         if isinstance(op, tuple):
             return f"{self._fn_text(op[0])}.{op[1]}"
-        if op is _copy_array:
+        if op is copy_array:
             return "np.copy"
         name = getattr(op, "__name__", None)
         if name:
@@ -448,10 +448,10 @@ class Program:
             return f"{self._define(out)} = {self._render(args[0])}.{op}"
         if kind == "method":
             call = f"{self._render(args[0])}.{op}({self._call_args(args[1:], kwargs)})"
-        elif op is _GETITEM:
+        elif op is GETITEM:
             call = f"{self._render(args[0])}[{self._render(args[1], index=True)}]"
         else:
-            sym = _OPERATORS.get(op.key) if isinstance(op, _Op) and not kwargs else None
+            sym = _OPERATORS.get(op.key) if isinstance(op, Op) and not kwargs else None
             if sym is not None and len(args) == 2 and all(_plain_operand(x) for x in args):
                 a, b = (self._operand(x) for x in args)
                 if reuse is not None and isinstance(args[0], Var) and \
@@ -460,7 +460,7 @@ class Program:
                     return f"{a} {sym}= {b}"
                 if reuse is None:
                     return f"{self._define(out)} = {a} {sym} {b}"
-            if op is not None and isinstance(op, _Op) and op.key is np.negative and \
+            if op is not None and isinstance(op, Op) and op.key is np.negative and \
                     not kwargs and reuse is None and _plain_operand(args[0]):
                 return f"{self._define(out)} = -{self._operand(args[0])}"
             extra = ""
@@ -497,7 +497,7 @@ def _literal_key(k):
 
 def _vars(t):
     """The variable numbers in a template, in order."""
-    return _var_numbers(t)
+    return var_numbers(t)
 
 
 def _is_const(t, unit, known, resolve, res):
@@ -522,7 +522,7 @@ def _is_const(t, unit, known, resolve, res):
 def _cse_key(step, resolve, known):
     kind, op, args, kwargs, out = step
     try:
-        return (kind, op if not isinstance(op, _Op) else op.key, _freeze(args, resolve, known),
+        return (kind, op if not isinstance(op, Op) else op.key, _freeze(args, resolve, known),
                 _freeze(kwargs, resolve, known))
     except TypeError:
         return None

@@ -49,7 +49,7 @@ _META = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealo
 _LIFT = {np.asarray, np.asanyarray, np.array, np.ascontiguousarray}
 
 
-def _copy_array(a):
+def copy_array(a):
     return np.array(a, copy=True)
 
 
@@ -193,11 +193,11 @@ class Trace:
                 pass
             if _same_step(ref[i], step):
                 return
-        from ..engine import _user_line   # the line of user code, only when reporting
+        from ..engine import user_line   # the line of user code, only when reporting
         what = _describe(step)
         raise ImpureFunction(
             f"cr.compile: two traces of the same inputs differ at {what} (made at "
-            f"{_user_line()}): the function reads something other than its arguments "
+            f"{user_line()}): the function reads something other than its arguments "
             "(np.random, a global counter, the time). Pass such values as arguments (draw "
             "the random numbers outside and pass them in), or do not compile this function.")
 
@@ -221,7 +221,7 @@ class Trace:
             self.record(kind, op, targs, tkw, None)
             return out_arg if not isinstance(out_arg, tuple) or len(out_arg) > 1 else out_arg[0]
         const = self.constant
-        used = _var_numbers(targs) + (_var_numbers(tkw) if tkw else [])
+        used = var_numbers(targs) + (var_numbers(tkw) if tkw else [])
         wrapped, out = self._wrap(res, constant=(kind == "call" and op in SHAPE_ONLY) or
                                   bool(used) and all(u in const for u in used))
         if out is None:
@@ -231,7 +231,7 @@ class Trace:
             self.guard(t.var, "eq", res)
             return res
         self.record(kind, op, targs, tkw, out)
-        if op in _VALUE_SHAPED or op is _GETITEM and _has_bool_index(args[1]):
+        if op in _VALUE_SHAPED or op is GETITEM and _has_bool_index(args[1]):
             for v in (out if isinstance(out, tuple) else (out,)):
                 self.guard(v, "shape", self.meta[v][1])
         return wrapped
@@ -284,7 +284,7 @@ def _root(arr):
     return arr
 
 
-def _var_numbers(t, out=None):
+def var_numbers(t, out=None):
     """The variable numbers in a template, in order."""
     if out is None:
         out = []
@@ -293,12 +293,12 @@ def _var_numbers(t, out=None):
         out.append(t.n)
     elif tt is tuple or tt is list or isinstance(t, tuple):
         for x in t:
-            _var_numbers(x, out)
+            var_numbers(x, out)
     elif tt is dict:
         for x in t.values():
-            _var_numbers(x, out)
+            var_numbers(x, out)
     elif tt is slice:
-        _var_numbers((t.start, t.stop, t.step), out)
+        var_numbers((t.start, t.stop, t.step), out)
     return out
 
 
@@ -315,7 +315,7 @@ def _has_bool_index(idx):
     return False
 
 
-def _same_value(a, b):
+def same_value(a, b):
     if a is b:
         return True
     if isinstance(a, Var) or isinstance(b, Var):
@@ -329,12 +329,12 @@ def _same_value(a, b):
             return False
     if isinstance(a, (list, tuple)):
         return (type(a) is type(b) and len(a) == len(b)
-                and all(_same_value(x, y) for x, y in zip(a, b)))
+                and all(same_value(x, y) for x, y in zip(a, b)))
     if isinstance(a, dict):
         return (type(b) is dict and a.keys() == b.keys()
-                and all(_same_value(a[k], b[k]) for k in a))
+                and all(same_value(a[k], b[k]) for k in a))
     if isinstance(a, slice):
-        return isinstance(b, slice) and all(_same_value(getattr(a, n), getattr(b, n))
+        return isinstance(b, slice) and all(same_value(getattr(a, n), getattr(b, n))
                                             for n in ("start", "stop", "step"))
     if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
         return True
@@ -346,14 +346,14 @@ def _same_value(a, b):
 
 def _same_step(a, b):
     return (a[0] == b[0] and (a[1] is b[1] or a[1] == b[1] if a[0] != "guard" else a[1] == b[1])
-            and _same_value(a[2], b[2]) and _same_value(a[3] or {}, b[3] or {})
-            and _same_value(a[4], b[4]))
+            and same_value(a[2], b[2]) and same_value(a[3] or {}, b[3] or {})
+            and same_value(a[4], b[4]))
 
 
 def _describe(step):
     kind, op = step[0], step[1]
     if kind == "call":
-        return f"the call of {_op_name(op.key if isinstance(op, _Op) else op)}"
+        return f"the call of {_op_name(op.key if isinstance(op, Op) else op)}"
     if kind == "method":
         return f"the method .{op}()"
     if kind == "guard":
@@ -431,7 +431,7 @@ class Traced:
             self.trace.record("call", op, targs, {}, None)
             return None
         fn = ufunc if method == "__call__" else getattr(ufunc, method)
-        return self.trace.call(_Op(fn, op), inputs, kwargs)
+        return self.trace.call(Op(fn, op), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         T = self.trace.tensor_type
@@ -441,7 +441,7 @@ class Traced:
         if func in _LIFT:
             # np.asarray(a, like=traced): a constant that becomes a traced value; a copy,
             # since the function may write into it
-            return self.trace.call(_copy_array, args[:1], None)
+            return self.trace.call(copy_array, args[:1], None)
         if func in _META:
             vals, _ = self.trace._unwrap(args)
             kvals, _ = self.trace._unwrap(kwargs)
@@ -484,7 +484,7 @@ class Traced:
 
     # -- indexing -----------------------------------------------------------------------
     def __getitem__(self, idx):
-        return self.trace.call(_GETITEM, (self, idx), None, kind="call")
+        return self.trace.call(GETITEM, (self, idx), None, kind="call")
 
     def __setitem__(self, idx, value):
         tr = self.trace
@@ -572,7 +572,7 @@ class Traced:
         return np.invert(self)
 
 
-class _Op:
+class Op:
     """A ufunc (or ufunc method) to call, with the name the program records for it."""
 
     __slots__ = ("fn", "key")
@@ -585,10 +585,10 @@ class _Op:
         return self.fn(*args, **kwargs)
 
     def __eq__(self, other):
-        return isinstance(other, _Op) and other.key == self.key
+        return isinstance(other, Op) and other.key == self.key
 
     def __hash__(self):
         return hash(self.key)
 
 
-_GETITEM = operator.getitem
+GETITEM = operator.getitem
