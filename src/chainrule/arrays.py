@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["is_other", "ones_like", "zeros_like", "scatter_add", "type_name",
-           "unsupported", "as_array", "like_of"]
+__all__ = ["is_other", "ones_like", "zeros_like", "zeros_as", "scatter_add", "constant_like",
+           "type_name", "unsupported", "UnsupportedArrayOperation", "as_array", "like_of"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
 _KNOWN = {}         # class -> is it an array of another library (cached: one dict lookup)
@@ -60,20 +60,56 @@ def like_of(a, *others):
 
 
 def type_name(x):
-    """``dask.array.Array``-style name of ``x``'s type, for error messages."""
+    """The public name of ``x``'s type (``dask.array.Array``, ``sparse.COO``), for errors."""
+    import sys
+    if hasattr(type(x), "xp") and hasattr(x, "array"):     # an APIArray: name what it holds
+        x = x.array
     cls = type(x)
-    mod = cls.__module__.split(".")
-    pub = ".".join(p for p in mod if not p.startswith("_"))
-    return f"{pub}.{cls.__qualname__}" if pub else cls.__qualname__
+    parts = cls.__module__.split(".")
+    for k in range(1, len(parts) + 1):         # the shortest module path that exports it
+        if parts[k - 1].startswith("_"):
+            break
+        mod = sys.modules.get(".".join(parts[:k]))
+        if mod is not None and getattr(mod, cls.__name__, None) is cls:
+            return f"{mod.__name__}.{cls.__name__}"
+    public = ".".join(p for p in parts if not p.startswith("_"))
+    return f"{public}.{cls.__qualname__}"
+
+
+class UnsupportedArrayOperation(TypeError):
+    """An operation chainrule needs that the array's library cannot do."""
 
 
 def unsupported(x, operation, error=None):
     """The ``TypeError`` for an operation that the library of ``x`` cannot do."""
     why = f" ({type(error).__name__}: {error})" if error is not None else ""
-    return TypeError(
-        f"{type_name(x)} arrays cannot do {operation}, which chainrule needs here{why}. "
-        "Compute this part on NumPy arrays (convert with the library's own function, e.g. "
-        "dask's .compute() or cupy.asnumpy), or use an operation the library supports.")
+    return UnsupportedArrayOperation(
+        f"{type_name(x)} arrays cannot do {operation}{why}. Compute this part on NumPy "
+        "arrays (convert with the library's own function: Dask's .compute(), "
+        "cupy.asnumpy, sparse's .todense()), or use an operation that library supports.")
+
+
+def constant_like(const, x):
+    """The NumPy constant ``const`` (a mask, a fill) in the library of ``x``'s data: as it
+    is for NumPy data, moved with ``np.asarray(const, like=...)`` (NEP 35) otherwise, since
+    strict libraries (CuPy) do not mix their arrays with NumPy's."""
+    x = _plain(x)
+    return np.asarray(const, like=x) if is_other(x) else const
+
+
+def zeros_as(like, shape, dtype):
+    """``np.zeros(shape, dtype)`` in the library of ``like``'s data (a tensor or an array)."""
+    x = _plain(like)
+    if is_other(x):
+        return np.zeros_like(x, shape=shape, dtype=dtype)
+    return np.zeros(shape, dtype=dtype)
+
+
+def _plain(x):
+    """The data under chainrule tensors (this module sits below them: it imports none)."""
+    while hasattr(type(x), "_tangent"):
+        x = x.data
+    return x
 
 
 def _float_dtype(dtype):
@@ -121,13 +157,14 @@ def scatter_add(g, shape, idx, unique):
             raise
         onehot = _one_hot(g, shape, idx)
         if onehot is None:
-            raise unsupported(g, f"a scatter-add at index {idx!r:.80} (the gradient of "
-                                 "indexing with repeated positions)", e) from None
+            raise unsupported(g, f"the scatter-add at index {idx!r:.80} that the gradient "
+                                 "of indexing with repeated positions needs", e) from None
     # g has the index's shape in front of the remaining axes: contract those with the
     # one-hot matrix (positions x index entries)
-    k = np.ndim(onehot) - 1
+    if np.ndim(onehot) == 1:        # one position (a 0-d index): g lands there
+        return np.reshape(onehot, (shape[0],) + (1,) * (len(shape) - 1)) * g
     gm = np.reshape(g, (-1,) + tuple(shape[1:]))
-    return np.tensordot(onehot.reshape((shape[0], -1)), gm, axes=1) if k else gm
+    return np.tensordot(np.reshape(onehot, (shape[0], -1)), gm, axes=1)
 
 
 def _one_hot(g, shape, idx):
@@ -135,10 +172,14 @@ def _one_hot(g, shape, idx):
     i = idx[0] if isinstance(idx, tuple) and len(idx) == 1 else idx
     if isinstance(i, list):
         i = np.asarray(i)
-    if not isinstance(i, np.ndarray) or i.dtype.kind not in "iu":
+    if not (isinstance(i, np.ndarray) or is_other(i)) or i.dtype.kind not in "iu":
         return None
-    i = np.where(i < 0, i + shape[0], i)
-    eye = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim) == i
+    positions = np.arange(shape[0]).reshape((-1,) + (1,) * i.ndim)
+    if is_other(i):                 # indices on the device: compare there
+        positions = np.asarray(positions, like=i)
+    eye = positions == np.where(i < 0, i + shape[0], i)
+    if is_other(eye):
+        return eye.astype(g.dtype)
     return np.asarray(eye.astype(g.dtype), like=g)     # a constant, moved to g's library
 
 

@@ -249,6 +249,26 @@ class Tensor:
     def imag(self):
         return np.imag(self)
 
+    @property
+    def device(self):
+        """Where the values live: ``"cpu"`` for NumPy data, else the data's own device."""
+        return getattr(_base_array(self.data), "device", "cpu")
+
+    def to_device(self, device, /, *, stream=None):
+        """The array API's ``to_device``: this tensor, which lives on ``device`` already."""
+        if device != self.device and str(device) != str(self.device):
+            raise ValueError(f"this tensor lives on {self.device!r}; chainrule does not move "
+                             f"data to {device!r} (make the tensor from data on that device)")
+        return self
+
+    def __array_namespace__(self, /, *, api_version=None):
+        """``chainrule.array_api``: the array API standard's functions on tensors."""
+        from . import array_api
+        if api_version is not None and api_version > array_api.__array_api_version__:
+            raise ValueError(f"chainrule.array_api implements the array API "
+                             f"{array_api.__array_api_version__}, not {api_version}")
+        return array_api
+
     def __len__(self):
         shape = self.shape
         if not shape:
@@ -386,7 +406,8 @@ class Tensor:
                 f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
                 "make it with a float dtype, e.g. np.arange(4.0)")
         if type(self._node) is Node or self._level or self._base is not None:
-            self.data = np.array(_base_array(self.data))
+            base = _base_array(self.data)
+            self.data = base.copy() if is_other(base) else np.array(base)
             self._level = 0
             self._base = None
             self._vc = None
@@ -526,9 +547,14 @@ class Tensor:
                     return apply1(prim, inputs[0])
                 if len(inputs) == 2:
                     a, b = inputs
-                    if (a.__class__ not in _FAST_OPERANDS and _bad_operand(a)
-                            or b.__class__ not in _FAST_OPERANDS and _bad_operand(b)):
-                        _object_operand(f"np.{ufunc.__name__}", inputs)
+                    if a.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(a):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        a = wrap(a)
+                    if b.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(b):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        b = wrap(b)
                     return apply2(prim, a, b)
                 return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
@@ -556,7 +582,8 @@ _FAST_OPERANDS = frozenset((Tensor, float, int))
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return not is_other(x) or x.dtype.kind == "O"   # Dask, CuPy...: numeric ones are fine
+        # Dask, CuPy...: numeric ones are fine
+        return not is_other(x) or getattr(x.dtype, "kind", None) == "O"
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -605,7 +632,7 @@ def _seed(t, gradient):
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
     else:
-        g = np.asarray(gradient)
+        g = wrap(gradient) if is_other(gradient) else np.asarray(gradient)
         if g.dtype.kind not in "biufc" or (g.dtype.kind == "c" and t.dtype.kind != "c"):
             raise TypeError(
                 f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
@@ -858,8 +885,10 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
-    elif not isinstance(other, _OPERANDS) and not is_other(other):
-        return NotImplemented
+    elif not isinstance(other, _OPERANDS):
+        if not is_other(other):
+            return NotImplemented
+        other = wrap(other)         # array-API-only arrays are seen through APIArray
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))
     return other

@@ -182,6 +182,13 @@ def _level_parts(out, level):
     return out, None, None
 
 
+def _like(const, x):
+    """A NumPy constant moved to the library of ``x``'s data (NEP 35), where that is not
+    NumPy: strict libraries (CuPy) do not mix their arrays with NumPy's."""
+    x = plain(x)
+    return np.asarray(const, like=x) if is_other(x) else const
+
+
 def _size(x):
     """Number of entries (``np.size`` is not implemented by every array library)."""
     return math.prod(np.shape(x))
@@ -372,7 +379,7 @@ def _jacobian_rows(out, fn, args, single, nums):
     for k in range(osize):
         e = np.zeros(osize, dtype=ones_like_raw(out).dtype)
         e[k] = 1.0
-        gs = fn(e.reshape(oshape), retain_graph=k < osize - 1)
+        gs = fn(_like(e.reshape(oshape), out), retain_graph=k < osize - 1)
         for r, g in zip(rows, gs):
             r.append(g)
     jacs = []
@@ -457,7 +464,7 @@ def jacfwd(fun, argnums=0):
             shape = np.shape(raw)
             n = int(np.prod(shape))
             _check_ndim(len(shape) + 1, "jacfwd")
-            basis = np.eye(n, dtype=plain(raw).dtype).reshape((n,) + shape)
+            basis = _like(np.eye(n, dtype=plain(raw).dtype).reshape((n,) + shape), raw)
 
             def f_a(x, a=a):
                 full = list(args)

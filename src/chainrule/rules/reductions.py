@@ -25,9 +25,10 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from ..arrays import as_array, is_other, zeros_like
-from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, local_rule,
-                  neg_axes, plain, unsupported, write_out)
+from ..arrays import as_array
+from .api import (Tensor, batch_ndim, constant_like, defprim, implements, is_other,
+                  is_traced, keepdims_flag, local_rule, neg_axes, plain, unsupported, write_out,
+                  zeros_like)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -403,7 +404,7 @@ def _shift(y, d, axis, fill):
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
-        out = out + front
+        out = out + constant_like(front, y)
     return out
 
 
