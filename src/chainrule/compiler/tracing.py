@@ -390,6 +390,9 @@ class Traced:
 
     __slots__ = ("value", "var", "trace")
     __array_priority__ = 20
+    # a value is at hand: the rules' checks that read one (the strong zero's all-finite test)
+    # run as eager, and become guards, instead of taking the form for lazy arrays
+    holds_values = True
 
     def __init__(self, value, var, trace):
         self.value = value

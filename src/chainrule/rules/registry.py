@@ -21,7 +21,7 @@ def all_primitives():
 
 
 def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-            elementwise=False, raw=False, keep=None, keep_ans=True):
+            elementwise=False, raw=False, keep=None, keep_ans=True, joint_vjp=False):
     """Declare a primitive: its implementation and its rules, in one place.
 
     ``raw=True`` marks an implementation that only understands ndarrays (not a NumPy
@@ -32,7 +32,7 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
     not declare.
     """
     p = Primitive(lowered(fn) if raw else fn, name=name, nary=nary, nondiff=nondiff,
-                  elementwise=elementwise, keep=keep, keep_ans=keep_ans)
+                  elementwise=elementwise, keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp)
     if raw:
         p.fn.prim = p
     p.defvjp(*vjp)
@@ -181,9 +181,10 @@ def all_finite(a):
     either way."""
     if type(a) is not np.ndarray:
         a = plain(a)
-        if is_other(a):
+        if is_other(a) and not getattr(type(a), "holds_values", False):
             return False
-    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
+        return bool(_isfinite(a).all())
+    return bool(_isfinite(a).all())
 
 
 def local_rule(d, finite=False):
