@@ -29,8 +29,9 @@ def compile(fun=None, *, retrace_limit=8):
     later calls replay that program.  Python floats and complex numbers are inputs like
     arrays, passed as ``np.float64`` / ``np.complex128`` (NumPy's strong scalars: with a
     float32 array they compute in float64, where eager NumPy code keeps float32; pass
-    ``np.float32(s)`` to stay in float32).  Every point where a traced value becomes a Python value (``bool``, ``float``,
-    ``int``, an index, ``.item()``) is a guard: a call on which it differs traces a new path,
+    ``np.float32(s)`` to stay in float32).  Every point where a traced value becomes a
+    Python value (``bool``, ``float``, ``int``, an index, ``.item()``) is a guard: a call on
+    which it differs traces a new path,
     and each path keeps its program.  Past ``retrace_limit`` traces, calls that need a new
     trace run eagerly (with one warning).
 

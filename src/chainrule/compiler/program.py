@@ -113,8 +113,8 @@ class Program:
             used = uses[i]
             rused = [self._resolve(u) for u in used]
             if all(o in constant for o in outs) and (
-                    rused and all(u in known for u in rused) and not any(
-                        u in mutable for u in used) or (kind == "call" and op in SHAPE_ONLY)):
+                    all(u in known for u in rused) and not any(u in mutable for u in used)
+                    or kind == "call" and op in SHAPE_ONLY):
                 for o in outs:
                     known[o] = values[o]
                 continue

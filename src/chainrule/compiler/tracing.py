@@ -222,8 +222,8 @@ class Trace:
             return out_arg if not isinstance(out_arg, tuple) or len(out_arg) > 1 else out_arg[0]
         const = self.constant
         used = var_numbers(targs) + (var_numbers(tkw) if tkw else [])
-        wrapped, out = self._wrap(res, constant=(kind == "call" and op in SHAPE_ONLY) or
-                                  bool(used) and all(u in const for u in used))
+        wrapped, out = self._wrap(res, constant=(kind == "call" and (
+            op in SHAPE_ONLY or op is copy_array)) or bool(used) and all(u in const for u in used))
         if out is None:
             # a Python value computed from traced values: record it and guard it
             t = self.new(res)
