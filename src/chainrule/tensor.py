@@ -341,10 +341,9 @@ class Tensor:
             if self._node is not None or self._tangent is not None:
                 _array_error()
             return np.asarray(_base_array(self.data), dtype=dtype)
-        arr = self.data
-        if is_other(arr):       # an explicit conversion: the library decides (CuPy refuses)
-            return np.asarray(arr, dtype=dtype)
-        arr = np.asarray(arr)                # a 0-d result holds a NumPy scalar
+        if is_other(self.data):     # an explicit conversion: the library decides (CuPy refuses)
+            return np.asarray(self.data, dtype=dtype)
+        arr = np.asarray(self.data)          # a 0-d result holds a NumPy scalar
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import engine
 from .api_arrays import unwrap, wrap
-from .arrays import is_other, zeros_like
+from .arrays import constant_like, is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .tensor import Tensor, plain, make_tensor, ones_like_raw
 
@@ -182,13 +182,6 @@ def _level_parts(out, level):
     return out, None, None
 
 
-def _like(const, x):
-    """A NumPy constant moved to the library of ``x``'s data (NEP 35), where that is not
-    NumPy: strict libraries (CuPy) do not mix their arrays with NumPy's."""
-    x = plain(x)
-    return np.asarray(const, like=x) if is_other(x) else const
-
-
 def _size(x):
     """Number of entries (``np.size`` is not implemented by every array library)."""
     return math.prod(np.shape(x))
@@ -267,8 +260,10 @@ def _cast(g, like):
     dt = plain(like).dtype
     if isinstance(g, Tensor):
         return g if g.dtype == dt else g.astype(dt)
-    if isinstance(g, (int, float)) or getattr(g, "dtype", None) != dt:
-        g = g.astype(dt) if is_other(g) else np.asarray(g, dtype=dt)
+    if is_other(g):
+        return g if g.dtype == dt else g.astype(dt)
+    if isinstance(g, (int, float)) or np.result_type(g) != dt:
+        g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
 
 
@@ -393,31 +388,27 @@ def _offsets(shapes):
     return offs, total
 
 
-def _basis(shapes, offs, total, dtypes, level=None, likes=None):
+def _basis(shapes, offs, total, dtypes, level=None, like=None):
     """One basis vector per element of all the leaves together, as a batch of size ``total``
-    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given.
-    ``likes``: per leaf, an array whose library the basis is made in (NumPy's by default)."""
+    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given;
+    in the library of ``like``'s data."""
     out = []
     for j, (sh, off, dt) in enumerate(zip(shapes, offs, dtypes)):
         size = int(np.prod(sh, dtype=int))
         b = np.zeros((total, size), dtype=dt)
         b[off:off + size] = np.eye(size, dtype=dt)
-        b = b.reshape((total,) + sh)
-        like = likes[j] if likes is not None else None
-        if like is not None:
-            b = _like(b, like)
-        out.append(b if level is None else make_tensor(
-            np.zeros(sh, dtype=dt) if like is None else _like(np.zeros(sh, dtype=dt), like),
-            None, level, b))
+        b = constant_like(b.reshape((total,) + sh), like)
+        out.append(b if level is None else
+                   make_tensor(constant_like(np.zeros(sh, dtype=dt), like), None, level, b))
     return out
 
 
-def _batch_of(g, level, total, shape):
+def _batch_of(g, level, total, shape, like=None):
     """The tangent batch of ``g`` at ``level`` (zeros where ``g`` carries none)."""
     if isinstance(g, Tensor) and g._level == level and g._tangent is not None:
         return np.broadcast_to(g._tangent, (total,) + shape) if np.shape(g._tangent) != (
             (total,) + shape) else g._tangent
-    return np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype)
+    return constant_like(np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype), like)
 
 
 def _assemble(out_shapes, in_shapes, blocks, out_build, in_builds, single):
@@ -445,10 +436,10 @@ def _jacobian_rows(out, fn, args, single, nums):
             _check_ndim(len(osh) + len(ish), "jacrev")
     level = new_level()
     dts = [ones_like_raw(o).dtype for o in o_leaves]
-    cts = _basis(o_shapes, o_offs, m, dts, level, likes=o_leaves)
+    cts = _basis(o_shapes, o_offs, m, dts, level, like=o_leaves[0])
     gs = fn(o_build(cts), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
-    rows = [_batch_of(g, level, m, sh) for g, sh in zip(flat, i_shapes)]
+    rows = [_batch_of(g, level, m, sh, like=o_leaves[0]) for g, sh in zip(flat, i_shapes)]
     blocks = [[np.reshape(r[off:off + int(np.prod(osh, dtype=int))], osh + ish)
                for r, ish in zip(rows, i_shapes)] for osh, off in zip(o_shapes, o_offs)]
     return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
@@ -464,14 +455,13 @@ def _jacobian_columns(out, fn, args, single, nums):
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
-    cs = [_leaf(_like(np.zeros(sh, dtype=ones_like_raw(o).dtype), o), level)
+    cs = [_leaf(constant_like(np.zeros(sh, dtype=ones_like_raw(o).dtype), o), level)
           for o, sh in zip(o_leaves, o_shapes)]
     gs = fn(o_build(cs), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
     level2 = new_level()
     dts = [ones_like_raw(g).dtype for g in flat]
-    raws = _in_blocks(args, nums)[0]
-    seeds = _basis(i_shapes, i_offs, n, dts, level2, likes=raws)
+    seeds = _basis(i_shapes, i_offs, n, dts, level2, like=o_leaves[0])
     roots, rseeds = [], []
     for g, sd in zip(flat, seeds):
         if isinstance(g, Tensor) and g._level == level and g._node is not None:
@@ -481,7 +471,8 @@ def _jacobian_columns(out, fn, args, single, nums):
     if roots:
         with engine.enable_grad():
             found = backward_pass(roots, rseeds, False, False, [c._node for c in cs])
-    cols = [_batch_of(f if f is not None else np.zeros(sh), level2, n, sh)
+    cols = [_batch_of(f if f is not None else constant_like(np.zeros(sh), o_leaves[0]), level2,
+                      n, sh, like=o_leaves[0])
             for f, sh in zip(found, o_shapes)]
     blocks = []
     for c, osh in zip(cols, o_shapes):
@@ -563,7 +554,7 @@ def jacfwd(fun, argnums=0):
             _check_ndim(len(ish) + 1, "jacfwd")
         groups = [_flatten(args[a]) for a in nums]
         i_builds = [(len(lv), b) for lv, b in groups]
-        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws], likes=raws)
+        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws], like=raws[0])
 
         def f_flat(*leaves):
             full, k = list(args), 0
