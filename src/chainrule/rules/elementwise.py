@@ -432,7 +432,6 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     if _piecewise_dispatch_list(x, condlist):
         condlist = [condlist]
     conds = [_const(c) for c in condlist]
-    from ..arrays import is_other
     conds = (np.stack(conds).astype(bool) if any(is_other(c) for c in conds)
              else np.asarray(conds, dtype=bool))
     n = len(conds)

@@ -921,7 +921,6 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
     qq = q.reshape(q.shape + (1,) * len(kshape))
     v = _VIRTUAL_INDEX[method](cnt, qq)
-    from ..arrays import is_other
     v = v.astype(np.float64) if is_other(v) else np.asarray(v, dtype=np.float64)
     lo = np.floor(v)
     gamma = v - lo
