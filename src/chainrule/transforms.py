@@ -505,7 +505,7 @@ def _basis(shapes, offs, total, dtypes, level=None, like=None):
     for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given;
     in the library of ``like``'s data."""
     out = []
-    for sh, off, dt in zip(shapes, offs, dtypes):
+    for j, (sh, off, dt) in enumerate(zip(shapes, offs, dtypes)):
         size = int(np.prod(sh, dtype=int))
         b = np.zeros((total, size), dtype=dt)
         b[off:off + size] = np.eye(size, dtype=dt)
