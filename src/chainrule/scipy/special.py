@@ -27,15 +27,16 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln", "
 
 
 def _constant(x):
-    """The plain values of ``x`` (no tensor at any level): a shift that carries no gradient."""
-    return np.asarray(plain(x))
+    """The plain values of ``x`` (no tensor at any level), in ``x``'s own array library: a
+    shift that carries no gradient."""
+    return plain(x)
 
 
 def _shift(a, axis):
     """The largest real part along ``axis`` (kept dims; 0 where not finite), as a constant."""
     v = np.real(_constant(a))
-    if v.size == 0:
-        return np.zeros([1] * v.ndim) if axis is None else np.zeros(
+    if 0 in np.shape(v):
+        return np.zeros([1] * np.ndim(v)) if axis is None else np.zeros(
             np.shape(np.sum(v, axis=axis, keepdims=True)))
     m = np.max(v, axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0.0)
