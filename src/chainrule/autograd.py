@@ -20,14 +20,14 @@ class _Scope:
         self.recording, self.training = recording, training
 
     def __enter__(self):
-        self.prev = (STATE.grad_enabled, STATE.training)
-        STATE.grad_enabled = self.recording
+        self.prev = (STATE.grad_enabled, STATE.training, STATE.recording)
+        STATE.grad_enabled = STATE.recording = self.recording
         if self.training is not None:
             STATE.training = self.training
         return self
 
     def __exit__(self, *exc):
-        STATE.grad_enabled, STATE.training = self.prev
+        STATE.grad_enabled, STATE.training, STATE.recording = self.prev
         return False
 
 
@@ -42,7 +42,11 @@ def pause(train_mode=False):
 
 
 def is_recording():
-    return STATE.grad_enabled
+    """True inside :func:`record` (and not inside a :func:`pause` in it), as in MXNet.
+
+    The tensor API records whenever recording is enabled, whether or not this is true.
+    """
+    return STATE.recording
 
 
 def is_training():

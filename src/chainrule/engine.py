@@ -32,6 +32,7 @@ class _State(threading.local):
     """Per-thread recording state."""
 
     training = False
+    recording = False       # inside autograd.record() (MXNet's is_recording)
     anomaly = False
     off = False             # recording turned off in this thread (no_grad and friends)
     watcher = None          # see watch_ops
@@ -157,7 +158,12 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self):
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)      # bare decorator: @cr.no_grad (as torch.no_grad)
+
+    def __init__(self, orig_func=None):
         self.prev = STATE.grad_enabled
         self.mode = False
 
@@ -179,7 +185,7 @@ class no_grad(set_grad_enabled):
 class enable_grad(no_grad):
     """Context manager and decorator that turns recording on (inside ``no_grad``)."""
 
-    def __init__(self):
+    def __init__(self, orig_func=None):
         self.prev = STATE.grad_enabled
         self.mode = True
 
