@@ -57,3 +57,34 @@ def test_is_recording_is_true_only_inside_record():
         assert autograd.is_recording() and not autograd.is_training()
     with autograd.pause(train_mode=True):
         assert autograd.is_training() and not autograd.is_recording()
+
+
+def test_second_backward_through_nodes_that_saved_nothing_is_allowed_as_in_pytorch():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).sum()            # add and sum save no arrays
+    y.backward()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    z = (x * x).sum()            # mul saved x: freed by the first backward
+    z.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        z.backward()
+    w = np.exp(x)
+    (w + 2).sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (w + 5).sum().backward()  # through exp again: it saved its output
+
+
+def test_requires_grad_flags_follow_pytorch():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert y.requires_grad_() is y and y.requires_grad and not y.is_leaf
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+    for make in (lambda: cr.tensor([1, 2], requires_grad=True),
+                 lambda: cr.tensor([1, 2]).requires_grad_(),
+                 lambda: cr.tensor([1, 2]).attach_grad()):
+        with pytest.raises(RuntimeError, match="float"):     # PyTorch's class
+            make()
+        with pytest.raises(ValueError, match="float"):       # and NumPy's
+            make()

@@ -926,9 +926,26 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 push(heap, (-p.seq, p))
             else:
                 adj[p] = prev + gi
-        if not retain_graph:
-            node.raws = node.ans = node.kw = None   # kw: e.g. index arrays
+        if not retain_graph and (node.ans is not None or _saved_any(node.raws)
+                                 or kw and _holds_array(kw)):
+            # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
+            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice)
+            node.raws = node.ans = node.kw = None
     return found
+
+
+def _saved_any(raws):
+    for r in raws:
+        if r is not None:
+            return True
+    return False
+
+
+def _holds_array(kw):
+    for v in kw.values():
+        if isinstance(v, (np.ndarray, list, Tensor)):
+            return True
+    return False
 
 
 def _run_hooks(node, g, create_graph):

@@ -167,6 +167,10 @@ def _refresh_view(v):
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
 
 
+class _DtypeGradError(ValueError, RuntimeError):
+    """A non-float tensor asked to require grad (ValueError; RuntimeError as in PyTorch)."""
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -381,7 +385,7 @@ class Tensor:
         """Make this tensor a leaf whose ``.grad`` starts as ``None`` and accumulates."""
         if flag:
             if not _is_float_dtype(self.dtype):
-                raise ValueError(
+                raise _DtypeGradError(
                     f"only floating point and complex tensors can require gradients, this one "
                     f"is {self.dtype}. Make it with a float dtype, e.g. "
                     "cr.tensor(x, dtype=float).")
@@ -389,10 +393,7 @@ class Tensor:
                 self._node = Leaf(self, "add")
             elif type(self._node) is Leaf and self._node.mode != "add":
                 self._node.mode = "add"     # after attach_grad(): accumulate from now on
-            elif type(self._node) is Node:
-                raise RuntimeError(
-                    "requires_grad_() on a tensor computed from others; it already requires "
-                    "grad. To make it a new leaf, use x = x.detach().requires_grad_().")
+            # a computed tensor already requires grad: nothing to do (as in PyTorch)
         else:
             if type(self._node) is Node:
                 raise RuntimeError(
@@ -408,7 +409,7 @@ class Tensor:
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', not {grad_req!r}")
         if not _is_float_dtype(self.dtype):
-            raise ValueError(
+            raise _DtypeGradError(
                 f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
                 "make it with a float dtype, e.g. np.arange(4.0)")
         if type(self._node) is Node or self._level or self._base is not None:
