@@ -27,7 +27,12 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian
 
 # ---------------------------------------------------------------------- pytrees
 def _flatten(tree):
-    """Leaves of a tuple/list/dict tree and a function that rebuilds the tree from leaves."""
+    """Leaves of a tuple/list/dict tree and a function that rebuilds the tree from leaves.
+
+    ``None`` is an empty subtree (no leaves), as in JAX: ``{"w": w, "b": None}`` works.
+    """
+    if tree is None:
+        return [], _none
     if isinstance(tree, (tuple, list)):
         parts = [_flatten(t) for t in tree]
         leaves = [leaf for p in parts for leaf in p[0]]
@@ -48,6 +53,10 @@ def _flatten(tree):
     return [tree], lambda ls: ls[0]
 
 
+def _none(leaves):
+    return None
+
+
 def _dict_keys(d):
     """A dict's keys in a fixed order (sorted where they sort), so that two dicts with the
     same keys flatten alike whatever order they were built in."""
@@ -64,18 +73,23 @@ def _structure(tree):
     if isinstance(tree, dict):
         keys = _dict_keys(tree)
         return ("dict", tuple(keys), tuple(_structure(tree[k]) for k in keys))
-    return "*"
+    return "none" if tree is None else "*"
+
+
+class _StructureError(ValueError, TypeError):
+    """Two trees that should match do not (ValueError; TypeError as in JAX)."""
 
 
 def _same_structure(a, b, what):
     if _structure(a) != _structure(b):
-        raise ValueError(f"{what} must have the same structure (nesting of tuples, lists and "
+        raise _StructureError(f"{what} must have the same structure (nesting of tuples, lists and "
                          f"dicts, and dict keys): {_describe(a)} vs {_describe(b)}")
 
 
 def _describe(tree):
     st = _structure(tree)
     text = repr(st).replace("'seq', ", "").replace("'*'", "*").replace("'dict', ", "dict ")
+    text = text.replace("'none'", "None")
     return text if len(text) < 200 else text[:200] + "..."
 
 
@@ -121,8 +135,10 @@ def _numeric(v, what):
 
 def _results(tree, fun):
     """``fun``'s output tree with every leaf checked to be a number, array or tensor."""
-    leaves, build = _flatten(tree)
     what = f"the values returned by {getattr(fun, '__name__', 'the function')}"
+    if tree is None:                     # None inside a tree is empty; as the result, wrong
+        _numeric(tree, what)
+    leaves, build = _flatten(tree)
     return build([_numeric(v, what) for v in leaves])
 
 
