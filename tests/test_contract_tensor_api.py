@@ -88,3 +88,28 @@ def test_requires_grad_flags_follow_pytorch():
             make()
         with pytest.raises(ValueError, match="float"):       # and NumPy's
             make()
+
+
+def test_mxnet_parameter_update_outside_record_and_torch_update_under_no_grad():
+    w = cr.tensor([1.0, 2.0])
+    w.attach_grad()
+    for _ in range(2):                       # d2l's MXNet sgd: param[:] = param - lr * grad
+        with autograd.record():
+            loss = ((w * 3) ** 2).sum()
+        loss.backward()
+        w[:] = w - 0.01 * w.grad
+    np.testing.assert_allclose(w.numpy(), [0.6724, 1.3448])
+    w -= 0.0                                  # in-place operators too
+    assert w.is_leaf and w.requires_grad
+    with autograd.record():
+        with pytest.raises(RuntimeError, match="no_grad"):
+            w[:] = w * 2                      # inside record() it would lose the gradient
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        p -= 1.0                              # PyTorch: a leaf needs no_grad to change
+    ((p * 3) ** 2).sum().backward()
+    with cr.no_grad():
+        p -= 0.01 * p.grad
+    p.grad.zero_()
+    np.testing.assert_allclose(p.numpy(), [0.82, 1.64])
+    assert p.is_leaf and p.requires_grad and np.all(p.grad.numpy() == 0)

@@ -752,6 +752,12 @@ def _ones_like_raw(data):
 
 
 # ---------------------------------------------------------------------- in-place writes
+def _mxnet_update(t):
+    """True for a write into an ``attach_grad()`` leaf outside ``autograd.record()``: MXNet's
+    parameter update (``w[:] = w - lr * w.grad``), which is not recorded."""
+    return t._node.mode == "write" and not STATE.recording
+
+
 def _inplace_leaf_error(t):
     raise RuntimeError(
         "a leaf tensor that requires grad is being changed in place while recording, which "
@@ -817,7 +823,10 @@ def _setitem(t, idx, value):
         raw = value
     recording = STATE.grad_enabled and (t._node is not None or vnode is not None)
     if recording and type(t._node) is Leaf:
-        _inplace_leaf_error(t)
+        if not _mxnet_update(t):
+            _inplace_leaf_error(t)
+        recording = False
+        vnode = vtan = None
     old_tan = t._tangent
     if recording or old_tan is not None or vtan is not None:
         _check_alias(t)
@@ -844,7 +853,10 @@ def _inplace_op(t, prim, other):
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
-        _inplace_leaf_error(t)
+        if not _mxnet_update(t):
+            _inplace_leaf_error(t)
+        with engine.no_grad():
+            return _inplace_op(t, prim, other)
     if t._base is not None:
         _refresh_view(t)
     if recording or t._tangent is not None or (isinstance(other, Tensor) and
