@@ -113,3 +113,15 @@ def test_mxnet_parameter_update_outside_record_and_torch_update_under_no_grad():
     p.grad.zero_()
     np.testing.assert_allclose(p.numpy(), [0.82, 1.64])
     assert p.is_leaf and p.requires_grad and np.all(p.grad.numpy() == 0)
+
+
+def test_assigning_grad_checks_the_shape_and_gives_a_tensor():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="shape"):
+        x.grad = cr.tensor([1.0, 2.0, 3.0])
+    x.grad = np.array([10.0, 10.0])
+    assert isinstance(x.grad, cr.Tensor)
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 12.0])
+    x.grad = None
+    assert x.grad is None

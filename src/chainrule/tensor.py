@@ -257,6 +257,14 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                value = _make(value if hasattr(value, "shape") else np.asarray(value),
+                              None, 0, None)
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has shape {value.shape}, but the tensor has shape "
+                    f"{self.shape}: .grad must have the tensor's shape")
         self._grad = value
 
     @property
