@@ -930,19 +930,17 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 push(heap, (-p.seq, p))
             else:
                 adj[p] = prev + gi
-        if not retain_graph and (node.ans is not None or _saved_any(node.raws)
-                                 or kw and _holds_array(kw)):
+        if not retain_graph:
             # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
             # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice)
+            for r in node.raws:
+                if r is not None:
+                    break
+            else:
+                if node.ans is None and not (kw and _holds_array(kw)):
+                    continue
             node.raws = node.ans = node.kw = None
     return found
-
-
-def _saved_any(raws):
-    for r in raws:
-        if r is not None:
-            return True
-    return False
 
 
 def _holds_array(kw):
