@@ -125,3 +125,12 @@ def test_assigning_grad_checks_the_shape_and_gives_a_tensor():
     np.testing.assert_allclose(x.grad.numpy(), [12.0, 12.0])
     x.grad = None
     assert x.grad is None
+
+
+def test_clip_with_a_nan_bound_is_nan_as_numpy():
+    for a, lo, hi in [(0.0, np.nan, None), (np.nan, 0.0, 1.0), (0.5, 0.0, np.nan)]:
+        got = np.clip(cr.tensor(np.array(a)), lo, hi)
+        np.testing.assert_equal(got.numpy(), np.clip(np.array(a), lo, hi))
+    x = cr.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    np.clip(x, 0.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0])
