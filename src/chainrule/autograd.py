@@ -29,14 +29,14 @@ class _Scope:
         self.recording, self.training = recording, training
 
     def __enter__(self):
-        self.prev = (STATE.grad_enabled, STATE.training)
-        STATE.grad_enabled = self.recording
+        self.prev = (STATE.grad_enabled, STATE.training, STATE.recording)
+        STATE.grad_enabled = STATE.recording = self.recording
         if self.training is not None:
             STATE.training = self.training
         return self
 
     def __exit__(self, *exc):
-        STATE.grad_enabled, STATE.training = self.prev
+        STATE.grad_enabled, STATE.training, STATE.recording = self.prev
         return False
 
 
@@ -91,7 +91,9 @@ def pause(train_mode: bool = False) -> ContextManager[Any]:
 
 
 def is_recording() -> bool:
-    """Whether operations on tensors are being recorded now.
+    """True inside :func:`record` (and not inside a :func:`pause` in it), as in MXNet.
+
+    The tensor API records whenever recording is enabled, whether or not this is true.
 
     Returns
     -------
@@ -107,7 +109,7 @@ def is_recording() -> bool:
     ...     autograd.is_recording()
     False
     """
-    return STATE.grad_enabled
+    return STATE.recording
 
 
 def is_training() -> bool:

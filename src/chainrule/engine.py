@@ -40,6 +40,7 @@ class _State(threading.local):
     """Per-thread recording state."""
 
     training = False
+    recording = False       # inside autograd.record() (MXNet's is_recording)
     anomaly = False
     off = False             # recording turned off in this thread (no_grad and friends)
     watcher = None          # see watch_ops
@@ -165,7 +166,12 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)      # bare decorator: @cr.no_grad (as torch.no_grad)
+
+    def __init__(self, orig_func=None) -> None:
         self.prev = STATE.grad_enabled
         self.mode = False
 
@@ -194,7 +200,7 @@ class enable_grad(no_grad):
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, orig_func=None) -> None:
         self.prev = STATE.grad_enabled
         self.mode = True
 
@@ -940,8 +946,34 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
             else:
                 adj[p] = prev + gi
         if not retain_graph:
-            node.raws = node.ans = node.kw = None   # kw: e.g. index arrays
+            # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
+            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice)
+            for r in node.raws:
+                if r is not None:
+                    break
+            else:
+                if node.ans is None and not (kw and _holds_array(kw)):
+                    continue
+            node.raws = node.ans = node.kw = None
     return found
+
+
+def _holds_array(kw):
+    for v in kw.values():
+        if _is_data(v):
+            return True
+    return False
+
+
+def _is_data(v):
+    """Whether a keyword value holds arrays (index arrays...), not just numbers and slices."""
+    if isinstance(v, tuple):
+        for u in v:
+            if _is_data(u):
+                return True
+        return False
+    return not isinstance(v, (int, float, complex, str, slice, type(None), type(Ellipsis),
+                              np.generic, np.dtype, type))
 
 
 def _library_error(node, i, g, raws, error):

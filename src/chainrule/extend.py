@@ -133,8 +133,19 @@ def _checked_jvp(name, i, jvp_rule):
     """The engine's rule for ``jvp_rule``, checking that the output tangent has the output's
     shape (after the tangent's batch dimensions)."""
     def rule(t, ans, *args, **kw):
-        res = jvp_rule(t, ans, *args, **kw)
         batch = np.shape(t)[:max(np.ndim(t) - np.ndim(args[i]), 0)]
+        if batch:
+            # jacfwd and hessian push many tangents at once, with leading batch dimensions.
+            # A user's rule is written for one tangent (HIPS autograd's shape; it may well
+            # sum over t), so it sees one tangent at a time.
+            flat = np.reshape(t, (-1,) + np.shape(t)[len(batch):])
+            res = np.stack([one(flat[k], ans, *args, **kw) for k in range(len(flat))])
+            return np.reshape(res, batch + np.shape(res)[1:])
+        return one(t, ans, *args, **kw)
+
+    def one(t, ans, *args, **kw):
+        res = jvp_rule(t, ans, *args, **kw)
+        batch = ()
         want, got = batch + np.shape(ans), np.shape(res)
         if got != want:
             try:

@@ -318,7 +318,7 @@ class Optimizer:
             If ``grads``, ``state`` and ``params`` do not have the same number of leaves.
         """
         p_leaves, rebuild = tree_flatten(params)
-        g_leaves, _ = tree_flatten(grads)
+        g_leaves, _ = tree_flatten(grads, is_leaf=lambda g: g is None)   # None: no gradient
         if not isinstance(state, OptState):
             raise TypeError(f"state must be the OptState from opt.init(params), got "
                             f"{type(state).__name__}")

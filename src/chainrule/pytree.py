@@ -22,7 +22,7 @@ fields it takes in ``__init__``, in declaration order, and is rebuilt with
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Hashable, List, Sequence, Tuple
+from typing import Any, Callable, Hashable, List, Optional, Sequence, Tuple
 
 __all__ = ["tree_flatten", "tree_leaves", "tree_map", "tree_structure"]
 
@@ -39,7 +39,10 @@ def _dict_keys(d: dict) -> list:
 
 
 def _children(tree: Any) -> Any:
-    """``(kind, children, rebuild)`` for a container node, ``None`` for a leaf."""
+    """``(kind, children, rebuild)`` for a container node, ``None`` for a leaf.  ``None``
+    itself is a node with no children (an empty subtree, as in JAX)."""
+    if tree is None:
+        return "none", [], lambda items: None
     if isinstance(tree, (tuple, list)):
         kind = type(tree)
         if kind in (tuple, list):
@@ -55,14 +58,17 @@ def _children(tree: Any) -> Any:
     return None
 
 
-def tree_flatten(tree: Any) -> Tuple[List[Any], Callable[[Sequence[Any]], Any]]:
+def tree_flatten(tree: Any, is_leaf: Optional[Callable[[Any], bool]] = None
+                 ) -> Tuple[List[Any], Callable[[Sequence[Any]], Any]]:
     """Split ``tree`` into its leaves and a function that rebuilds a tree from new leaves.
 
     Parameters
     ----------
     tree : pytree
         Nested tuples, lists, dicts, named tuples and dataclass instances; everything
-        else is a leaf.
+        else is a leaf.  ``None`` is an empty subtree (no leaves), as in JAX.
+    is_leaf : callable, optional
+        ``is_leaf(node)`` true makes ``node`` a leaf even if it is a container (or ``None``).
 
     Returns
     -------
@@ -84,11 +90,11 @@ def tree_flatten(tree: Any) -> Tuple[List[Any], Callable[[Sequence[Any]], Any]]:
     >>> rebuild([4.0, 5.0, 6.0])
     [Layer(w=4.0, b=5.0), 6.0]
     """
-    node = _children(tree)
+    node = None if is_leaf is not None and is_leaf(tree) else _children(tree)
     if node is None:
         return [tree], lambda leaves: leaves[0]
     _, children, make = node
-    parts = [tree_flatten(c) for c in children]
+    parts = [tree_flatten(c, is_leaf) for c in children]
     leaves = [leaf for sub, _ in parts for leaf in sub]
 
     def rebuild(new_leaves: Sequence[Any]) -> Any:

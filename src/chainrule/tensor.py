@@ -186,6 +186,10 @@ def _refresh_view(v):
         v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
 
 
+class _DtypeGradError(ValueError, RuntimeError):
+    """A non-float tensor asked to require grad (ValueError; RuntimeError as in PyTorch)."""
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -266,6 +270,14 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Optional[Tensor]) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                value = _make(value if hasattr(value, "shape") else np.asarray(value),
+                              None, 0, None)
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has shape {value.shape}, but the tensor has shape "
+                    f"{self.shape}: .grad must have the tensor's shape")
         self._grad = value
 
     @property
@@ -428,7 +440,7 @@ class Tensor:
         """Make this tensor a leaf whose ``.grad`` starts as ``None`` and accumulates."""
         if flag:
             if not _is_float_dtype(self.dtype):
-                raise ValueError(
+                raise _DtypeGradError(
                     f"only floating point and complex tensors can require gradients, this one "
                     f"is {self.dtype}. Make it with a float dtype, e.g. "
                     "cr.tensor(x, dtype=float).")
@@ -436,10 +448,7 @@ class Tensor:
                 self._node = Leaf(self, "add")
             elif type(self._node) is Leaf and self._node.mode != "add":
                 self._node.mode = "add"     # after attach_grad(): accumulate from now on
-            elif type(self._node) is Node:
-                raise RuntimeError(
-                    "requires_grad_() on a tensor computed from others; it already requires "
-                    "grad. To make it a new leaf, use x = x.detach().requires_grad_().")
+            # a computed tensor already requires grad: nothing to do (as in PyTorch)
         else:
             if type(self._node) is Node:
                 raise RuntimeError(
@@ -455,7 +464,7 @@ class Tensor:
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', not {grad_req!r}")
         if not _is_float_dtype(self.dtype):
-            raise ValueError(
+            raise _DtypeGradError(
                 f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
                 "make it with a float dtype, e.g. np.arange(4.0)")
         if type(self._node) is Node or self._level or self._base is not None:
@@ -893,6 +902,12 @@ def _ones_like_raw(data):
 
 
 # ---------------------------------------------------------------------- in-place writes
+def _mxnet_update(t):
+    """True for a write into an ``attach_grad()`` leaf outside ``autograd.record()``: MXNet's
+    parameter update (``w[:] = w - lr * w.grad``), which is not recorded."""
+    return t._node.mode == "write" and not STATE.recording
+
+
 def _inplace_leaf_error(t):
     raise RuntimeError(
         "a leaf tensor that requires grad is being changed in place while recording, which "
@@ -958,7 +973,10 @@ def _setitem(t, idx, value):
         raw = value
     recording = STATE.grad_enabled and (t._node is not None or vnode is not None)
     if recording and type(t._node) is Leaf:
-        _inplace_leaf_error(t)
+        if not _mxnet_update(t):
+            _inplace_leaf_error(t)
+        recording = False
+        vnode = vtan = None
     old_tan = t._tangent
     if recording or old_tan is not None or vtan is not None:
         _check_alias(t)
@@ -985,7 +1003,10 @@ def _inplace_op(t, prim, other):
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
-        _inplace_leaf_error(t)
+        if not _mxnet_update(t):
+            _inplace_leaf_error(t)
+        with engine.no_grad():
+            return _inplace_op(t, prim, other)
     if t._base is not None:
         _refresh_view(t)
     if recording or t._tangent is not None or (isinstance(other, Tensor) and

@@ -46,15 +46,20 @@ def _structure(tree):
     return tree_structure(tree, sequences_alike=True)
 
 
+class _StructureError(ValueError, TypeError):
+    """Two trees that should match do not (ValueError; TypeError as in JAX)."""
+
+
 def _same_structure(a, b, what):
     if _structure(a) != _structure(b):
-        raise ValueError(f"{what} must have the same structure (nesting of tuples, lists and "
+        raise _StructureError(f"{what} must have the same structure (nesting of tuples, lists and "
                          f"dicts, and dict keys): {_describe(a)} vs {_describe(b)}")
 
 
 def _describe(tree):
     st = _structure(tree)
     text = repr(st).replace("'seq', ", "").replace("'*'", "*").replace("('dict', ", "dict (")
+    text = text.replace("('none', ())", "None")
     return text if len(text) < 200 else text[:200] + "..."
 
 
@@ -101,8 +106,10 @@ def _numeric(v, what):
 
 def _results(tree, fun):
     """``fun``'s output tree with every leaf checked to be a number, array or tensor."""
-    leaves, build = _flatten(tree)
     what = f"the values returned by {getattr(fun, '__name__', 'the function')}"
+    if tree is None:                     # None inside a tree is empty; as the result, wrong
+        _numeric(tree, what)
+    leaves, build = _flatten(tree)
     return build([_numeric(v, what) for v in leaves])
 
 

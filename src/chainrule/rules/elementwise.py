@@ -410,10 +410,11 @@ def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     res = a
+    # as NumPy's minimum(maximum(a, lo), hi): a NaN bound gives NaN
     if lo is not None:
-        res = where_p(res < lo, lo, res)
+        res = where_p((res < lo) | np.isnan(lo), lo, res)
     if hi is not None:
-        res = where_p(res > hi, hi, res)
+        res = where_p((res > hi) | np.isnan(hi), hi, res)
     if lo is None and hi is None:
         raise ValueError("np.clip needs a_min or a_max")
     if out is not None:
