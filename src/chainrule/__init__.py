@@ -16,6 +16,7 @@ from . import rules  # noqa: F401  (registers the primitives with the NumPy brid
 from .extend import primitive, defvjp, defjvp
 from .checking import check_grads
 from . import autograd
+from .dialects import GradientTape, UnconnectedGradients, Variable
 
 __version__ = "0.1.0"
 
@@ -31,7 +32,7 @@ def stop_gradient(x):
 
 
 __all__ = ["Tensor", "tensor", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "stop_gradient", "primitive", "defvjp", "defjvp", "check_grads", "autograd"]
+           "stop_gradient", "Variable", "GradientTape", "UnconnectedGradients", "primitive", "defvjp", "defjvp", "check_grads", "autograd"]
 
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobian,  # noqa
                          hessian, hvp, elementwise_grad, checkpoint)
