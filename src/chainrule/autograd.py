@@ -8,6 +8,8 @@
 >>> float(dy), float(autograd.grad(dy, x)[0])
 (12.0, 12.0)
 """
+import threading
+
 from . import engine
 from .engine import STATE
 
@@ -15,19 +17,26 @@ __all__ = ["record", "pause", "is_recording", "is_training", "set_training", "gr
            "backward"]
 
 
+class _Recording(threading.local):
+    inside = False          # inside record() (and not inside a pause() within it)
+
+
+_RECORDING = _Recording()
+
+
 class _Scope:
     def __init__(self, recording, training):
         self.recording, self.training = recording, training
 
     def __enter__(self):
-        self.prev = (STATE.grad_enabled, STATE.training)
-        STATE.grad_enabled = self.recording
+        self.prev = (STATE.grad_enabled, STATE.training, _RECORDING.inside)
+        STATE.grad_enabled = _RECORDING.inside = self.recording
         if self.training is not None:
             STATE.training = self.training
         return self
 
     def __exit__(self, *exc):
-        STATE.grad_enabled, STATE.training = self.prev
+        STATE.grad_enabled, STATE.training, _RECORDING.inside = self.prev
         return False
 
 
@@ -42,7 +51,17 @@ def pause(train_mode=False):
 
 
 def is_recording():
-    return STATE.grad_enabled
+    """True inside ``record()`` (and not in a ``pause()`` or ``cr.no_grad()`` within it), as
+    MXNet's.  The tensor API records outside ``record()`` too: see ``cr.is_grad_enabled()``.
+
+    >>> from chainrule import autograd
+    >>> autograd.is_recording()
+    False
+    >>> with autograd.record():
+    ...     autograd.is_recording()
+    True
+    """
+    return _RECORDING.inside and STATE.grad_enabled
 
 
 def is_training():
