@@ -384,3 +384,38 @@ def test_float32_source_keeps_its_dtype():
         y = (x * 2.0).sum()
     g = t.gradient(y, x)
     assert g.dtype == np.float32
+
+
+def test_a_tensor_watched_by_another_tape_is_a_constant_here():
+    x = cr.tensor(2.0)
+    with cr.GradientTape() as outer:
+        with cr.GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+            assert x.requires_grad                  # while inner records
+            assert outer.gradient(y, x) is None     # outer never watched x
+    assert not x.requires_grad
+    assert float(inner.gradient(y, x)) == 4.0
+
+
+def test_target_is_the_source():
+    x = cr.Variable([1.0, 2.0])
+    with cr.GradientTape() as t:
+        t.watch(x)
+    np.testing.assert_array_equal(t.gradient(x, x).numpy(), [1.0, 1.0])
+
+
+def test_tapes_are_per_thread():
+    import threading
+    v = cr.Variable(3.0)
+    seen = {}
+    with cr.GradientTape() as t:
+        def other():
+            with cr.GradientTape() as t2:
+                y2 = v * 2
+            seen["g"] = float(t2.gradient(y2, v))
+        th = threading.Thread(target=other)
+        th.start()
+        th.join()
+        y = v * v
+    assert seen["g"] == 2.0 and float(t.gradient(y, v)) == 6.0

@@ -5,7 +5,9 @@ or not.  A tape gives that record TensorFlow's meaning: it remembers when it was
 (its *windows* on the engine's clock, which numbers every graph node as it is made) and what
 it watches, and its ``gradient`` treats every operation made outside its windows as a
 constant, so a target computed before the tape, or inside ``stop_recording()``, carries no
-gradient, exactly as in TensorFlow.  Gradients are computed by :func:`chainrule.autograd.grad`
+gradient, exactly as in TensorFlow.  (It does so by unhooking those operations from their
+inputs for the duration of the backward sweep: two threads must not differentiate through
+one graph at the same moment, with a tape in one of them.)  Gradients are computed by :func:`chainrule.autograd.grad`
 (the tensor API's complex convention applies), with ``create_graph`` whenever a tape is
 recording, so nested tapes give higher derivatives.
 
@@ -28,6 +30,7 @@ Tensor(6.)
 import enum
 import threading
 import warnings
+import weakref
 
 import numpy as np
 
@@ -54,6 +57,7 @@ class _Local(threading.local):
 
 
 _LOCAL = _Local()
+_TAPE_LEAVES = weakref.WeakSet()     # leaves a tape made by watching a plain tensor
 
 
 def _recording_tapes():
@@ -396,6 +400,8 @@ class GradientTape:
         if node.prim is None:        # a leaf that requires grad: a variable
             if isinstance(s, Variable):
                 return node if id(s) in self._variables else None
+            if node in _TAPE_LEAVES:     # watched by another tape, not by this one
+                return None
             return node if self._watch_accessed else None
         return node if self._in_window(node.seq) else None
 
@@ -583,6 +589,7 @@ def _attach(entry):
         if t._node is None:
             t.requires_grad_(True)
             entry[2] = True
+            _TAPE_LEAVES.add(t._node)
         entry[1] = t._node
     elif entry[2] and t._node is None:
         t._node = entry[1]
