@@ -7,9 +7,9 @@ it watches, and its ``gradient`` treats every operation made outside its windows
 constant, so a target computed before the tape, or inside ``stop_recording()``, carries no
 gradient, exactly as in TensorFlow.  (It does so by unhooking those operations from their
 inputs for the duration of the backward sweep: two threads must not differentiate through
-one graph at the same moment, with a tape in one of them.)  Gradients are computed by :func:`chainrule.autograd.grad`
-(the tensor API's complex convention applies), with ``create_graph`` whenever a tape is
-recording, so nested tapes give higher derivatives.
+one graph at the same moment, with a tape in one of them.)  Gradients are computed by
+:func:`chainrule.autograd.grad` (so the tensor API's complex convention applies), with
+``create_graph`` whenever a tape is recording, so nested tapes give higher derivatives.
 
 >>> import numpy as np, chainrule as cr
 >>> x = cr.Variable(3.0)
@@ -60,10 +60,6 @@ _LOCAL = _Local()
 _TAPE_LEAVES = weakref.WeakSet()     # leaves a tape made by watching a plain tensor
 
 
-def _recording_tapes():
-    return _LOCAL.tapes
-
-
 # ---------------------------------------------------------------------- nested structures
 def _flatten(tree):
     """Leaves of a tuple/list/dict tree and a function that rebuilds the tree from leaves."""
@@ -82,8 +78,7 @@ def _flatten(tree):
     if isinstance(tree, dict):
         keys = list(tree)
         leaves, build = _flatten([tree[k] for k in keys])
-        return leaves, lambda ls: type(tree)(zip(keys, build(ls))) if type(tree) is not dict \
-            else dict(zip(keys, build(ls)))
+        return leaves, lambda ls: dict(zip(keys, build(ls)))
     return [tree], lambda ls: ls[0]
 
 
