@@ -435,3 +435,29 @@ def test_complex_sources_in_a_dict_match_the_tensor_api():
     np.testing.assert_allclose(g["z"].numpy(), zt.grad.numpy())
     np.testing.assert_allclose(g["w"].numpy(), wt.grad.numpy())
     assert g["z"].dtype == np.complex128
+
+
+def test_operations_before_a_watch_are_not_recorded():
+    # TensorFlow: an operation is recorded when one of its inputs is watched at that moment
+    v = cr.Variable(3.0)
+    with cr.GradientTape(watch_accessed_variables=False, persistent=True) as t:
+        y = v * v                                   # v not watched yet: a constant 9
+        t.watch(v)
+        z = y * v
+    assert float(t.gradient(z, v)) == 9.0           # not 3 v**2 = 27
+    assert t.gradient(y, v) is None
+    with cr.GradientTape(watch_accessed_variables=False, persistent=True) as t:
+        y = v * v
+        t.watch(y)                                  # an intermediate, watched
+        z = 3 * y
+    assert float(t.gradient(z, y)) == 3.0
+    assert t.gradient(z, v) is None
+    assert t.gradient(z, [y, v]) == [t.gradient(z, y), None]
+
+
+def test_non_trainable_variables_are_not_watched_when_read():
+    w, f = cr.Variable(1.0), cr.Variable(2.0, trainable=False)
+    with cr.GradientTape() as t:
+        y = w * f
+    assert t.watched_variables() == (w,)
+    assert float(t.gradient(y, w)) == 2.0

@@ -2,12 +2,13 @@
 
 The engine records every operation on a tensor that requires grad, whether a tape is open
 or not.  A tape gives that record TensorFlow's meaning: it remembers when it was recording
-(its *windows* on the engine's clock, which numbers every graph node as it is made) and what
-it watches, and its ``gradient`` treats every operation made outside its windows as a
-constant, so a target computed before the tape, or inside ``stop_recording()``, carries no
-gradient, exactly as in TensorFlow.  (It does so by unhooking those operations from their
-inputs for the duration of the backward sweep: two threads must not differentiate through
-one graph at the same moment, with a tape in one of them.)  Gradients are computed by
+(its *windows* on the engine's clock, which numbers every graph node as it is made) and from
+when it watched each tensor and variable, and its ``gradient`` counts an operation only if it
+was made in a window from at least one input watched at that moment (TensorFlow's rule); every
+other operation is a constant.  So a target computed before the tape, or inside
+``stop_recording()``, carries no gradient, as in TensorFlow.  (The constants are unhooked from
+their inputs for the duration of the backward sweep: two threads must not differentiate
+through one graph at the same moment, with a tape in one of them.)  Gradients are computed by
 :func:`chainrule.autograd.grad` (so the tensor API's complex convention applies), with
 ``create_graph`` whenever a tape is recording, so nested tapes give higher derivatives.
 
@@ -237,10 +238,6 @@ def _unconnected(value):
                          f"cr.UnconnectedGradients.NONE / ZERO), not {value!r}") from None
 
 
-def _is_float(t):
-    return np.issubdtype(t.dtype, np.inexact)
-
-
 class GradientTape:
     """Record operations for differentiation, as ``tf.GradientTape``.
 
@@ -272,6 +269,7 @@ class GradientTape:
         self._used = False
         self._watched = {}           # id -> [tensor, node, turned_on_by_this_tape]
         self._variables = {}         # id -> Variable, watched or read, in order
+        self._since = {}             # graph node -> clock time from which it is watched
 
     # ------------------------------------------------------------------ recording
     def __enter__(self):
@@ -293,7 +291,7 @@ class GradientTape:
         self._recording = True
         _LOCAL.tapes.append(self)
         for entry in self._watched.values():
-            _attach(entry)
+            self._watch_node(entry)
 
     def _stop(self):
         self._windows[-1][1] = _now()
@@ -347,7 +345,7 @@ class GradientTape:
                     "with cr.tensor(...) (or cr.Variable(...)) and compute from that tensor")
             if isinstance(t, Variable):
                 self._variables.setdefault(id(t), t)
-            if not _is_float(t):
+            if not np.issubdtype(t.dtype, np.inexact):
                 warnings.warn(f"the watched tensor has dtype {t.dtype}; only floating point and "
                               "complex tensors have gradients, so its gradient will be None",
                               stacklevel=2)
@@ -356,16 +354,26 @@ class GradientTape:
                 continue
             entry = [t, t._node, False]
             self._watched[id(t)] = entry
-            if self._recording:
-                _attach(entry)
+            if self._recording or entry[1] is not None:
+                self._watch_node(entry)
+
+    def _watch_node(self, entry):
+        """Watch the node of a watched tensor from now on (giving a plain tensor one)."""
+        if self._recording:
+            _attach(entry)
+        if entry[1] is not None:
+            self._since.setdefault(entry[1], _now())
 
     def watched_variables(self):
         """The Variables this tape watched (explicitly, or by reading them), in order."""
         return tuple(self._variables.values())
 
     def _accessed(self, variable):
-        if self._watch_accessed and self._recording:
-            self._variables.setdefault(id(variable), variable)
+        if (self._watch_accessed and self._recording and variable._trainable
+                and id(variable) not in self._variables):
+            self._variables[id(variable)] = variable
+            if variable._node is not None:
+                self._since.setdefault(variable._node, _now())
 
     # ------------------------------------------------------------------ gradients
     def _use(self, what):
@@ -378,11 +386,11 @@ class GradientTape:
         if self._recording and not self._persistent:
             self._stop()             # as TensorFlow: the tape stops recording once used
 
-    def _source(self, s):
+    def _source(self, s, recorded):
         """The graph node ``s`` is differentiated at, or None when the tape does not watch it."""
         if not isinstance(s, Tensor):
             raise TypeError(f"sources must be tensors or Variables, not {type(s).__name__}")
-        if not _is_float(s):
+        if not np.issubdtype(s.dtype, np.inexact):
             warnings.warn(f"a source has dtype {s.dtype}; only floating point and complex "
                           "sources have gradients, so its gradient is None", stacklevel=3)
             return None
@@ -392,36 +400,63 @@ class GradientTape:
         node = s._node
         if node is None:
             return None
-        if node.prim is None:        # a leaf that requires grad: a variable
-            if isinstance(s, Variable):
-                return node if id(s) in self._variables else None
-            if node in _TAPE_LEAVES:     # watched by another tape, not by this one
-                return None
-            return node if self._watch_accessed else None
-        return node if self._in_window(node.seq) else None
+        if node.prim is None:
+            return node if self._watches_leaf(node, None) else None
+        return node if recorded.get(node) else None
 
-    def _cuts(self, roots, sources):
-        """The recorded operations the target reaches that this tape did not record."""
-        cuts, seen, stack = [], set(), list(roots)
+    def _watches_leaf(self, leaf, seq):
+        """Whether ``leaf`` (a graph leaf) is watched by this tape (before time ``seq``)."""
+        since = self._since.get(leaf)
+        if since is not None:
+            return seq is None or since < seq
+        # a leaf made with requires_grad=True counts as a variable read when it is used;
+        # Variables are watched from their first read, leaves another tape made, never
+        return (self._watch_accessed and leaf not in _TAPE_LEAVES
+                and not isinstance(leaf.ref(), Variable))
+
+    def _recorded(self, roots):
+        """For each operation the ``roots`` reach, whether this tape recorded it.
+
+        TensorFlow's rule: an operation is recorded when it runs while the tape records and
+        one of its inputs is watched by the tape at that moment (a watched tensor, a read
+        variable, or the result of a recorded operation).
+        """
+        rec = {}
+        stack = [n for n in roots if n is not None and n.prim is not None]
         while stack:
-            n = stack.pop()
-            if n is None or id(n) in seen:
-                continue
-            seen.add(id(n))
-            if n.prim is None:
+            n = stack[-1]
+            if n in rec:
+                stack.pop()
                 continue
             if not self._in_window(n.seq):
-                cuts.append(n)
+                rec[n] = False
+                stack.pop()
                 continue
-            stack.extend(n.parents)
-        return cuts
+            todo = [p for p in n.parents if p is not None and p.prim is not None and p not in rec]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            seq = n.seq
+            rec[n] = any(self._feeds(p, seq, rec) for p in n.parents if p is not None)
+        return rec
+
+    def _feeds(self, p, seq, rec):
+        """Whether input ``p`` of an operation made at time ``seq`` was watched then."""
+        since = self._since.get(p)
+        if since is not None and since < seq:
+            return True
+        if p.prim is None:
+            return self._watches_leaf(p, seq)
+        return rec.get(p, False)
 
     def _grads(self, targets, seed_sets, sources):
         """For each seed list in ``seed_sets``, the gradients of ``targets`` (seeded so) with
         respect to ``sources``: a list (per seed set) of lists (per source, None if none)."""
-        nodes = [self._source(s) for s in sources]
         live = [(t, i) for i, t in enumerate(targets)
                 if isinstance(t, Tensor) and t._node is not None]
+        recorded = self._recorded([t._node for t, _ in live])
+        nodes = [self._source(s, recorded) for s in sources]
         empty = [[None] * len(sources) for _ in seed_sets]
         if not live or all(n is None for n in nodes):
             return empty
@@ -431,7 +466,7 @@ class GradientTape:
                 where[id(n)] = len(unique)
                 unique.append((s, n))
         create = bool(_LOCAL.tapes)
-        cuts = self._cuts([t._node for t, _ in live], nodes)
+        cuts = [n for n, r in recorded.items() if not r]     # constants to this tape
         saved = [(n, n.parents) for n in cuts]
         swapped = []
         try:
