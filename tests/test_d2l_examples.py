@@ -23,6 +23,7 @@ def test_idiom_script_runs_and_asserts(script, capsys):
 
 
 def test_exercises(tmp_path, capsys):
+    pytest.importorskip("matplotlib")          # the plot exercise (the 'plot' extra)
     ns = runpy.run_path(os.path.join(HERE, "exercises.py"))
     res = ns["main"](str(tmp_path))
     out = capsys.readouterr().out
