@@ -461,3 +461,27 @@ def test_non_trainable_variables_are_not_watched_when_read():
         y = w * f
     assert t.watched_variables() == (w,)
     assert float(t.gradient(y, w)) == 2.0
+
+
+def _tape_grad(x):
+    with cr.GradientTape() as t:
+        t.watch(x)
+        y = np.sin(x).sum()
+    return t.gradient(y, x)
+
+
+def test_a_tape_inside_the_transforms():
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(cr.jacrev(_tape_grad)(x), np.diag(-np.sin(x)))
+    f = lambda v: np.sum(_tape_grad(v) ** 2)     # noqa: E731  sum of cos(v)**2
+    np.testing.assert_allclose(cr.grad(f)(x), -np.sin(2 * x))
+    np.testing.assert_allclose(cr.hessian(f)(x), np.diag(-2 * np.cos(2 * x)))
+
+    def cube_slope(x):
+        with cr.GradientTape() as t:
+            t.watch(x)
+            y = x ** 3
+        return t.gradient(y, x)
+    assert cr.grad(cube_slope)(2.0) == 12.0 and cr.grad(cr.grad(cube_slope))(2.0) == 6.0
+    with pytest.raises(RuntimeError, match="forward-mode"):
+        cr.jacfwd(_tape_grad)(x)

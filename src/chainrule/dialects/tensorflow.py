@@ -455,6 +455,11 @@ class GradientTape:
         respect to ``sources``: a list (per seed set) of lists (per source, None if none)."""
         live = [(t, i) for i, t in enumerate(targets)
                 if isinstance(t, Tensor) and t._node is not None]
+        if any(t._tangent is not None for t, _ in live):
+            raise RuntimeError(
+                "a GradientTape cannot differentiate a target that a forward-mode transform "
+                "(cr.jvp, cr.jacfwd) is pushing a tangent through: the tape's gradient would "
+                "drop that tangent. Use cr.jacrev (or cr.grad) around the function instead")
         recorded = self._recorded([t._node for t, _ in live])
         nodes = [self._source(s, recorded) for s in sources]
         empty = [[None] * len(sources) for _ in seed_sets]
@@ -465,7 +470,9 @@ class GradientTape:
             if n is not None and id(n) not in where:
                 where[id(n)] = len(unique)
                 unique.append((s, n))
-        create = bool(_LOCAL.tapes)
+        # record the backward sweep when a tape records it, or when a transform (cr.grad ...)
+        # differentiates this function again: its tensors have a level above 0
+        create = bool(_LOCAL.tapes) or any(t._level for t, _ in live)
         cuts = [n for n, r in recorded.items() if not r]     # constants to this tape
         saved = [(n, n.parents) for n in cuts]
         swapped = []
