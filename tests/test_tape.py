@@ -485,3 +485,21 @@ def test_a_tape_inside_the_transforms():
     assert cr.grad(cube_slope)(2.0) == 12.0 and cr.grad(cr.grad(cube_slope))(2.0) == 6.0
     with pytest.raises(RuntimeError, match="forward-mode"):
         cr.jacfwd(_tape_grad)(x)
+
+
+def test_a_training_loop_with_tapes_keeps_no_graph():
+    import gc
+    import weakref
+    rng = np.random.default_rng(0)
+    x, w_true = rng.standard_normal((50, 3)), np.array([1.0, -2.0, 0.5])
+    w = cr.Variable(np.zeros(3))
+    refs = []
+    for _ in range(100):
+        with cr.GradientTape() as tape:
+            loss = np.mean((x @ w - x @ w_true) ** 2)
+        w.assign_sub(0.2 * tape.gradient(loss, w))
+        refs.append(weakref.ref(loss))
+    np.testing.assert_allclose(w.numpy(), w_true, atol=1e-6)
+    del loss, tape
+    gc.collect()
+    assert all(r() is None for r in refs)        # each step's graph went with its tensors
