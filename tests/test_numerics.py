@@ -297,3 +297,19 @@ def test_non_finite_derivative_still_shows_where_the_cotangent_is_not_zero():
         assert np.isnan(cr.grad(np.arcsin)(2.0))
         g = cr.grad(lambda x: np.sum(np.log(x) * np.array([0.0, 1.0])))(np.array([0.0, 0.0]))
     np.testing.assert_array_equal(g, [0.0, np.inf])
+
+
+def test_a_masked_gradient_is_zero_and_quiet():
+    """``np.where(x > 0, np.sqrt(x), 0)`` at 0: sqrt's derivative there is infinite, but the
+    cotangent is a strong zero, so the gradient is 0 and the backward pass prints nothing."""
+    x = np.array([0.0, 1.0, 4.0])
+    g = _quiet(cr.grad(lambda a: np.sum(np.where(a > 0, np.sqrt(a), 0.0))), x)
+    np.testing.assert_array_equal(g, [0.0, 0.5, 0.25])
+    t = cr.tensor(x, requires_grad=True)
+    with np.errstate(divide="ignore"):          # the forward pass warns, as NumPy's does
+        loss = np.sum(np.where(t > 0, np.log(t) + 1 / t, 0.0))
+    _quiet(loss.backward)
+    np.testing.assert_array_equal(t.grad.numpy(), [0.0, 0.0, 0.25 - 1 / 16])
+    # where the infinite derivative does reach the gradient, it still says so
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        assert cr.grad(lambda a: np.sum(np.sqrt(a)))(x)[0] == np.inf

@@ -28,7 +28,7 @@ TABLES = (test_rules_elementwise.CASES + test_rules_reductions.CASES +
 # forward mode of in-place writes and of views runs through these helpers (tensor.py calls
 # them), not through a JVP rule of the primitive
 _TANGENT_HELPERS = {"setitem_tangent": "setitem", "index_tangent": "getitem"}
-# what Primitive.defvjp reads off the rules' code: the logging wrappers must not change it
+# what Primitive.defvjp derives from the keep declarations (the wrappers must not change it)
 _ANALYSIS = ("needs", "uses_ans", "keep1", "keep_a", "keep_b", "keep_ab")
 
 
@@ -73,7 +73,7 @@ def logging_rules():
                 continue
             saved.append((p, p.vjps, p.jvps, p.jvp_joint))
             # through defvjp, so the engine's precomputed pullbacks call the logged rules;
-            # what the engine read off the rules' code (which inputs they read) stays
+            # what the declarations say the rules read (which inputs the nodes keep) stays
             analysis = {a: getattr(p, a) for a in _ANALYSIS}
             p.defvjp(*[None if r is None else _logged(r, seen, k) for r, k in
                        zip(p.vjps, [(p.name, "rev", "*" if p.nary else i)

@@ -338,3 +338,36 @@ def test_convolve_matches_numpy_bit_for_bit():
                 np.testing.assert_array_equal(f(cr.tensor(a), v, mode).numpy(), f(a, v, mode))
     with pytest.raises(ValueError, match="cannot be empty"):
         np.convolve(cr.tensor(np.ones(2)), np.ones(0))
+
+
+def test_cross_puts_nan_and_signed_zeros_where_numpy_does():
+    """Component by component: a NaN (here inf - inf) stays in its component, and the
+    other components keep NumPy's signed zeros (an einsum with the Levi-Civita symbol gave
+    NaN everywhere)."""
+    big = 1e200
+    cases = [(np.array([big, big, 0.0]), np.array([big, big, -0.0])),
+             (np.array([0.0, np.nan, 1.0]), np.array([1.0, 0.0, 0.0])),
+             (np.array([np.inf, 1.0]), np.array([2.0, 0.0, np.inf])),
+             (np.array([1.0, -0.0, np.inf]), np.array([0.0, 2.0]))]
+    with np.errstate(all="ignore"):
+        for a, b in cases:
+            ref = np.cross(a, b)
+            got = np.cross(cr.tensor(a), cr.tensor(b)).numpy()
+            np.testing.assert_array_equal(got, ref)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
+
+
+def test_hermitian_reads_the_lower_triangle_or_raises():
+    """``hermitian=True``: NumPy reads the lower triangle only; so do values and gradients
+    (pinv, singular values).  svd's vectors would differ from NumPy's: that raises."""
+    a = np.random.default_rng(1).normal(size=(3, 3))
+    np.testing.assert_allclose(np.linalg.pinv(cr.tensor(a), hermitian=True).numpy(),
+                               np.linalg.pinv(a, hermitian=True), atol=1e-12)
+    np.testing.assert_allclose(
+        np.linalg.svd(cr.tensor(a), compute_uv=False, hermitian=True).numpy(),
+        np.linalg.svd(a, compute_uv=False, hermitian=True), atol=1e-12)
+    g = cr.grad(lambda x: np.sum(np.linalg.pinv(x, hermitian=True)))(a)
+    assert np.all(np.triu(g, 1) == 0)          # the upper triangle is not read
+    cr.check_grads(lambda x: np.linalg.pinv(x, hermitian=True), a, order=1)
+    with pytest.raises(NotImplementedError, match="hermitian=True"):
+        np.linalg.svd(cr.tensor(a), hermitian=True)

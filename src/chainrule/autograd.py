@@ -84,7 +84,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     Non-scalar outputs are summed unless ``grad_outputs`` gives the vector to multiply by.
     """
-    from .tensor import Tensor, _make, _refresh_view, _seed
+    from .tensor import Tensor, make_tensor, refresh_view, seed
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     gouts = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
@@ -97,7 +97,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(x, Tensor):
             raise TypeError(f"inputs must be tensors, got {type(x).__name__}")
         if x._base is not None:
-            _refresh_view(x)
+            refresh_view(x)
         if x._node is None:
             raise RuntimeError(
                 "one of the inputs does not require grad; make it with requires_grad=True "
@@ -110,7 +110,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 "an output does not require grad: it was not computed from an input that "
                 "requires grad (or recording was off)")
         roots.append(y._node)
-        seeds.append(_seed(y, gy))
+        seeds.append(seed(y, gy))
     with engine.set_grad_enabled(bool(create_graph)):
         found = engine.backward_pass(roots, seeds, retain_graph, create_graph, targets)
     result = []
@@ -124,13 +124,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif isinstance(g, Tensor):
             result.append(g)
         else:
-            result.append(_make(g, None, x._level, None))
+            result.append(make_tensor(g, None, x._level, None))
     return tuple(result)
 
 
 def backward(heads, head_grads=None, retain_graph=False, create_graph=False):
     """Backward from several outputs at once (MXNet ``autograd.backward``)."""
-    from .tensor import Tensor, _seed
+    from .tensor import Tensor, seed
     heads = _as_list(heads)
     gs = _as_list(head_grads) if head_grads is not None else [None] * len(heads)
     if len(gs) != len(heads):
@@ -143,5 +143,5 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False):
                 "a head does not require grad: it was not computed from an input that "
                 "requires grad (or recording was off)")
     with engine.set_grad_enabled(bool(create_graph)):
-        engine.backward_pass([h._node for h in heads], [_seed(h, g) for h, g in zip(heads, gs)],
+        engine.backward_pass([h._node for h in heads], [seed(h, g) for h, g in zip(heads, gs)],
                              retain_graph or create_graph, create_graph)

@@ -1,7 +1,7 @@
 """``check_grads``: compare derivatives with finite differences, in both modes, any order."""
 import numpy as np
 
-from .tensor import Tensor, _base_array
+from .tensor import Tensor, plain
 
 __all__ = ["check_grads"]
 
@@ -18,7 +18,7 @@ def _numeric_dir(fun, args, dirs, eps):
 
 
 def _plain(x):
-    return np.asarray(_base_array(x) if isinstance(x, Tensor) else x, dtype=np.float64)
+    return np.asarray(plain(x) if isinstance(x, Tensor) else x, dtype=np.float64)
 
 
 def _inner(a, b):
@@ -32,7 +32,7 @@ def _random_like(x, rng):
 def _cast_args(args):
     out = []
     for a in args:
-        a = _base_array(a) if isinstance(a, Tensor) else np.asarray(a)
+        a = plain(a) if isinstance(a, Tensor) else np.asarray(a)
         if not np.issubdtype(a.dtype, np.inexact):
             raise TypeError(f"check_grads needs floating point arguments, got {a.dtype}; pass "
                             "floats, e.g. np.asarray(x, dtype=float)")
@@ -52,7 +52,7 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
     >>> import numpy as np, chainrule as cr
     >>> cr.check_grads(np.sin, np.array([0.5, 1.0]))
     """
-    from .transforms import _results, jvp, vjp
+    from .transforms import checked_outputs, jvp, vjp
     if not callable(fun):
         raise TypeError(f"check_grads needs a function, got {type(fun).__name__}")
     if isinstance(modes, str):
@@ -65,7 +65,7 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
         if m not in ("fwd", "rev"):
             raise ValueError(f"modes must contain 'fwd' and/or 'rev', not {m!r}")
     args = _cast_args(args)
-    _results(fun(*args), fun)           # numbers, or a TypeError that says what came back
+    checked_outputs(fun(*args), fun)           # numbers, or a TypeError that says what came back
     rng = np.random.default_rng(seed)
     dtype = np.result_type(*args)
     r_tol, a_tol = _tols(dtype)
@@ -85,11 +85,11 @@ def check_grads(fun, *args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, 
                         atol=atol, seed=seed + 1)
     if "rev" in modes:
         out, pullback = vjp(fun, *args)
-        out_arr = _base_array(out) if isinstance(out, Tensor) else np.asarray(out)
+        out_arr = plain(out) if isinstance(out, Tensor) else np.asarray(out)
         ct = _random_like(out_arr, rng).astype(out_arr.dtype)
         gs = pullback(ct)
         for a, g in zip(args, gs):
-            ga = _base_array(g) if isinstance(g, Tensor) else np.asarray(g)
+            ga = plain(g) if isinstance(g, Tensor) else np.asarray(g)
             if ga.shape != a.shape:
                 raise AssertionError(f"reverse mode: gradient shape {ga.shape} != input shape "
                                      f"{a.shape}")

@@ -71,7 +71,7 @@ def tick():
     return t
 
 
-def _owner(arr):
+def owner(arr):
     """The array that owns ``arr``'s memory (NumPy views point to it through ``.base``)."""
     while isinstance(arr, Tensor):
         arr = arr.data
@@ -85,7 +85,7 @@ def _owner(arr):
 def note_write(data):
     """Record that ``data``'s memory was written in place (called by every in-place write)."""
     t = tick()
-    own = _owner(data)
+    own = owner(data)
     if own is None:
         return t
     key = id(own)
@@ -99,7 +99,7 @@ def note_write(data):
 
 
 def _written_after(x, time):
-    own = _owner(x)
+    own = owner(x)
     if own is None:
         return False
     entry = _WRITES.get(id(own))
@@ -198,25 +198,7 @@ class enable_grad(no_grad):
 
 
 # --------------------------------------------------------------------------- primitives
-def _used_params(fn):
-    """Names of ``fn``'s parameters that its body reads (directly or from an inner closure)."""
-    import dis
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return None   # unknown: assume everything is used
-    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    used = set(code.co_cellvars)
-    for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK",
-                          "LOAD_FAST_LOAD_FAST", "LOAD_FAST_AND_CLEAR"):
-            val = ins.argval
-            if isinstance(val, tuple):
-                used.update(val)
-            else:
-                used.add(val)
-    if code.co_flags & 0x08 or code.co_flags & 0x04:   # **kwargs / *args: be safe
-        used.update(params)
-    return {p for p in params if p in used}
+_SAME = object()     # "leave as declared" (a default that None cannot be: None keeps all)
 
 
 class Primitive:
@@ -235,13 +217,18 @@ class Primitive:
 
     Variadic primitives (``nary=True``, such as ``concatenate``) get their argument number as
     the first parameter of each rule.
+
+    What a node saves for the backward pass is declared, never read off the rules' code:
+    ``keep`` (the inputs the VJP rules read, by name or position; ``None``: all) and
+    ``keep_ans`` (whether they read the output).
     """
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
-                 "elementwise", "__weakref__", "__dict__")
+                 "elementwise", "keep", "keep_ans", "__weakref__")
 
-    def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False):
+    def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False, keep=None,
+                 keep_ans=True):
         self.fn = fn
         self.nondiff = nondiff
         self.elementwise = elementwise   # broadcasting elementwise: the engine aligns tangents
@@ -250,6 +237,8 @@ class Primitive:
         self.jvps = []
         self.jvp_joint = None
         self.nary = nary
+        self.keep = keep
+        self.keep_ans = keep_ans
         self.defvjp()
 
     def __repr__(self):
@@ -259,18 +248,30 @@ class Primitive:
         return apply(self, args, kwargs)
 
     # rules ---------------------------------------------------------------------------
-    def defvjp(self, *rules):
-        """Set the VJP rules, one per positional argument (``None``: not differentiable)."""
+    def defvjp(self, *rules, keep=_SAME, keep_ans=_SAME):
+        """Set the VJP rules, one per positional argument (``None``: not differentiable).
+
+        What the backward pass keeps is declared, not guessed: ``keep`` names the inputs the
+        rules read (argument names of the rules, after ``g, ans``, or positions), either one
+        tuple for all rules or one tuple per rule; ``None`` keeps every input.  ``keep_ans``
+        says whether a rule reads the output.  Without them, the primitive's declarations
+        stay (its constructor's: everything by default).  Names are turned into positions
+        with the first rules given, so later rules (wrappers, say) need not name them.
+        """
+        if keep is not _SAME:
+            self.keep = keep
+        if keep_ans is not _SAME:
+            self.keep_ans = keep_ans
         self.vjps = list(rules)
         # what the backward pass calls: rule i for input i, the shared identity where a
         # rule only passes g on (the pass then skips the call), per-index rules if variadic
         self.pullbacks = _NaryRules(self, rules[0]) if self.nary and rules else tuple(
-            _identity if _is_identity(r) else _no_rule_for(self, i) if r is None else r
+            identity if r is identity else _no_rule_for(self, i) if r is None else r
             for i, r in enumerate(rules))
         # a one-input elementwise primitive gives each input gradient the input's shape
         self.same_shape = self.elementwise and len(rules) == 1
-        self.uses_ans = any(_uses_ans(r, self.nary) for r in rules if r is not None)
-        self.needs = tuple(_arg_needs(r, self.nary) for r in rules)
+        self.uses_ans = bool(self.keep_ans) and any(r is not None for r in rules)
+        self.needs = _declared_needs(self, rules)
         # what the fast paths of apply() save, by which inputs are recorded: one input; two
         # inputs, the first, the second or both recorded
         self.keep1 = _kept(self, (True,), (True,))[0] is not None
@@ -295,20 +296,62 @@ class Primitive:
         return jvps[i] if i < len(jvps) else None
 
 
-def _identity(g, ans, *args, **kwargs):
-    """The VJP rule of an input that the output depends on with derivative 1."""
+def identity(g, ans, *args, **kwargs):
+    """The VJP rule of an input that the output depends on with derivative 1 (the backward
+    pass passes ``g`` on without calling it)."""
     return g
 
 
-def _is_identity(rule):
-    """True for a rule written as ``lambda g, ...: g``."""
-    code = getattr(rule, "__code__", None)
-    if code is None or not code.co_argcount:
-        return False
-    import dis
-    ops = [(ins.opname, ins.argval) for ins in dis.get_instructions(code)
-           if ins.opname not in ("RESUME", "NOP")]
-    return ops == [("LOAD_FAST", code.co_varnames[0]), ("RETURN_VALUE", None)]
+def _param_names(rules, nary):
+    """The input names of the rules' signatures (after ``g, ans``; after ``i, g, ans`` for a
+    variadic primitive), from the first rule that has a plain signature."""
+    import inspect
+    skip = 3 if nary else 2
+    for r in rules:
+        if r is None or r is identity:
+            continue
+        try:
+            params = list(inspect.signature(r).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind is p.VAR_POSITIONAL for p in params[:skip + 1]):
+            continue
+        return [p.name for p in params[skip:]
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return []
+
+
+def _positions(prim, names, wanted):
+    """The positions of the inputs in ``wanted`` (names or positions)."""
+    out = []
+    for w in wanted:
+        if isinstance(w, str):
+            if w not in names:
+                raise ValueError(f"'{prim.name}' declares keep={prim.keep!r}, but its rules "
+                                 f"have no input named {w!r} (they name {names})")
+            out.append(names.index(w))
+        else:
+            out.append(int(w))
+    return tuple(sorted(set(out)))
+
+
+def _declared_needs(prim, rules):
+    """For each rule, the positions of the forward inputs it reads (``None``: all)."""
+    keep = prim.keep
+    if not rules:
+        return ()
+    if keep is None or prim.nary:
+        return tuple(() if r is None else None for r in rules)
+    names = _param_names(rules, prim.nary)
+    per_rule = bool(keep) and all(k is None or isinstance(k, (tuple, list)) for k in keep)
+    if per_rule:
+        if len(keep) != len(rules):
+            raise ValueError(f"'{prim.name}' declares {len(keep)} keep tuples for "
+                             f"{len(rules)} rules")
+        prim.keep = tuple(None if k is None else _positions(prim, names, k) for k in keep)
+        return tuple(() if r is None else k for r, k in zip(rules, prim.keep))
+    prim.keep = shared = _positions(prim, names, keep)
+    return tuple(() if r is None else shared for r in rules)
 
 
 def _no_rule_for(prim, i):
@@ -338,34 +381,11 @@ class _NaryRules:
         return bound[i]
 
 
-def _uses_ans(rule, nary):
-    used = _used_params(rule)
-    if used is None:
-        return True
-    code = rule.__code__
-    pos = 2 if nary else 1
-    names = code.co_varnames[:code.co_argcount]
-    if len(names) <= pos:
-        return bool(code.co_flags & 0x04)      # ans arrives in *args: assume it is read
-    return names[pos] in used
-
-
-def _arg_needs(rule, nary):
-    """Positions of the forward inputs that ``rule`` reads (``None``: all of them)."""
-    if rule is None:
-        return ()
-    used = _used_params(rule)
-    code = getattr(rule, "__code__", None)
-    if used is None or nary or code.co_flags & 0x04:
-        return None
-    names = code.co_varnames[:code.co_argcount][2:]
-    return tuple(j for j, n in enumerate(names) if n in used)
-
-
 def primitive_from(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-                   elementwise=False):
+                   elementwise=False, keep=None, keep_ans=True):
     """Declare a primitive with its rules in one place (the rule tables use this)."""
-    p = Primitive(fn, name=name, nary=nary, nondiff=nondiff, elementwise=elementwise)
+    p = Primitive(fn, name=name, nary=nary, nondiff=nondiff, elementwise=elementwise,
+                  keep=keep, keep_ans=keep_ans)
     p.defvjp(*vjp)
     p.defjvp(*jvp, joint=joint)
     return p
@@ -687,7 +707,7 @@ def _no_rule(prim, mode, i=None):
 
 
 # --------------------------------------------------------------------------- backward
-def _unbroadcast(g, shape):
+def unbroadcast(g, shape):
     """Sum ``g`` down to ``shape`` (undo NumPy broadcasting)."""
     gshape = np.shape(g)
     if gshape == shape:
@@ -759,7 +779,9 @@ class _gc_paused:
 
 def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=None):
     """Propagate ``grads`` from the ``roots`` nodes back through the graph (see _backward)."""
-    with _gc_paused():
+    # NumPy's floating-point warnings are off: a derivative that is infinite where the
+    # cotangent is 0 (a masked-out sqrt(0)) is no problem; rules warn where it is one
+    with _gc_paused(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _backward(roots, grads, retain_graph, create_graph, targets)
 
 
@@ -822,7 +844,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
             except IndexError:
                 _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
-            if rule is _identity:
+            if rule is identity:
                 gi = g
             elif kw:
                 gi = rule(g, ans, *raws, **kw)
@@ -838,7 +860,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 except AttributeError:
                     same = False
                 if not same:
-                    gi = _unbroadcast(gi, p.shape)
+                    gi = unbroadcast(gi, p.shape)
             if anomaly and not np.all(np.isfinite(_value(gi))):
                 _anomaly(node, i, gi)
             prev = adj.get(p)
@@ -888,6 +910,13 @@ def _deposit(leaf, g, create_graph):
             t.grad = _make(t.grad.data + g.data, None, 0, None)
 
 
-# bound by chainrule.tensor once the Tensor class exists (the engine and the tensor need each
-# other; late binding keeps imports out of the hot path)
+# bound by chainrule.tensor once the Tensor class exists (the tensor is built on the engine,
+# so the engine cannot import it; late binding also keeps imports out of the hot path)
 Tensor = _make = _refresh_view = None
+
+
+def bind_tensor(tensor_class, make, refresh_view):
+    """Tell the engine the tensor class, its constructor ``make(data, node, level, tangent)``
+    and how a view catches up with its base (``chainrule.tensor`` calls this once)."""
+    global Tensor, _make, _refresh_view
+    Tensor, _make, _refresh_view = tensor_class, make, refresh_view

@@ -5,71 +5,44 @@ module.  Ufuncs map to primitives (:data:`UFUNCS`); other functions map to handl
 with primitives (:data:`FUNCTIONS`, filled by the rule tables through :func:`implements`).
 Functions that carry no derivative (:data:`NONDIFF`) run on the values.  Anything else given
 a tensor that needs a derivative raises ``TypeError``: a gradient is never silently dropped.
+
+The tables live in :mod:`chainrule.dispatch`; the helpers handlers share (:func:`is_traced`,
+:func:`constant`, :func:`run_on_values`, :func:`no_rule_error`, ...) are public here and
+reach rule authors through :mod:`chainrule.rules.api`.
 """
 import numpy as np
 
+from .dispatch import (FUNCTIONS, NONDIFF, UFUNCS, implements, nondiff,  # noqa: F401
+                       register_ufunc)
 from .engine import apply
-from .tensor import (Tensor, _bad_operand, _base_array, _make,  # noqa: E402
-                     _object_operand, _setitem)  # tensor.py imports us once they exist
-
-UFUNCS = {}        # ufunc -> Primitive
-FUNCTIONS = {}     # NumPy function -> handler(*args, **kwargs)
-NONDIFF = set()    # NumPy functions and ufuncs whose results carry no gradient
+from .tensor import Tensor, bad_operand, make_tensor, object_operand, plain, set_items
 
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min,
            np.logical_and: np.all, np.logical_or: np.any}
 _ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
 
 
-def implements(*funcs):
-    """Register a handler for NumPy functions (used by the rule tables)."""
-    def deco(handler):
-        for f in funcs:
-            FUNCTIONS[f] = handler
-        return handler
-    return deco
-
-
-def register_ufunc(ufunc, prim):
-    UFUNCS[ufunc] = prim
-    return prim
-
-
-def nondiff(*funcs):
-    NONDIFF.update(funcs)
-
-
-def _traced(x):
+def is_traced(x):
     """True if ``x`` (or anything nested in it) is a tensor that takes part in a graph."""
     if isinstance(x, Tensor):
         return x._node is not None or x._tangent is not None or x._level > 0
     if isinstance(x, (list, tuple)):
-        return any(_traced(i) for i in x)
+        return any(is_traced(i) for i in x)
     if isinstance(x, dict):
-        return any(_traced(i) for i in x.values())
+        return any(is_traced(i) for i in x.values())
     return False
 
 
-def _values(x):
-    """Replace tensors (nested in lists/tuples/dicts) by their plain values."""
-    if isinstance(x, Tensor):
-        return _base_array(x)
-    if isinstance(x, list):
-        return [_values(i) for i in x]
-    if isinstance(x, tuple):
-        return tuple(_values(i) for i in x)
-    if isinstance(x, dict):
-        return {k: _values(v) for k, v in x.items()}
-    return x
-
-
-def _wrap(res):
+def constant(res):
+    """NumPy results (arrays and scalars, also in tuples and lists) as constant tensors of
+    level 0 (no graph); anything else as it is."""
     if isinstance(res, (np.ndarray, np.generic)):
-        return _make(np.asarray(res) if isinstance(res, np.generic) else res, None, 0, None)
+        return make_tensor(np.asarray(res) if isinstance(res, np.generic) else res, None, 0,
+                           None)
     if isinstance(res, tuple):
-        return tuple(_wrap(r) for r in res)
+        return tuple(constant(r) for r in res)
     if isinstance(res, list):
-        return [_wrap(r) for r in res]
+        return [constant(r) for r in res]
     return res
 
 
@@ -81,7 +54,8 @@ def _ufunc_name(ufunc):
     return f"the ufunc {name!r} (from a library other than NumPy, e.g. scipy.special)"
 
 
-def _fname(f):
+def numpy_name(f):
+    """How a user spells NumPy function ``f`` (``np.linalg.norm``), for error messages."""
     mod = getattr(f, "__module__", "numpy") or "numpy"
     mod = mod.replace("numpy.linalg._linalg", "numpy.linalg").replace("numpy._core", "numpy")
     mod = "np" + mod[5:] if mod.startswith("numpy") else mod
@@ -90,7 +64,9 @@ def _fname(f):
     return f"{mod}.{f.__name__}"
 
 
-def _no_rule_error(fname):
+def no_rule_error(fname):
+    """The TypeError for a function without a derivative rule given an input that needs one
+    (raise it where a gradient would otherwise be lost)."""
     return TypeError(
         f"{fname} has no derivative rule in chainrule, and one of its inputs requires a "
         "gradient, so the gradient would be lost. Detach the input if you only want values "
@@ -98,16 +74,18 @@ def _no_rule_error(fname):
         "cr.defvjp(f, ...) (and cr.defjvp(f, ...) for forward mode), and call f.")
 
 
-def _run_on_values(func, args, kwargs):
-    return _wrap(func(*_values(args), **_values(kwargs)))
+def run_on_values(func, args, kwargs):
+    """``func`` on the plain values of ``args``/``kwargs``; its results as constant tensors
+    (for functions without a derivative)."""
+    return constant(func(*plain(args), **plain(kwargs)))
 
 
 # ---------------------------------------------------------------------- ufuncs
 def array_ufunc(ufunc, method, inputs, kwargs):
     if method in ("__call__", "outer"):
         for x in inputs:
-            if _bad_operand(x):
-                _object_operand(f"np.{ufunc.__name__}", inputs)
+            if bad_operand(x):
+                object_operand(f"np.{ufunc.__name__}", inputs)
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
     dtype = kwargs.pop("dtype", None)
@@ -124,19 +102,19 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             res = FUNCTIONS[ufunc](*inputs)
         elif prim is not None:
             res = apply(prim, inputs, {})
-        elif ufunc in NONDIFF or not _traced(inputs):
-            res = _run_on_values(ufunc, inputs, {})
+        elif ufunc in NONDIFF or not is_traced(inputs):
+            res = run_on_values(ufunc, inputs, {})
             if isinstance(res, Tensor):
-                res = _at_level(res, inputs)
+                res = at_level(res, inputs)
         else:
-            raise _no_rule_error(_ufunc_name(ufunc))
+            raise no_rule_error(_ufunc_name(ufunc))
     elif method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         func = table.get(ufunc)
         if func is None:
-            if _traced(inputs):
-                raise _no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
-            res = _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
+            if is_traced(inputs):
+                raise no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
+            res = constant(getattr(ufunc, method)(*plain(inputs), **plain(kwargs)))
         else:
             axis = kwargs.pop("axis", 0)
             keep = kwargs.pop("keepdims", False)
@@ -146,9 +124,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             res = func(inputs[0], axis=axis, keepdims=keep) if method == "reduce" else \
                 func(inputs[0], axis=axis)
     else:
-        if _traced(inputs):
-            raise _no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
-        return _wrap(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
+        if is_traced(inputs):
+            raise no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
+        return constant(getattr(ufunc, method)(*plain(inputs), **plain(kwargs)))
     if dtype is not None:
         res = res.astype(dtype)
     if where is not True:
@@ -156,18 +134,18 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         res = np.where(where, res, fill)
     if out is not None:
         if isinstance(out, Tensor):
-            _setitem(out, Ellipsis, res)
+            set_items(out, Ellipsis, res)
             return out
-        if _traced(res):
+        if is_traced(res):
             raise TypeError(
                 f"np.{ufunc.__name__}(..., out=a plain ndarray) would drop the gradient; make "
                 "the output with np.zeros_like(x) (a tensor), or leave out out=")
-        out[...] = _values(res)
+        out[...] = plain(res)
         return out
     return res
 
 
-def _at_level(res, inputs):
+def at_level(res, inputs):
     """Constant results of non-differentiable ops live at the level of their inputs."""
     top = max((a._level for a in inputs if isinstance(a, Tensor)), default=0)
     if top and isinstance(res, Tensor):
@@ -191,13 +169,13 @@ def _object_arrays(args):
 
 def array_function(func, types, args, kwargs):
     if _object_arrays(args):
-        _object_operand(_fname(func), args)
+        object_operand(numpy_name(func), args)
     handler = FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)
-    if func in NONDIFF or not (_traced(args) or _traced(kwargs)):
-        return _run_on_values(func, args, kwargs)
-    raise _no_rule_error(_fname(func))
+    if func in NONDIFF or not (is_traced(args) or is_traced(kwargs)):
+        return run_on_values(func, args, kwargs)
+    raise no_rule_error(numpy_name(func))
 
 
 # shape queries are asked constantly (also by the rules): answer them without a detour

@@ -10,7 +10,8 @@ import sys
 import numpy as np
 
 from . import engine
-from .engine import STATE, Leaf, Node, new_node, _owner, apply, apply1, apply2, note_write
+from .engine import STATE, Leaf, Node, new_node, owner, apply, apply1, apply2, note_write
+from .dispatch import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS
 
 __all__ = ["Tensor", "tensor"]
 
@@ -109,6 +110,25 @@ def tensor(data, dtype=None, requires_grad=False):
 def _base_array(x):
     while isinstance(x, Tensor):
         x = x.data
+    return x
+
+
+def plain(x):
+    """The plain values under ``x``: a tensor's array below every level, with tensors nested
+    in lists, tuples and dicts replaced the same way (anything else as it is).
+
+    >>> import chainrule as cr
+    >>> plain([cr.tensor(1.0), 2.0])
+    [array(1.), 2.0]
+    """
+    while isinstance(x, Tensor):
+        x = x.data
+    if isinstance(x, list):
+        return [plain(i) for i in x]
+    if isinstance(x, tuple):
+        return tuple(plain(i) for i in x)
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
     return x
 
 
@@ -749,7 +769,7 @@ def _rebase(t, node, tangent):
         t._vc = [0]
     stamp = note_write(t.data)
     for c in chain[1:]:
-        if _owner(c.data) is not _owner(t.data):
+        if owner(c.data) is not owner(t.data):
             note_write(c.data)
     t._vc[0] = stamp
     for c in chain:
@@ -810,13 +830,14 @@ Tensor.cos = lambda self: np.cos(self)
 Tensor.tanh = lambda self: np.tanh(self)
 Tensor.numel = lambda self: self.size
 Tensor.dim = lambda self: self.ndim
-Tensor.size_ = Tensor.size
+engine.bind_tensor(Tensor, _make, _refresh_view)
 
-engine.Tensor, engine._make, engine._refresh_view = Tensor, _make, _refresh_view
-_NOKW = {}
-from . import numpy_bridge as _bridge  # noqa: E402
-from . import rules as _R  # noqa: E402  (the rule tables use Tensor only through NumPy)
-from .numpy_bridge import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS  # noqa: E402
+# The rule tables and the NumPy bridge are built on this module, so it cannot import them:
+# ``chainrule.rules`` hands them over through connect() once its tables exist.  Until then
+# only the methods that need no primitive work (the package's __init__ imports the rules, so
+# users never see that state).
+_R = _bridge = None
+
 
 # ---------------------------------------------------------------------- operators
 def _operand(prim, other, self):
@@ -859,25 +880,44 @@ def _inplace(prim_name):
     return op
 
 
-for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_p"),
-                     ("truediv", "divide_p"), ("floordiv", "floor_divide_p"),
-                     ("mod", "mod_p"), ("pow", "power_p"), ("matmul", "matmul_p")]:
-    setattr(Tensor, f"__{_name}__", _binary(_prim))
-    setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
-    setattr(Tensor, f"__i{_name}__", _inplace(_prim))
+def connect(rules, bridge):
+    """Give tensors their primitives (the ``rules`` package) and the NumPy ``bridge``, and
+    install the Python operators, which are those primitives.  Called once, by
+    ``chainrule.rules`` when its tables are complete."""
+    global _R, _bridge
+    _R, _bridge = rules, bridge
+    for _name, _prim in [("add", "add_p"), ("sub", "subtract_p"), ("mul", "multiply_p"),
+                         ("truediv", "divide_p"), ("floordiv", "floor_divide_p"),
+                         ("mod", "mod_p"), ("pow", "power_p"), ("matmul", "matmul_p")]:
+        setattr(Tensor, f"__{_name}__", _binary(_prim))
+        setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
+        setattr(Tensor, f"__i{_name}__", _inplace(_prim))
 
-for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
-                     ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
-                     ("and", "bitwise_and_p"), ("or", "bitwise_or_p"), ("xor", "bitwise_xor_p")]:
-    setattr(Tensor, f"__{_name}__", _binary(_prim))
-# & | ^ ~ are bitwise, as on ndarrays (the same as logical on bools; TypeError on floats)
-Tensor.__rand__ = _binary("bitwise_and_p", True)
-Tensor.__ror__ = _binary("bitwise_or_p", True)
-Tensor.__rxor__ = _binary("bitwise_xor_p", True)
-Tensor.__neg__ = lambda self: apply1(_R.negative_p, self)
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = lambda self: apply1(_R.absolute_p, self)
-Tensor.__invert__ = lambda self: apply1(_R.invert_p, self)
-Tensor.__divmod__ = lambda self, other: (self // other, self % other)
+    for _name, _prim in [("lt", "less_p"), ("le", "less_equal_p"), ("gt", "greater_p"),
+                         ("ge", "greater_equal_p"), ("eq", "equal_p"), ("ne", "not_equal_p"),
+                         ("and", "bitwise_and_p"), ("or", "bitwise_or_p"),
+                         ("xor", "bitwise_xor_p")]:
+        setattr(Tensor, f"__{_name}__", _binary(_prim))
+    # & | ^ ~ are bitwise, as on ndarrays (the same as logical on bools; TypeError on floats)
+    Tensor.__rand__ = _binary("bitwise_and_p", True)
+    Tensor.__ror__ = _binary("bitwise_or_p", True)
+    Tensor.__rxor__ = _binary("bitwise_xor_p", True)
+    Tensor.__neg__ = lambda self: apply1(_R.negative_p, self)
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = lambda self: apply1(_R.absolute_p, self)
+    Tensor.__invert__ = lambda self: apply1(_R.invert_p, self)
+    Tensor.__divmod__ = lambda self, other: (self // other, self % other)
+
+
+# ---------------------------------------------------------------------- for other modules
+# The public names the engine, the bridge, the transforms and the rules use (this module
+# keeps its shorter private spellings inside).
+make_tensor = _make             # a tensor from its parts: (data, node, level, tangent)
+refresh_view = _refresh_view
+bad_operand = _bad_operand
+object_operand = _object_operand
+set_items = _setitem
+seed = _seed
+ones_like_raw = _ones_like_raw
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import engine
 from .engine import Leaf, backward_pass, new_level
-from .tensor import Tensor, _base_array, _make, _ones_like_raw
+from .tensor import Tensor, plain, make_tensor, ones_like_raw
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "checkpoint"]
@@ -126,6 +126,9 @@ def _results(tree, fun):
     return build([_numeric(v, what) for v in leaves])
 
 
+checked_outputs = _results      # the public name (chainrule.checking uses it)
+
+
 def _check_ndim(ndim, name):
     if ndim > _MAXDIMS:
         raise ValueError(
@@ -139,14 +142,14 @@ def _output(v):
     if isinstance(v, Tensor):
         if v._node is not None or v._tangent is not None or v._level:
             return v
-        v = _base_array(v)
+        v = plain(v)
     if isinstance(v, np.ndarray) and v.ndim == 0:
         return v[()]
     return v
 
 
 def _leaf(raw, level):
-    t = _make(raw, None, level, None)
+    t = make_tensor(raw, None, level, None)
     t._node = Leaf(t)
     return t
 
@@ -176,7 +179,7 @@ def _level_parts(out, level):
 
 
 def _zeros_like_raw(x):
-    arr = _base_array(x)
+    arr = plain(x)
     return np.zeros(np.shape(arr), dtype=arr.dtype if np.issubdtype(arr.dtype, np.inexact)
                     else float)
 
@@ -220,7 +223,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
                 raise ValueError(f"cotangent shape {np.shape(ct)} does not match output shape "
                                  f"{np.shape(raw)}")
             if not isinstance(ct, Tensor):      # in the output's dtype, as backward(gradient=)
-                dt = _ones_like_raw(raw).dtype
+                dt = ones_like_raw(raw).dtype
                 if ct.dtype.kind == "c" and dt.kind != "c":
                     raise TypeError("a cotangent is complex but its output is real")
                 ct = ct.astype(dt, copy=False)
@@ -245,7 +248,7 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 
 def _cast(g, like):
-    dt = _base_array(like).dtype
+    dt = plain(like).dtype
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
         g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
@@ -279,19 +282,19 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or np.size(_base_array(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or np.size(plain(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
-                f"{np.shape(_base_array(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
+                f"{np.shape(plain(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
-        if _base_array(out).dtype.kind == "c" and not all(
-                _base_array(_input(x)).dtype.kind == "c"
+        if plain(out).dtype.kind == "c" and not all(
+                plain(_input(x)).dtype.kind == "c"
                 for a in nums for x in _flatten(args[a])[0]):
             raise TypeError(
                 "grad of a complex output with respect to a real input is ambiguous; "
                 "differentiate a real function of it, such as np.real(f(x)) or np.abs(f(x))")
-        gs = fn(_ones_like_raw(out), retain_graph=False)
+        gs = fn(ones_like_raw(out), retain_graph=False)
         gs = [_tree_out(g) for g in gs]
         g = gs[0] if single else tuple(gs)
         value = _tree_out(out)
@@ -327,7 +330,7 @@ def elementwise_grad(fun, argnums=0):
     def eg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        gs = [_tree_out(g) for g in fn(_tree_map(_ones_like_raw, out), retain_graph=False)]
+        gs = [_tree_out(g) for g in fn(_tree_map(ones_like_raw, out), retain_graph=False)]
         return gs[0] if single else tuple(gs)
     return eg
 
@@ -353,14 +356,14 @@ def jacrev(fun, argnums=0):
 def _jacobian_rows(out, fn, args, single, nums):
     """The Jacobian from a recorded forward pass: one pullback of each output basis vector."""
     _single_array(out, "jacrev")
-    oshape = np.shape(_base_array(out))
+    oshape = np.shape(plain(out))
     osize = int(np.prod(oshape))
-    ins = [np.shape(_base_array(_input(args[a]))) for a in nums]
+    ins = [np.shape(plain(_input(args[a]))) for a in nums]
     for ishape in ins:
         _check_ndim(len(oshape) + len(ishape), "jacrev")
     rows = [[] for _ in nums]
     for k in range(osize):
-        e = np.zeros(osize, dtype=_ones_like_raw(out).dtype)
+        e = np.zeros(osize, dtype=ones_like_raw(out).dtype)
         e[k] = 1.0
         gs = fn(e.reshape(oshape), retain_graph=k < osize - 1)
         for r, g in zip(rows, gs):
@@ -393,15 +396,15 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         t = _numeric(t, "tangents")
         t = t.data if isinstance(t, Tensor) and t._level == level else t
         if not isinstance(t, Tensor):
-            if t.dtype.kind == "c" and _base_array(raw).dtype.kind != "c":
+            if t.dtype.kind == "c" and plain(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            t = np.asarray(t, dtype=_base_array(raw).dtype)
+            t = np.asarray(t, dtype=plain(raw).dtype)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
                              f"{np.shape(raw)}")
         batch = np.shape(t)[:extra]
-        xs.append(_make(raw, None, level, t))
+        xs.append(make_tensor(raw, None, level, t))
     with engine.enable_grad():
         out = fun(*p_build(xs), **(kwargs or {}))
     o_leaves, o_build = _flatten(_results(out, fun))
@@ -410,7 +413,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = np.zeros(batch + np.shape(raw), dtype=_ones_like_raw(raw).dtype)
+            tan = np.zeros(batch + np.shape(raw), dtype=ones_like_raw(raw).dtype)
         tans.append(tan)
     return o_build(vals), o_build(tans)
 
@@ -427,7 +430,7 @@ def jvp(fun, primals, tangents):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,))")
     _same_structure(list(primals), list(tangents), "primals and tangents")
     for p, t in zip(_flatten(list(primals))[0], _flatten(list(tangents))[0]):
-        ps, ts = np.shape(_base_array(_input(p))), np.shape(_base_array(_numeric(t, "tangents")))
+        ps, ts = np.shape(plain(_input(p))), np.shape(plain(_numeric(t, "tangents")))
         if ps != ts:
             raise ValueError(f"tangent shape {ts} does not match primal shape {ps}; each "
                              "tangent has the shape of its primal")
@@ -446,7 +449,7 @@ def jacfwd(fun, argnums=0):
             shape = np.shape(raw)
             n = int(np.prod(shape))
             _check_ndim(len(shape) + 1, "jacfwd")
-            basis = np.eye(n, dtype=_base_array(raw).dtype).reshape((n,) + shape)
+            basis = np.eye(n, dtype=plain(raw).dtype).reshape((n,) + shape)
 
             def f_a(x, a=a):
                 full = list(args)
@@ -475,11 +478,11 @@ def jacobian(fun, argnums=0):
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = sum(int(np.size(_base_array(_input(args[a])))) for a in nums)
+        n_in = sum(int(np.size(plain(_input(args[a])))) for a in nums)
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
         _single_array(out, "jacobian")
-        if n_in <= int(np.size(_base_array(out))):
+        if n_in <= int(np.size(plain(out))):
             return fwd(*args, **kwargs)
         return _jacobian_rows(out, fn, args, single, nums)
     return jac

@@ -1,8 +1,11 @@
 """Elementwise functions (NumPy ufuncs and friends): one line of calculus each.
 
-VJP rules: ``vjp(g, ans, x, ...)``; JVP rules: ``jvp(t, ans, x, ...)``.  The engine undoes
-broadcasting for VJPs and lines tangents up with the output for JVPs, so each rule is the
-textbook derivative.
+Each derivative is stated once: ``d=lambda ans, x: ...`` is the local derivative, from which
+``defufunc`` makes the VJP ``g * d`` and the JVP ``t * d`` (with a strong zero unless
+``finite=True``); ``linear=``/``bilinear=`` for linear and multiply-like functions, ``both=``
+for a rule ``(v, ans, *args)`` that serves both modes.  ``keep``/``keep_ans`` declare what the
+rules read.  The engine undoes broadcasting for VJPs and lines tangents up with the output for
+JVPs, so each derivative is the textbook one.
 
 Below the primitives, functions built from them need no rules of their own: ``frexp``,
 ``modf``, ``divmod``, ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
@@ -16,9 +19,9 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
-from ..numpy_bridge import implements, register_ufunc
-from ..tensor import _base_array
-from .registry import defprim, defufunc
+from .api import (Tensor, all_finite, at_level, constant, defprim, defufunc, implements,
+                  local_rule, plain, register_ufunc, strong_over, strong_times,
+                  where0)
 
 __all__ = []
 
@@ -33,32 +36,10 @@ def _where0(cond, val):
     return np.where(cond, val, np.zeros_like(val))
 
 
-# A zero cotangent (or tangent) is a *strong* zero: its product with the local derivative is 0
-# even where that derivative is infinite or NaN (sqrt at 0, x/0, log(0), exp overflow).  An
-# entry that does not reach the output (masked by np.where, sliced away, or multiplied by an
-# exact 0) then gets gradient 0, as it should, instead of 0 * inf = NaN, which a later sum or
-# matmul would spread to every other entry.  Where the cotangent is not zero, an infinite or
-# NaN derivative shows as it is.  The check costs one pass when everything is finite.
-def _finite(a):
-    """True if every entry of ``a`` is finite."""
-    if type(a) is not np.ndarray:
-        a = _base_array(a)
-    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
-
-
-_isfinite = np.isfinite
-
-
-def _times(g, d):
-    """``g * d`` with a strong zero ``g`` (see above)."""
-    out = g * d
-    return out if _finite(out) else _where0(g != 0, out)
-
-
-def _over(g, d):
-    """``g / d`` with a strong zero ``g``."""
-    out = g / d
-    return out if _finite(out) else _where0(g != 0, out)
+_times = strong_times
+_over = strong_over
+_where0 = where0
+_finite = all_finite
 
 
 def _dpow_dx(x, y):
@@ -77,7 +58,7 @@ def _sigmoid(d):
     return np.where(pos, np.ones_like(e), e) / (1 + e)
 
 
-def _diff(x, y):
+def _diff_tie0(x, y):
     """``x - y``, but 0 where ``x == y == +-inf`` (a tie there, not inf - inf = NaN)."""
     if _finite(x) and _finite(y):
         return x - y
@@ -92,90 +73,71 @@ def _over_r2(a, x, y):
 
 
 # ---------------------------------------------------------------- arithmetic
+# Each derivative is stated once (``d``: the local derivative, see ``defufunc``), from which
+# the VJP ``g * d`` and the JVP ``t * d`` follow; ``keep`` names what ``d`` reads.
 _public(
-    add_p=defufunc(np.add, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-                   jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t)),
-    subtract_p=defufunc(np.subtract, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-                        jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t)),
-    multiply_p=defufunc(np.multiply,
-                        vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
-                        jvp=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x)),
+    add_p=defufunc(np.add, d=(1, 1), keep=(), keep_ans=False),
+    subtract_p=defufunc(np.subtract, d=(1, -1), keep=(), keep_ans=False),
+    multiply_p=defufunc(np.multiply, bilinear=True),
     # d/dy (x / y) = -(x / y) / y: no overflow in y * y when the result is representable
-    divide_p=defufunc(np.divide,
-                      vjp=(lambda g, ans, x, y: _over(g, y),
-                           lambda g, ans, x, y: _times(g, -(x / y) / y)),
-                      jvp=(lambda t, ans, x, y: _over(t, y),
-                           lambda t, ans, x, y: _times(t, -(x / y) / y))),
-    negative_p=defufunc(np.negative, vjp=(lambda g, ans, x: -g,),
-                        jvp=(lambda t, ans, x: -t,)),
-    positive_p=defufunc(np.positive, vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,)),
+    divide_p=defufunc(np.divide, both=(lambda v, ans, x, y: _over(v, y),
+                                       lambda v, ans, x, y: _times(v, -(x / y) / y)),
+                      keep=(("y",), ("x", "y")), keep_ans=False),
+    negative_p=defufunc(np.negative, linear=True),
+    positive_p=defufunc(np.positive, d=1, keep=(), keep_ans=False),
     # x ** y: d/dx = y x^(y-1), exactly 0 where y == 0 (x ** 0 == 1, also at x == 0);
     # d/dy = log(x) x^y, taken as 0 where x == 0 (the limit for y > 0)
-    power_p=defufunc(
-        np.power,
-        vjp=(lambda g, ans, x, y: _times(g, _dpow_dx(x, y)),
-             lambda g, ans, x, y: _times(g, _dpow_dy(ans, x))),
-        jvp=(lambda t, ans, x, y: _times(t, _dpow_dx(x, y)),
-             lambda t, ans, x, y: _times(t, _dpow_dy(ans, x)))),
-    square_p=defufunc(np.square, vjp=(lambda g, ans, x: g * 2 * x,),
-                      jvp=(lambda t, ans, x: t * 2 * x,)),
-    reciprocal_p=defufunc(np.reciprocal, vjp=(lambda g, ans, x: _times(g, -ans * ans),),
-                          jvp=(lambda t, ans, x: _times(t, -ans * ans),)),
+    power_p=defufunc(np.power, d=(lambda ans, x, y: _dpow_dx(x, y),
+                                  lambda ans, x, y: _dpow_dy(ans, x)),
+                     keep=(("x", "y"), ("x",))),
+    square_p=defufunc(np.square, d=lambda ans, x: 2 * x, finite=True, keep=("x",),
+                      keep_ans=False),
+    reciprocal_p=defufunc(np.reciprocal, d=lambda ans, x: -ans * ans, keep=()),
     # sqrt'(0) = +inf (the one-sided derivative, as in PyTorch and JAX); norms and np.std
     # know their kink at 0 and give 0 there instead (see docs/reliability.md)
-    sqrt_p=defufunc(np.sqrt, vjp=(lambda g, ans, x: _times(g, 0.5 / ans),),
-                    jvp=(lambda t, ans, x: _times(t, 0.5 / ans),)),
-    cbrt_p=defufunc(np.cbrt, vjp=(lambda g, ans, x: _over(g, 3 * ans * ans),),
-                    jvp=(lambda t, ans, x: _over(t, 3 * ans * ans),)),
-    absolute_p=defufunc(np.absolute, vjp=(lambda g, ans, x: g * np.sign(x),),
-                        jvp=(lambda t, ans, x: t * np.sign(x),)),
-    fabs_p=defufunc(np.fabs, vjp=(lambda g, ans, x: g * np.sign(x),),
-                    jvp=(lambda t, ans, x: t * np.sign(x),)),
-    sign_p=defufunc(np.sign, vjp=(lambda g, ans, x: g * 0,), jvp=(lambda t, ans, x: t * 0,)),
+    sqrt_p=defufunc(np.sqrt, d=lambda ans, x: 0.5 / ans, keep=()),
+    cbrt_p=defufunc(np.cbrt, both=(lambda v, ans, x: _over(v, 3 * ans * ans),), keep=()),
+    absolute_p=defufunc(np.absolute, d=lambda ans, x: np.sign(x), finite=True, keep=("x",),
+                        keep_ans=False),
+    fabs_p=defufunc(np.fabs, d=lambda ans, x: np.sign(x), finite=True, keep=("x",),
+                    keep_ans=False),
+    sign_p=defufunc(np.sign, both=(lambda v, ans, x: v * 0,), keep=(), keep_ans=False),
     # x mod y = x - floor(x / y) * y
-    mod_p=defufunc(np.remainder,
-                   vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: _times(g, -np.floor(x / y))),
-                   jvp=(lambda t, ans, x, y: t,
-                        lambda t, ans, x, y: _times(t, -np.floor(x / y)))),
-    floor_divide_p=defufunc(np.floor_divide, vjp=(lambda g, ans, x, y: g * 0,
-                                                  lambda g, ans, x, y: g * 0),
-                            jvp=(lambda t, ans, x, y: t * 0, lambda t, ans, x, y: t * 0)),
+    mod_p=defufunc(np.remainder, d=(1, lambda ans, x, y: -np.floor(x / y)),
+                   keep=((), ("x", "y")), keep_ans=False),
+    floor_divide_p=defufunc(np.floor_divide, both=(lambda v, ans, x, y: v * 0,
+                                                   lambda v, ans, x, y: v * 0),
+                            keep=(), keep_ans=False),
     # C's fmod: x - trunc(x / y) * y (the sign of x, where mod has the sign of y)
-    fmod_p=defufunc(np.fmod,
-                    vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y)),
-                    jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.trunc(x / y))),
+    fmod_p=defufunc(np.fmod, d=(1, lambda ans, x, y: -np.trunc(x / y)), finite=True,
+                    keep=((), ("x", "y")), keep_ans=False),
     # |x| with the sign bit of y (so y = -0.0 counts as negative); flat in y
     copysign_p=defufunc(np.copysign,
-                        vjp=(lambda g, ans, x, y: g * np.sign(x) * np.copysign(1.0, y),
-                             lambda g, ans, x, y: g * 0),
-                        jvp=(lambda t, ans, x, y: t * np.sign(x) * np.copysign(1.0, y),
-                             lambda t, ans, x, y: t * 0)),
+                        both=(lambda v, ans, x, y: v * np.sign(x) * np.copysign(1.0, y),
+                              lambda v, ans, x, y: v * 0),
+                        keep=(("x", "y"), ()), keep_ans=False),
     # x * 2**n for integer n: linear in x, and n has no derivative
-    ldexp_p=defufunc(np.ldexp, vjp=(lambda g, ans, x, n: np.ldexp(g, n), None),
-                     jvp=(lambda t, ans, x, n: np.ldexp(t, n), None)),
+    ldexp_p=defufunc(np.ldexp, both=(lambda v, ans, x, n: np.ldexp(v, n), None),
+                     keep=("n",), keep_ans=False),
     # the step function; x2 is its value where x1 == 0, so only there does x2 count
-    heaviside_p=defufunc(np.heaviside,
-                         vjp=(lambda g, ans, x1, x2: g * 0,
-                              lambda g, ans, x1, x2: _where0(x1 == 0, g)),
-                         jvp=(lambda t, ans, x1, x2: t * 0,
-                              lambda t, ans, x1, x2: _where0(x1 == 0, t))),
+    heaviside_p=defufunc(np.heaviside, both=(lambda v, ans, x1, x2: v * 0,
+                                             lambda v, ans, x1, x2: _where0(x1 == 0, v)),
+                         keep=((), ("x1",)), keep_ans=False),
 )
 
 
 def _frexp(x, /):
     """``np.frexp``: the mantissa is ``ldexp(x, -e)``, so it is differentiable; the exponent
     is an integer (no gradient)."""
-    from ..numpy_bridge import _at_level, _values, _wrap
-    e = _at_level(_wrap(np.frexp(_values(x))[1]), (x,))   # a constant of x's level
+    e = at_level(constant(np.frexp(plain(x))[1]), (x,))   # a constant of x's level
     return np.ldexp(x, -e), e
 
 
 def _modf(x, /):
     """``np.modf``: the fractional part ``x - trunc(x)`` has slope 1, the integral part 0."""
-    from ..numpy_bridge import _values
     whole = np.trunc(x)
     frac = x - whole
-    v = np.asarray(_values(x))
+    v = np.asarray(plain(x))
     if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
         frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
     return frac, whole
@@ -193,33 +155,26 @@ implements(np.divmod)(_divmod)
 # ---------------------------------------------------------------- exponentials and logs
 _LN2, _LN10 = np.log(2.0), np.log(10.0)
 _public(
-    exp_p=defufunc(np.exp, vjp=(lambda g, ans, x: _times(g, ans),),
-                   jvp=(lambda t, ans, x: _times(t, ans),)),
-    exp2_p=defufunc(np.exp2, vjp=(lambda g, ans, x: _times(g, ans * _LN2),),
-                    jvp=(lambda t, ans, x: _times(t, ans * _LN2),)),
-    expm1_p=defufunc(np.expm1, vjp=(lambda g, ans, x: _times(g, ans + 1),),
-                     jvp=(lambda t, ans, x: _times(t, ans + 1),)),
-    log_p=defufunc(np.log, vjp=(lambda g, ans, x: _over(g, x),),
-                   jvp=(lambda t, ans, x: _over(t, x),)),
-    log2_p=defufunc(np.log2, vjp=(lambda g, ans, x: _over(g, x * _LN2),),
-                    jvp=(lambda t, ans, x: _over(t, x * _LN2),)),
-    log10_p=defufunc(np.log10, vjp=(lambda g, ans, x: _over(g, x * _LN10),),
-                     jvp=(lambda t, ans, x: _over(t, x * _LN10),)),
-    log1p_p=defufunc(np.log1p, vjp=(lambda g, ans, x: _over(g, x + 1),),
-                     jvp=(lambda t, ans, x: _over(t, x + 1),)),
+    exp_p=defufunc(np.exp, d=lambda ans, x: ans, keep=()),
+    exp2_p=defufunc(np.exp2, d=lambda ans, x: ans * _LN2, keep=()),
+    expm1_p=defufunc(np.expm1, d=lambda ans, x: ans + 1, keep=()),
+    log_p=defufunc(np.log, both=(lambda v, ans, x: _over(v, x),), keep=("x",), keep_ans=False),
+    log2_p=defufunc(np.log2, both=(lambda v, ans, x: _over(v, x * _LN2),), keep=("x",),
+                    keep_ans=False),
+    log10_p=defufunc(np.log10, both=(lambda v, ans, x: _over(v, x * _LN10),), keep=("x",),
+                     keep_ans=False),
+    log1p_p=defufunc(np.log1p, both=(lambda v, ans, x: _over(v, x + 1),), keep=("x",),
+                     keep_ans=False),
     # log(e^x + e^y): the weights are sigmoid(x - y) and sigmoid(y - x), finite everywhere
     # (also where x or y is infinite, and 1/2 each where x == y == +-inf)
-    logaddexp_p=defufunc(np.logaddexp,
-                         vjp=(lambda g, ans, x, y: g * _sigmoid(_diff(x, y)),
-                              lambda g, ans, x, y: g * _sigmoid(_diff(y, x))),
-                         jvp=(lambda t, ans, x, y: t * _sigmoid(_diff(x, y)),
-                              lambda t, ans, x, y: t * _sigmoid(_diff(y, x)))),
-    logaddexp2_p=defufunc(np.logaddexp2,
-                          vjp=(lambda g, ans, x, y: g * _sigmoid(_diff(x, y) * _LN2),
-                               lambda g, ans, x, y: g * _sigmoid(_diff(y, x) * _LN2)),
-                          jvp=(lambda t, ans, x, y: t * _sigmoid(_diff(x, y) * _LN2),
-                               lambda t, ans, x, y: t * _sigmoid(_diff(y, x) * _LN2))),
+    logaddexp_p=defufunc(np.logaddexp, d=(lambda ans, x, y: _sigmoid(_diff_tie0(x, y)),
+                                          lambda ans, x, y: _sigmoid(_diff_tie0(y, x))),
+                         finite=True, keep=("x", "y"), keep_ans=False),
+    logaddexp2_p=defufunc(np.logaddexp2, d=(lambda ans, x, y: _sigmoid(_diff_tie0(x, y) * _LN2),
+                                            lambda ans, x, y: _sigmoid(_diff_tie0(y, x) * _LN2)),
+                          finite=True, keep=("x", "y"), keep_ans=False),
 )
+
 
 def _dtanh(g, ans):
     """``(1 - ans**2) * g``: tanh's derivative times ``g``, the activation functions' hot rule.
@@ -237,46 +192,37 @@ def _dtanh(g, ans):
 
 # ---------------------------------------------------------------- trigonometry
 _public(
-    sin_p=defufunc(np.sin, vjp=(lambda g, ans, x: g * np.cos(x),),
-                   jvp=(lambda t, ans, x: t * np.cos(x),)),
-    cos_p=defufunc(np.cos, vjp=(lambda g, ans, x: -g * np.sin(x),),
-                   jvp=(lambda t, ans, x: -t * np.sin(x),)),
-    tan_p=defufunc(np.tan, vjp=(lambda g, ans, x: g * (1 + ans * ans),),
-                   jvp=(lambda t, ans, x: t * (1 + ans * ans),)),
-    arcsin_p=defufunc(np.arcsin, vjp=(lambda g, ans, x: _over(g, np.sqrt(1 - x * x)),),
-                      jvp=(lambda t, ans, x: _over(t, np.sqrt(1 - x * x)),)),
-    arccos_p=defufunc(np.arccos, vjp=(lambda g, ans, x: _over(-g, np.sqrt(1 - x * x)),),
-                      jvp=(lambda t, ans, x: _over(-t, np.sqrt(1 - x * x)),)),
-    arctan_p=defufunc(np.arctan, vjp=(lambda g, ans, x: _over_r2(g, x, 1),),
-                      jvp=(lambda t, ans, x: _over_r2(t, x, 1),)),
+    sin_p=defufunc(np.sin, d=lambda ans, x: np.cos(x), finite=True, keep=("x",),
+                   keep_ans=False),
+    cos_p=defufunc(np.cos, d=lambda ans, x: -np.sin(x), finite=True, keep=("x",),
+                   keep_ans=False),
+    tan_p=defufunc(np.tan, d=lambda ans, x: 1 + ans * ans, finite=True, keep=()),
+    arcsin_p=defufunc(np.arcsin, both=(lambda v, ans, x: _over(v, np.sqrt(1 - x * x)),),
+                      keep=("x",), keep_ans=False),
+    arccos_p=defufunc(np.arccos, both=(lambda v, ans, x: _over(-v, np.sqrt(1 - x * x)),),
+                      keep=("x",), keep_ans=False),
+    arctan_p=defufunc(np.arctan, both=(lambda v, ans, x: _over_r2(v, x, 1),), keep=("x",),
+                      keep_ans=False),
     # d arctan2(y, x) = (x dy - y dx) / r^2 with r = hypot(x, y); NaN at the origin
-    arctan2_p=defufunc(np.arctan2,
-                       vjp=(lambda g, ans, y, x: _times(g, _over_r2(x, x, y)),
-                            lambda g, ans, y, x: _times(g, _over_r2(-y, x, y))),
-                       jvp=(lambda t, ans, y, x: _times(t, _over_r2(x, x, y)),
-                            lambda t, ans, y, x: _times(t, _over_r2(-y, x, y)))),
-    hypot_p=defufunc(np.hypot, vjp=(lambda g, ans, x, y: g * _where0(ans != 0, x / ans),
-                                    lambda g, ans, x, y: g * _where0(ans != 0, y / ans)),
-                     jvp=(lambda t, ans, x, y: t * _where0(ans != 0, x / ans),
-                          lambda t, ans, x, y: t * _where0(ans != 0, y / ans))),
-    sinh_p=defufunc(np.sinh, vjp=(lambda g, ans, x: _times(g, np.cosh(x)),),
-                    jvp=(lambda t, ans, x: _times(t, np.cosh(x)),)),
-    cosh_p=defufunc(np.cosh, vjp=(lambda g, ans, x: _times(g, np.sinh(x)),),
-                    jvp=(lambda t, ans, x: _times(t, np.sinh(x)),)),
-    tanh_p=defufunc(np.tanh, vjp=(lambda g, ans, x: _dtanh(g, ans),),
-                    jvp=(lambda t, ans, x: _dtanh(t, ans),)),
+    arctan2_p=defufunc(np.arctan2, d=(lambda ans, y, x: _over_r2(x, x, y),
+                                      lambda ans, y, x: _over_r2(-y, x, y)),
+                       keep=("y", "x"), keep_ans=False),
+    hypot_p=defufunc(np.hypot, d=(lambda ans, x, y: _where0(ans != 0, x / ans),
+                                  lambda ans, x, y: _where0(ans != 0, y / ans)),
+                     finite=True, keep=(("x",), ("y",))),
+    sinh_p=defufunc(np.sinh, d=lambda ans, x: np.cosh(x), keep=("x",), keep_ans=False),
+    cosh_p=defufunc(np.cosh, d=lambda ans, x: np.sinh(x), keep=("x",), keep_ans=False),
+    tanh_p=defufunc(np.tanh, both=(lambda v, ans, x: _dtanh(v, ans),), keep=()),
     # hypot(x, 1) and sqrt(x - 1) sqrt(x + 1) do not overflow for large x as x * x would
-    arcsinh_p=defufunc(np.arcsinh, vjp=(lambda g, ans, x: g / np.hypot(x, 1),),
-                       jvp=(lambda t, ans, x: t / np.hypot(x, 1),)),
+    arcsinh_p=defufunc(np.arcsinh, both=(lambda v, ans, x: v / np.hypot(x, 1),), keep=("x",),
+                       keep_ans=False),
     arccosh_p=defufunc(np.arccosh,
-                       vjp=(lambda g, ans, x: _over(g, np.sqrt(x - 1) * np.sqrt(x + 1)),),
-                       jvp=(lambda t, ans, x: _over(t, np.sqrt(x - 1) * np.sqrt(x + 1)),)),
-    arctanh_p=defufunc(np.arctanh, vjp=(lambda g, ans, x: _over(g, (1 - x) * (1 + x)),),
-                       jvp=(lambda t, ans, x: _over(t, (1 - x) * (1 + x)),)),
-    deg2rad_p=defufunc(np.deg2rad, vjp=(lambda g, ans, x: g * (np.pi / 180),),
-                       jvp=(lambda t, ans, x: t * (np.pi / 180),)),
-    rad2deg_p=defufunc(np.rad2deg, vjp=(lambda g, ans, x: g * (180 / np.pi),),
-                       jvp=(lambda t, ans, x: t * (180 / np.pi),)),
+                       both=(lambda v, ans, x: _over(v, np.sqrt(x - 1) * np.sqrt(x + 1)),),
+                       keep=("x",), keep_ans=False),
+    arctanh_p=defufunc(np.arctanh, both=(lambda v, ans, x: _over(v, (1 - x) * (1 + x)),),
+                       keep=("x",), keep_ans=False),
+    deg2rad_p=defufunc(np.deg2rad, linear=True),
+    rad2deg_p=defufunc(np.rad2deg, linear=True),
 )
 
 # ---------------------------------------------------------------- comparisons that pick a side
@@ -291,22 +237,18 @@ def _pick_nan(x, y):
 
 
 _public(
-    maximum_p=defufunc(np.maximum, vjp=(lambda g, ans, x, y: g * _pick(x, y),
-                                        lambda g, ans, x, y: g * _pick(y, x)),
-                       jvp=(lambda t, ans, x, y: t * _pick(x, y),
-                            lambda t, ans, x, y: t * _pick(y, x))),
-    minimum_p=defufunc(np.minimum, vjp=(lambda g, ans, x, y: g * _pick(y, x),
-                                        lambda g, ans, x, y: g * _pick(x, y)),
-                       jvp=(lambda t, ans, x, y: t * _pick(y, x),
-                            lambda t, ans, x, y: t * _pick(x, y))),
-    fmax_p=defufunc(np.fmax, vjp=(lambda g, ans, x, y: g * _pick_nan(x, y),
-                                  lambda g, ans, x, y: g * _pick_nan(y, x)),
-                    jvp=(lambda t, ans, x, y: t * _pick_nan(x, y),
-                         lambda t, ans, x, y: t * _pick_nan(y, x))),
-    fmin_p=defufunc(np.fmin, vjp=(lambda g, ans, x, y: g * _pick_nan(y, x),
-                                  lambda g, ans, x, y: g * _pick_nan(x, y)),
-                    jvp=(lambda t, ans, x, y: t * _pick_nan(y, x),
-                         lambda t, ans, x, y: t * _pick_nan(x, y))),
+    maximum_p=defufunc(np.maximum, d=(lambda ans, x, y: _pick(x, y),
+                                      lambda ans, x, y: _pick(y, x)),
+                       finite=True, keep=("x", "y"), keep_ans=False),
+    minimum_p=defufunc(np.minimum, d=(lambda ans, x, y: _pick(y, x),
+                                      lambda ans, x, y: _pick(x, y)),
+                       finite=True, keep=("x", "y"), keep_ans=False),
+    fmax_p=defufunc(np.fmax, d=(lambda ans, x, y: _pick_nan(x, y),
+                                lambda ans, x, y: _pick_nan(y, x)),
+                    finite=True, keep=("x", "y"), keep_ans=False),
+    fmin_p=defufunc(np.fmin, d=(lambda ans, x, y: _pick_nan(y, x),
+                                lambda ans, x, y: _pick_nan(x, y)),
+                    finite=True, keep=("x", "y"), keep_ans=False),
 )
 
 # ---------------------------------------------------------------- complex parts
@@ -323,14 +265,13 @@ def _imag_vjp(g, ans, x):
 
 
 _public(
-    conjugate_p=defufunc(np.conjugate, vjp=(lambda g, ans, x: np.conjugate(g),),
-                         jvp=(lambda t, ans, x: np.conjugate(t),)),
+    conjugate_p=defufunc(np.conjugate, linear=True),
     # copies, where NumPy gives views of the input: a write into the result must not
     # change x behind the graph's back
     real_p=defprim(lambda x: np.array(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
-                   jvp=(lambda t, ans, x: np.real(t),)),
+                   jvp=(lambda t, ans, x: np.real(t),), keep=("x",), keep_ans=False),
     imag_p=defprim(lambda x: np.array(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
-                   jvp=(lambda t, ans, x: np.imag(t),)),
+                   jvp=(lambda t, ans, x: np.imag(t),), keep=("x",), keep_ans=False),
 )
 
 
@@ -371,10 +312,12 @@ def _dsinc(x):
     return np.where(near, acc * x_near, far)
 
 
+_SINC_RULES = (local_rule(lambda ans, x: _dsinc(x), finite=True),)
+
+
 _public(
     sinc_p=defprim(np.sinc, name="sinc", elementwise=True,
-                   vjp=(lambda g, ans, x: g * _dsinc(x),),
-                   jvp=(lambda t, ans, x: t * _dsinc(x),)),
+                   vjp=_SINC_RULES, jvp=_SINC_RULES, keep=(0,), keep_ans=False),
 )
 implements(np.sinc)(lambda x: sinc_p(x))  # noqa: F821
 
@@ -383,12 +326,14 @@ def _where_fn(cond, x, y):
     return np.where(cond, x, y)
 
 
+# the same rules serve both modes: v is g (reverse) or t (forward)
+_WHERE_RULES = (None, lambda v, ans, c, x, y: _where0(c, v),
+                lambda v, ans, c, x, y: _where0(np.logical_not(c), v))
+
+
 _public(
     where_p=defprim(_where_fn, name="where", elementwise=True,
-                    vjp=(None, lambda g, ans, c, x, y: _where0(c, g),
-                         lambda g, ans, c, x, y: _where0(np.logical_not(c), g)),
-                    jvp=(None, lambda t, ans, c, x, y: _where0(c, t),
-                         lambda t, ans, c, x, y: _where0(np.logical_not(c), t))),
+                    vjp=_WHERE_RULES, jvp=_WHERE_RULES, keep=("c",), keep_ans=False),
 )
 
 
@@ -425,14 +370,12 @@ for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa
 # ---------------------------------------------------------------- built from the above
 def _arr(a):
     """Tensors as they are, anything else as an ndarray."""
-    from ..tensor import Tensor
     return a if isinstance(a, Tensor) else np.asarray(a)
 
 
 def _const(a):
     """The plain value of an argument that only steers (a mask, an index)."""
-    from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    return np.asarray(plain(a))
 
 
 def _dtype_of(a):
@@ -469,7 +412,6 @@ def _select(condlist, choicelist, default=0):
 
 
 def _piecewise_dispatch_list(x, condlist):
-    from ..tensor import Tensor
     return np.isscalar(condlist) or (
         not isinstance(condlist[0], (list, np.ndarray, Tensor)) and np.ndim(x) != 0)
 

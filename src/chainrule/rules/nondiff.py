@@ -6,7 +6,7 @@ work inside differentiated code.
 """
 import numpy as np
 
-from ..numpy_bridge import _run_on_values, _traced, implements, nondiff, register_ufunc
+from .api import (defprim, implements, is_traced, nondiff, register_ufunc, run_on_values)
 from .registry import OPERATORS, defprim
 
 __all__ = []
@@ -46,12 +46,12 @@ nondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzer
 @implements(np.histogram)
 def _histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts carry no gradient; weights that need one would lose it, so they are refused."""
-    if _traced(weights):
+    if is_traced(weights):
         raise TypeError(
             "np.histogram with weights= that need a gradient has no derivative rule in "
             "chainrule; use np.bincount(np.digitize(a, edges) - 1, weights=w) (differentiable "
             "in w), or pass weights.detach()")
-    return _run_on_values(np.histogram, (a,), dict(bins=bins, range=range, density=density,
+    return run_on_values(np.histogram, (a,), dict(bins=bins, range=range, density=density,
                                                    weights=weights))
 
 

@@ -25,7 +25,8 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements, neg_axes
+from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, local_rule,
+                  neg_axes, plain, unsupported, write_out)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -57,31 +58,12 @@ def _count(shape, axis):
     return n
 
 
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
-
-
-def _no(name, **opts):
-    """Raise for NumPy options this handler does not support on tensors."""
-    given = sorted(k for k, v in opts.items() if v is not _NoValue)
-    if given:
-        raise NotImplementedError(f"np.{name} with {', '.join(k + '=' for k in given)} is not "
-                                  "supported on tensors")
-
-
-def _keepdims(keepdims):
-    return False if keepdims is _NoValue else bool(keepdims)
-
-
 def _is_exact(a):
     """Integer or bool data (NumPy's mean/var then compute in float64)."""
     return np.issubdtype(np.result_type(a), np.integer) or np.result_type(a) == np.bool_
 
 
-def _along(axis, sl):
+def _index_from_end(axis, sl):
     """An index applying slice ``sl`` on negative ``axis`` (leading batch dims untouched)."""
     return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
 
@@ -96,13 +78,15 @@ def _embed(x, shape, idx):
 # from.  ``idx`` always starts with Ellipsis, so tangents' leading batch dims pass through.
 _slice_p = defprim(lambda x, idx: x[idx], name="slice", raw=True,
                    vjp=(lambda g, ans, x, idx: _embed_p(g, shape=np.shape(x), idx=idx),),
-                   jvp=(lambda t, ans, x, idx: _slice_p(t, idx=idx),))
+                   jvp=(lambda t, ans, x, idx: _slice_p(t, idx=idx),),
+                       keep=('x', 'idx'), keep_ans=False)
 
 # zeros of ``shape`` with ``x`` written at ``idx``
 _embed_p = defprim(_embed, name="embed", raw=True,
                    vjp=(lambda g, ans, x, shape, idx: _slice_p(g, idx=idx),),
                    jvp=(lambda t, ans, x, shape, idx: _embed_p(
-                       t, shape=np.shape(t)[:batch_ndim(t, x)] + tuple(shape), idx=idx),))
+                       t, shape=np.shape(t)[:batch_ndim(t, x)] + tuple(shape), idx=idx),),
+                           keep=('idx',), keep_ans=False)
 
 
 # ---------------------------------------------------------------- sum, mean
@@ -116,7 +100,8 @@ sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, kee
                 name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims, shape:
-                     np.sum(t, axis=axis, keepdims=keepdims),))
+                     np.sum(t, axis=axis, keepdims=keepdims),),
+                         keep=('axis', 'keepdims', 'shape'), keep_ans=False)
 
 
 def _total(x, axis, keepdims):
@@ -131,10 +116,10 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
         a = a.astype(dtype)
     if where is not _NoValue and where is not True:
         a = np.where(where, a, 0)
-    res = _total(a, neg_axes(axis, np.ndim(a)), _keepdims(keepdims))
+    res = _total(a, neg_axes(axis, np.ndim(a)), keepdims_flag(keepdims))
     if initial is not _NoValue:
         res = res + initial
-    return _out(res, out)
+    return write_out(res, out)
 
 
 @implements(np.mean)
@@ -144,14 +129,14 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NoValue)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keepdims = _keepdims(keepdims)
+    keepdims = keepdims_flag(keepdims)
     if where is _NoValue or where is True:
         res = _total(a, axes, keepdims) / _count(np.shape(a), axes)
     else:
         mask = np.broadcast_to(where, np.shape(a))
         n = np.sum(mask, axis=axes, keepdims=keepdims).astype(np.result_type(a))
         res = _total(np.where(mask, a, 0), axes, keepdims) / n
-    return _out(res, out)
+    return write_out(res, out)
 
 
 # ---------------------------------------------------------------- prod
@@ -213,8 +198,7 @@ def _prod_others(x, axis):
 def _has_zero(x):
     """Whether ``x`` holds a zero (looked up on the values: it picks a formula, not a path
     for derivatives)."""
-    from ..numpy_bridge import _values
-    return not np.all(_values(x))
+    return not np.all(plain(x))
 
 
 def _prod_grad(ans, x, axis, keepdims):
@@ -229,7 +213,8 @@ prod_p = defprim(
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
-         np.sum(t * _prod_grad(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
+         np.sum(t * _prod_grad(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+             keep=('x', 'axis', 'keepdims'))
 
 
 @implements(np.prod)
@@ -239,10 +224,10 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
         a = a.astype(dtype)
     if where is not _NoValue and where is not True:
         a = np.where(where, a, 1)
-    res = prod_p(a, axis=neg_axes(axis, np.ndim(a)), keepdims=_keepdims(keepdims))
+    res = prod_p(a, axis=neg_axes(axis, np.ndim(a)), keepdims=keepdims_flag(keepdims))
     if initial is not _NoValue:
         res = res * initial
-    return _out(res, out)
+    return write_out(res, out)
 
 
 # ---------------------------------------------------------------- max, min
@@ -259,7 +244,8 @@ def _chooser(np_fn, name):
         vjp=(lambda g, ans, x, axis, keepdims:
              _keep(g, x, axis, keepdims) * _ties(ans, x, axis, keepdims),),
         jvp=(lambda t, ans, x, axis, keepdims:
-             np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),))
+             np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+                 keep=('x', 'axis', 'keepdims'))
 
 
 max_p = _chooser(np.maximum.reduce, "max")
@@ -268,8 +254,9 @@ min_p = _chooser(np.minimum.reduce, "min")
 
 def _chooser_handler(prim, name):
     def handler(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
-        _no(name, initial=initial, where=where)
-        return _out(prim(a, axis=neg_axes(axis, np.ndim(a)), keepdims=_keepdims(keepdims)),
+        unsupported(name, initial=initial, where=where)
+        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)),
+                              keepdims=keepdims_flag(keepdims)),
                     out)
     handler.__name__ = name
     handler.__doc__ = f"np.{name} on tensors (ties share the gradient evenly)."
@@ -283,14 +270,15 @@ implements(np.min, np.amin)(_chooser_handler(min_p, "min"))
 @implements(np.ptp)
 def _ptp(a, axis=None, out=None, keepdims=False):
     axes = neg_axes(axis, np.ndim(a))
-    keepdims = _keepdims(keepdims)
-    return _out(max_p(a, axis=axes, keepdims=keepdims) - min_p(a, axis=axes, keepdims=keepdims),
+    keepdims = keepdims_flag(keepdims)
+    return write_out(max_p(a, axis=axes, keepdims=keepdims) -
+                     min_p(a, axis=axes, keepdims=keepdims),
                 out)
 
 
 # ---------------------------------------------------------------- var, std, average
 def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    _no(name, where=where)
+    unsupported(name, where=where)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -306,13 +294,14 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
     d = a - mean
-    return _total(d * d, axes, _keepdims(keepdims)) / max(n - ddof, 0)
+    return _total(d * d, axes, keepdims_flag(keepdims)) / max(n - ddof, 0)
 
 
 @implements(np.var)
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
-    return _out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"), out)
+    return write_out(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "var"),
+                     out)
 
 
 def _half_over(ans):
@@ -323,30 +312,28 @@ def _half_over(ans):
 
 # the square root that turns a variance into np.std: std is a norm of the deviations, so at
 # constant data (variance 0, a kink) its gradient is 0, as for norms, not sqrt'(0) = inf
-std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True,
-                     vjp=(lambda g, ans, v: g * _half_over(ans),),
-                     jvp=(lambda t, ans, v: t * _half_over(ans),))
+_STD_SQRT_RULES = (local_rule(lambda ans, v: _half_over(ans), finite=True),)
+std_sqrt_p = defprim(np.sqrt, name="sqrt", elementwise=True, raw=True, vjp=_STD_SQRT_RULES,
+                     jvp=_STD_SQRT_RULES, keep=())
 
 
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NoValue,
          mean=_NoValue, correction=_NoValue):
     var = _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, "std")
-    return _out(std_sqrt_p(var), out)
+    return write_out(std_sqrt_p(var), out)
 
 
 def _array(x):
-    from ..tensor import Tensor
     return x if isinstance(x, Tensor) else np.asarray(x)
 
 
 @implements(np.average)
 def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
     """Weighted mean ``sum(a * w) / sum(w)``, differentiable in ``a`` and ``weights``."""
-    from ..numpy_bridge import _values
     a = _array(a)
     shape = np.shape(a)
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     if weights is None:
         avg = _mean(a, axis, keepdims=keep)
         scl = np.result_type(avg).type(np.size(a) / max(np.size(avg), 1))
@@ -365,7 +352,7 @@ def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
         extra = ("f8",) if _is_exact(a) else ()
         rtype = np.result_type(np.result_type(a), np.result_type(w), *extra)
         scl = _sum(w, axis, dtype=rtype, keepdims=keep)
-        if np.any(_values(scl == 0.0)):
+        if np.any(plain(scl == 0.0)):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = _sum(a.astype(rtype) * w.astype(rtype), axis, keepdims=keep) / scl
     if not returned:
@@ -376,22 +363,24 @@ def _average(a, axis=None, weights=None, returned=False, *, keepdims=_NoValue):
 
 
 # ---------------------------------------------------------------- cumsum, cumprod
-def _flip(x, axis):
-    return _slice_p(x, idx=_along(axis, slice(None, None, -1)))
+def _reverse(x, axis):
+    """``x`` reversed along negative ``axis``."""
+    return _slice_p(x, idx=_index_from_end(axis, slice(None, None, -1)))
 
 
 cumsum_p = defprim(lambda x, axis: np.cumsum(x, axis=axis), name="cumsum",
-                   vjp=(lambda g, ans, x, axis: _flip(np.cumsum(_flip(g, axis), axis=axis),
-                                                      axis),),
-                   jvp=(lambda t, ans, x, axis: np.cumsum(t, axis=axis),))
+                   vjp=(lambda g, ans, x, axis: _reverse(np.cumsum(_reverse(g, axis), axis=axis),
+                                                         axis),),
+                   jvp=(lambda t, ans, x, axis: np.cumsum(t, axis=axis),),
+                       keep=('axis',), keep_ans=False)
 
 
 def _shift(y, d, axis, fill):
     """``y`` moved ``d`` places forward along ``axis``; the first ``d`` places hold ``fill``."""
     shape = np.shape(y)
     n = shape[axis]
-    out = _embed_p(_slice_p(y, idx=_along(axis, slice(0, n - d))), shape=shape,
-                   idx=_along(axis, slice(d, None)))
+    out = _embed_p(_slice_p(y, idx=_index_from_end(axis, slice(0, n - d))), shape=shape,
+                   idx=_index_from_end(axis, slice(d, None)))
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
@@ -402,8 +391,8 @@ def _shift(y, d, axis, fill):
 def _unshift(v, d, axis):
     """The transpose of ``_shift(., d, axis, 0)``: ``v`` moved ``d`` places back."""
     shape = np.shape(v)
-    return _embed_p(_slice_p(v, idx=_along(axis, slice(d, None))), shape=shape,
-                    idx=_along(axis, slice(0, shape[axis] - d)))
+    return _embed_p(_slice_p(v, idx=_index_from_end(axis, slice(d, None))), shape=shape,
+                    idx=_index_from_end(axis, slice(0, shape[axis] - d)))
 
 
 # Without zeros, d cumprod = ans * cumsum(dx / x).  With zeros, the rules differentiate
@@ -424,7 +413,7 @@ def _cumprod_jvp(t, ans, x, axis):
 
 def _cumprod_vjp(g, ans, x, axis):
     if not _has_zero(x):
-        return _flip(np.cumsum(_flip(g * ans, axis), axis=axis), axis) / x
+        return _reverse(np.cumsum(_reverse(g * ans, axis), axis=axis), axis) / x
     n = np.shape(x)[axis]
     steps, y, d = [], x, 1
     while d < n:
@@ -437,7 +426,7 @@ def _cumprod_vjp(g, ans, x, axis):
 
 
 cumprod_p = defprim(lambda x, axis: np.cumprod(x, axis=axis), name="cumprod",
-                    vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,))
+                    vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,), keep=('x', 'axis'))
 
 
 def _scan_handler(prim, name):
@@ -450,7 +439,7 @@ def _scan_handler(prim, name):
             raise TypeError(f"np.{name}: axis must be an integer")
         else:
             axis = neg_axes(axis, np.ndim(a))[0]
-        return _out(prim(a, axis=axis), out)
+        return write_out(prim(a, axis=axis), out)
     handler.__name__ = name
     return handler
 
@@ -473,12 +462,12 @@ def _cumulative_handler(prim, name, initial):
         if include_initial:   # pad the front with the empty sum (0) or product (1)
             shape = list(np.shape(res))
             shape[axis] += 1
-            res = _embed_p(res, shape=tuple(shape), idx=_along(axis, slice(1, None)))
+            res = _embed_p(res, shape=tuple(shape), idx=_index_from_end(axis, slice(1, None)))
             if initial:
                 front = np.zeros((shape[axis],) + (1,) * (-axis - 1), dtype=res.dtype)
                 front[0] = initial
                 res = res + front
-        return _out(res, out)
+        return write_out(res, out)
     handler.__name__ = name
     return handler
 
@@ -491,8 +480,7 @@ if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
 # ---------------------------------------------------------------- differences and integrals
 def _const(a):
     """The plain value of ``a`` (masks and indices are computed on values: constants)."""
-    from ..numpy_bridge import _values
-    return np.asarray(_values(a))
+    return np.asarray(plain(a))
 
 
 def _inexact(a):
@@ -500,7 +488,7 @@ def _inexact(a):
 
 
 @implements(np.diff)
-def _diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+def _np_diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
     """``np.diff``: slices subtracted ``n`` times (prepend/append may be tensors too)."""
     if n == 0:
         return a
@@ -558,7 +546,6 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
     that are evenly spaced take NumPy's uniform formulas; coordinates that need a derivative
     always take the general ones, which depend on every coordinate.
     """
-    from ..numpy_bridge import _traced
     f = _array(f)
     N = np.ndim(f)
     if axis is None:
@@ -587,7 +574,7 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
                 distances = distances.astype(np.float64)
             diffx = distances[1:] - distances[:-1]
             dv = _const(diffx)
-            if not _traced(diffx) and (dv == dv[0]).all():
+            if not is_traced(diffx) and (dv == dv[0]).all():
                 diffx = dv[0]
             dx[i] = diffx
     else:
@@ -656,12 +643,12 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
     else:
         x = _array(x)
         if np.ndim(x) == 1:
-            d = _diff(x)
+            d = _np_diff(x)
             shape = [1] * np.ndim(y)
             shape[axis] = np.shape(d)[0]
             d = np.reshape(d, shape)
         else:
-            d = _diff(x, axis=axis)
+            d = _np_diff(x, axis=axis)
     nd = np.ndim(y)
     ax = neg_axes(axis, nd)[0] + nd
     later = (slice(None),) * ax + (slice(1, None),)
@@ -699,7 +686,7 @@ def _nan_reduction(reduction, fill):
         a = _array(a)
         if _inexact(a):
             a = _nan_filled(a, fill)[0]
-        return reduction(a, axis, dtype, out, _keepdims(keepdims), initial, where)
+        return reduction(a, axis, dtype, out, keepdims_flag(keepdims), initial, where)
     return handler
 
 
@@ -718,12 +705,12 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     passes no gradient."""
     a = _array(a)
     if not _inexact(a):
-        return _mean(a, axis, dtype, out, _keepdims(keepdims), where=where)
-    _no("nanmean", where=where)
+        return _mean(a, axis, dtype, out, keepdims_flag(keepdims), where=where)
+    unsupported("nanmean", where=where)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
     tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
@@ -731,11 +718,11 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     if np.any(cnt == 0):
         _warn("Mean of empty slice")
         res = np.where(cnt == 0, np.nan, res)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    _no(name, where=where, mean=mean)
+    unsupported(name, where=where, mean=mean)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -749,7 +736,7 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
-    keep = _keepdims(keepdims)
+    keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
@@ -774,32 +761,32 @@ def _nan_where_bad(var, bad, post=None):
 def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
             mean=_NoValue, correction=_NoValue):
     var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanvar")
-    return _out(_nan_where_bad(var, bad), out)
+    return write_out(_nan_where_bad(var, bad), out)
 
 
 @implements(np.nanstd)
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
             mean=_NoValue, correction=_NoValue):
     var, bad = _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, "nanstd")
-    return _out(_nan_where_bad(var, bad, np.sqrt), out)
+    return write_out(_nan_where_bad(var, bad, np.sqrt), out)
 
 
 def _nan_chooser(prim, fill, plain, name):
     def handler(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
         a = _array(a)
         if not _inexact(a):
-            return plain(a, axis=axis, out=out, keepdims=_keepdims(keepdims),
+            return plain(a, axis=axis, out=out, keepdims=keepdims_flag(keepdims),
                          initial=initial, where=where)
-        _no(name, initial=initial, where=where)
+        unsupported(name, initial=initial, where=where)
         axes = neg_axes(axis, np.ndim(a))
-        keep = _keepdims(keepdims)
+        keep = keepdims_flag(keepdims)
         filled, mask = _nan_filled(a, fill)
         res = prim(filled, axis=axes, keepdims=keep)
         allnan = np.all(mask, axis=axes, keepdims=keep)
         if np.any(allnan):
             _warn("All-NaN slice encountered")
             res = np.where(allnan, np.nan, res)
-        return _out(res, out)
+        return write_out(res, out)
     handler.__name__ = name
     handler.__doc__ = (f"np.{name}: NaNs are skipped (ties share the gradient evenly); an "
                        "all-NaN slice gives NaN and passes no gradient.")
@@ -940,13 +927,13 @@ def _quantile_jvp(t, ans, x, q, axis, keepdims, method, kind):
 # kind: the NumPy function ("median", "nanpercentile", ...); q as the caller gave it (so the
 # value and its dtype are NumPy's); axis: a tuple of negative axes
 quantile_p = defprim(_quantile_fn, name="quantile", vjp=(_quantile_vjp,),
-                     jvp=(_quantile_jvp,))
+                     jvp=(_quantile_jvp,),
+                         keep=('x', 'q', 'axis', 'keepdims', 'method', 'kind'), keep_ans=False)
 
 
 def _quantile_handler(kind):
     def handler(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None, interpolation=None):
-        from ..numpy_bridge import _traced
         if weights is not None:
             raise NotImplementedError(f"np.{kind} with weights= is not supported on tensors")
         if interpolation is not None:
@@ -955,7 +942,7 @@ def _quantile_handler(kind):
             raise NotImplementedError(
                 f"np.{kind}(method={method!r}) is not supported on tensors; use one of "
                 f"{', '.join(sorted(_VIRTUAL_INDEX))}")
-        if _traced(q):
+        if is_traced(q):
             raise NotImplementedError(f"np.{kind}: the derivative with respect to q is not "
                                       "supported; pass q as a constant")
         a = _array(a)
@@ -965,7 +952,7 @@ def _quantile_handler(kind):
         if not (np.all(0 <= qq) and np.all(qq <= 1)):
             raise ValueError("Percentiles must be in the range [0, 100]" if "percentile" in
                              kind else "Quantiles must be in the range [0, 1]")
-        return _out(quantile_p(a, q=q, axis=neg_axes(axis, np.ndim(a)),
+        return write_out(quantile_p(a, q=q, axis=neg_axes(axis, np.ndim(a)),
                                keepdims=bool(keepdims), method=method, kind=kind), out)
     handler.__name__ = kind
     return handler
@@ -974,7 +961,7 @@ def _quantile_handler(kind):
 def _median_handler(kind):
     def handler(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         a = _array(a)
-        return _out(quantile_p(a, q=0.5, axis=neg_axes(axis, np.ndim(a)),
+        return write_out(quantile_p(a, q=0.5, axis=neg_axes(axis, np.ndim(a)),
                                keepdims=bool(keepdims), method="linear", kind=kind), out)
     handler.__name__ = kind
     return handler

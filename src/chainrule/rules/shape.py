@@ -11,7 +11,8 @@ import operator
 
 import numpy as np
 
-from .registry import batch_ndim, defprim, implements
+from .api import (Tensor, batch_ndim, constant, defprim, implements, is_traced, make_tensor, plain,
+                  unbroadcast, write_out)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
@@ -106,13 +107,14 @@ def _scatter_jvp(t, ans, g, shape, idx):
 # the VJP of indexing; its own VJP is indexing again, so higher orders work
 scatter_add_p = defprim(_scatter_fn, name="scatter_add", raw=True,
                         vjp=(lambda g, ans, v, shape, idx: getitem_p(g, idx=idx, shape=shape),),
-                        jvp=(_scatter_jvp,))
+                        jvp=(_scatter_jvp,), keep=('shape', 'idx'), keep_ans=False)
 
 # ``shape`` (x's shape) is passed along so the VJP never reads x itself: writing into x
 # after indexing it (out[i] = out[i - 1] * a) stays legal
 getitem_p = defprim(lambda x, idx, shape: x[idx], name="getitem",
                     vjp=(lambda g, ans, x, idx, shape: scatter_add_p(g, shape=shape, idx=idx),),
-                    jvp=(lambda t, ans, x, idx, shape: index_tangent(t, x, idx),))
+                    jvp=(lambda t, ans, x, idx, shape: index_tangent(t, x, idx),),
+                        keep=('idx', 'shape'), keep_ans=False)
 
 
 def _setitem_fn(x, v, idx):
@@ -143,12 +145,12 @@ def _setitem_vjp_v(g, ans, x, v, idx):
 # x[idx] = v, recorded by Tensor.__setitem__ (the write itself happens in place); the node
 # saves neither x nor v, so the rules only use g and idx
 setitem_p = defprim(_setitem_fn, name="setitem",
-                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx), _setitem_vjp_v))
+                    vjp=(lambda g, ans, x, v, idx: _zero_at(g, idx), _setitem_vjp_v),
+                        keep=('idx',), keep_ans=False)
 
 
 def setitem_tangent(tx, tv, x, v, idx):
     """Tangent of ``x`` after ``x[idx] = v``; ``tx``/``tv`` are the tangents (None: zero)."""
-    from ..tensor import Tensor, _make
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
@@ -162,7 +164,7 @@ def setitem_tangent(tx, tv, x, v, idx):
     else:
         val = np.moveaxis(tv, tuple(range(nb)), tuple(range(-nb, 0))) if nb else tv
         if isinstance(val, Tensor) and not isinstance(tx, Tensor):
-            tx = _make(tx, None, val._level, None)
+            tx = make_tensor(tx, None, val._level, None)
     if not nb:
         tx[idx] = val
         return tx
@@ -173,7 +175,8 @@ def setitem_tangent(tx, tv, x, v, idx):
 
 # ---------------------------------------------------------------- copies and casts
 copy_p = defprim(lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x.copy(),
-                 name="copy", vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,))
+                 name="copy", vjp=(lambda g, ans, x: g,), jvp=(lambda t, ans, x: t,),
+                     keep=(), keep_ans=False)
 
 
 def _astype_vjp(g, ans, x, dtype, src):
@@ -190,7 +193,8 @@ def _astype_vjp(g, ans, x, dtype, src):
 astype_p = defprim(lambda x, dtype, src: x.astype(dtype), name="astype",
                    vjp=(_astype_vjp,),
                    jvp=(lambda t, ans, x, dtype, src: t.astype(dtype)
-                        if np.issubdtype(dtype, np.inexact) else t * 0,))
+                        if np.issubdtype(dtype, np.inexact) else t * 0,),
+                            keep=('dtype', 'src'), keep_ans=False)
 
 
 def astype(x, dtype):
@@ -212,7 +216,8 @@ def _copy(a, order="K", subok=False):
 reshape_p = defprim(lambda x, shape, old: np.reshape(x, shape), name="reshape",
                     vjp=(lambda g, ans, x, shape, old: np.reshape(g, old),),
                     jvp=(lambda t, ans, x, shape, old: np.reshape(
-                        t, np.shape(t)[:np.ndim(t) - len(old)] + np.shape(ans)),))
+                        t, np.shape(t)[:np.ndim(t) - len(old)] + np.shape(ans)),),
+                            keep=('old',), keep_ans=False)
 
 
 def _reshaped(a, shape):
@@ -243,7 +248,7 @@ def _transpose_jvp(t, ans, x, axes):
 
 transpose_p = defprim(lambda x, axes: np.transpose(x, axes), name="transpose",
                       vjp=(lambda g, ans, x, axes: np.transpose(g, tuple(np.argsort(axes))),),
-                      jvp=(_transpose_jvp,))
+                      jvp=(_transpose_jvp,), keep=('axes',), keep_ans=False)
 
 
 @implements(np.transpose)
@@ -259,8 +264,7 @@ def _transpose(a, axes=None):
 
 # ``old`` is x's shape, passed along so the node keeps a shape rather than the array
 def _bcast_vjp(g, ans, x, shape, old):
-    from ..engine import _unbroadcast
-    return _unbroadcast(g, old)
+    return unbroadcast(g, old)
 
 
 def _bcast_jvp(t, ans, x, shape, old):
@@ -272,7 +276,7 @@ def _bcast_jvp(t, ans, x, shape, old):
 
 
 broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="broadcast_to",
-                         vjp=(_bcast_vjp,), jvp=(_bcast_jvp,))
+                         vjp=(_bcast_vjp,), jvp=(_bcast_jvp,), keep=('old',), keep_ans=False)
 
 
 @implements(np.broadcast_to)
@@ -286,11 +290,11 @@ def _broadcast_to(array, shape, subok=False):
 # ---------------------------------------------------------------- new arrays shaped like others
 def _like(np_fn):
     def handler(a, *args, dtype=None, order="K", subok=True, shape=None, **kw):
-        from ..tensor import Tensor, _base_array, _make
         if not isinstance(a, Tensor):
             return np_fn(a, *args, dtype=dtype, shape=shape, **kw)
-        base = _base_array(a)
-        return _make(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level, None)
+        base = plain(a)
+        return make_tensor(np_fn(base, *args, dtype=dtype, shape=shape, **kw), None, a._level,
+                           None)
     return handler
 
 
@@ -301,20 +305,17 @@ implements(np.empty_like)(_like(np.zeros_like))   # zeros: never expose stale me
 
 @implements(np.full_like)
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    from ..numpy_bridge import _traced
-    from ..tensor import Tensor, _base_array
-    if isinstance(fill_value, Tensor) and _traced(fill_value):
+    if isinstance(fill_value, Tensor) and is_traced(fill_value):
         return np.zeros_like(a, dtype=dtype, shape=shape) + fill_value
     if isinstance(fill_value, Tensor):
-        fill_value = _base_array(fill_value)
+        fill_value = plain(fill_value)
     return _like(np.full_like)(a, fill_value, dtype=dtype, shape=shape)
 
 
 # ---------------------------------------------------------------- helpers for the handlers
 def _base(x):
     """The plain value of a (constant) index-like argument."""
-    from ..tensor import _base_array
-    return _base_array(x)
+    return plain(x)
 
 
 def _pos_axis(axis, ndim):
@@ -339,7 +340,6 @@ def _axis_tuple(axis, ndim):
 
 def _arr(a):
     """Tensors as they are, anything else (lists, numbers) as an ndarray."""
-    from ..tensor import Tensor
     return a if isinstance(a, Tensor) else np.asarray(a)
 
 
@@ -353,16 +353,9 @@ def _gather(a, idx):
     return getitem_p(a, idx=idx, shape=np.shape(a))
 
 
-def _along(axis, idx):
+def _index_on_axis(axis, idx):
     """An index that applies ``idx`` to ``axis`` (non-negative) and keeps the other axes."""
     return (slice(None),) * axis + (idx,)
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out[...] = res
-    return out
 
 
 # ---------------------------------------------------------------- axes: move, add, remove
@@ -447,7 +440,7 @@ def _concat_jvp(tangents, ans, *xs, axis):
 
 # axis is negative, so the rules work on tangents with leading batch dimensions
 concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
-                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp)
+                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None)
 
 
 @implements(np.concatenate)
@@ -469,7 +462,7 @@ def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"
                                       "tensors")
         arrays = [a.astype(dtype) for a in arrays]
     res = concatenate_p(*arrays, axis=_pos_axis(axis, nd) - nd)
-    return _out(res, out)
+    return write_out(res, out)
 
 
 def _stack_jvp(tangents, ans, *xs, axis):
@@ -486,7 +479,7 @@ def _stack_vjp(i, g, ans, *xs, axis):
 
 # axis is negative (counted in the output)
 stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
-                  vjp=(_stack_vjp,), joint=_stack_jvp)
+                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None)
 
 
 @implements(np.stack)
@@ -502,7 +495,7 @@ def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         if casting != "same_kind":
             raise NotImplementedError("np.stack with casting= is not supported on tensors")
         arrays = [a.astype(dtype) for a in arrays]
-    return _out(stack_p(*arrays, axis=ax), out)
+    return write_out(stack_p(*arrays, axis=ax), out)
 
 
 @implements(np.hstack)
@@ -558,7 +551,7 @@ def _split(ary, indices_or_sections, axis, equal):
         points = [0] + list(np.cumsum(sizes))
     else:
         points = [0] + [int(i) for i in sections] + [n]
-    return [_view(ary, _along(ax, slice(points[i], points[i + 1])))
+    return [_view(ary, _index_on_axis(ax, slice(points[i], points[i + 1])))
             for i in range(len(points) - 1)]
 
 
@@ -595,7 +588,7 @@ def _dsplit(ary, indices_or_sections):
 
 # ---------------------------------------------------------------- reordering
 @implements(np.flip)
-def _flip(m, axis=None):
+def _np_flip(m, axis=None):
     nd = np.ndim(m)
     axes = range(nd) if axis is None else _axis_tuple(axis, nd)
     return _view(m, tuple(slice(None, None, -1) if d in axes else slice(None)
@@ -606,14 +599,14 @@ def _flip(m, axis=None):
 def _fliplr(m):
     if np.ndim(m) < 2:
         raise ValueError("Input must be >= 2-d.")
-    return _flip(m, 1)
+    return _np_flip(m, 1)
 
 
 @implements(np.flipud)
 def _flipud(m):
     if np.ndim(m) < 1:
         raise ValueError("Input must be >= 1-d.")
-    return _flip(m, 0)
+    return _np_flip(m, 0)
 
 
 @implements(np.rot90)
@@ -631,12 +624,12 @@ def _rot90(m, k=1, axes=(0, 1)):
     if k == 0:
         return _view(m, (slice(None),))
     if k == 2:
-        return _flip(_flip(m, a0), a1)
+        return _np_flip(_np_flip(m, a0), a1)
     order = list(range(nd))
     order[a0], order[a1] = order[a1], order[a0]
     if k == 1:
-        return transpose_p(_flip(m, a1), axes=tuple(order))
-    return _flip(transpose_p(m, axes=tuple(order)), a1)
+        return transpose_p(_np_flip(m, a1), axes=tuple(order))
+    return _np_flip(transpose_p(m, axes=tuple(order)), a1)
 
 
 def _neg_shift(shift):
@@ -650,7 +643,7 @@ def _roll_jvp(t, ans, x, shift, axis):
 # shift and axis are tuples of equal length, axes negative
 roll_p = defprim(lambda x, shift, axis: np.roll(x, shift, axis), name="roll",
                  vjp=(lambda g, ans, x, shift, axis: np.roll(g, _neg_shift(shift), axis),),
-                 jvp=(_roll_jvp,))
+                 jvp=(_roll_jvp,), keep=('shift', 'axis'), keep_ans=False)
 
 
 @implements(np.roll)
@@ -701,7 +694,8 @@ def _repeat_vjp(g, ans, x, repeats, axis):
 # a whole-number repeat along a (negative) axis; repeat counts per element use take
 repeat_p = defprim(lambda x, repeats, axis: np.repeat(x, repeats, axis), name="repeat",
                    vjp=(_repeat_vjp,),
-                   jvp=(lambda t, ans, x, repeats, axis: np.repeat(t, repeats, axis),))
+                   jvp=(lambda t, ans, x, repeats, axis: np.repeat(t, repeats, axis),),
+                       keep=('x', 'repeats', 'axis'), keep_ans=False)
 
 
 @implements(np.repeat)
@@ -718,7 +712,7 @@ def _repeat(a, repeats, axis=None):
             raise ValueError("repeats may not contain negative values.")
         return repeat_p(a, repeats=r, axis=ax - nd)
     idx = np.repeat(np.arange(np.shape(a)[ax]), reps)
-    return _gather(a, _along(ax, idx))
+    return _gather(a, _index_on_axis(ax, idx))
 
 
 def _tile_vjp(g, ans, x, reps):
@@ -737,7 +731,7 @@ def _tile_jvp(t, ans, x, reps):
 
 # reps has one entry per output axis (at least x.ndim of them)
 tile_p = defprim(lambda x, reps: np.tile(x, reps), name="tile", vjp=(_tile_vjp,),
-                 jvp=(_tile_jvp,))
+                 jvp=(_tile_jvp,), keep=('x', 'reps'), keep_ans=False)
 
 
 @implements(np.tile)
@@ -758,14 +752,14 @@ def _pad_jvp(t, ans, x, pad_width, value):
 
 # constant padding; the padded values are constants, so the tangent is padded with zeros
 pad_p = defprim(lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
-                name="pad", vjp=(_pad_vjp,), jvp=(_pad_jvp,))
+                name="pad", vjp=(_pad_vjp,), jvp=(_pad_jvp,),
+                    keep=('x', 'pad_width'), keep_ans=False)
 
 _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 @implements(np.pad)
-def _pad(array, pad_width, mode="constant", **kwargs):
-    from ..numpy_bridge import _traced
+def _np_pad(array, pad_width, mode="constant", **kwargs):
     array = _arr(array)
     nd = np.ndim(array)
     pw = np.broadcast_to(np.asarray(_base(pad_width)), (nd, 2))
@@ -779,7 +773,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
         if kwargs:
             raise ValueError(f"unsupported keyword arguments for mode '{mode}': "
                              f"{set(kwargs)}")
-        if _traced(value):
+        if is_traced(value):
             if np.ndim(value):
                 raise NotImplementedError("np.pad with per-axis constant_values that require "
                                           "grad is not supported; pass a scalar")
@@ -798,7 +792,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
         for d, (b, a) in enumerate(pw):
             if b or a:   # padding by indexing: the index map of each axis, padded
                 idx = np.pad(np.arange(np.shape(res)[d]), (b, a), mode=mode)
-                res = _gather(res, _along(d, idx))
+                res = _gather(res, _index_on_axis(d, idx))
         return res
     raise NotImplementedError(f"np.pad mode={mode!r} is not supported on tensors; use "
                               "'constant', 'edge', 'reflect', 'symmetric' or 'wrap'")
@@ -845,7 +839,7 @@ def _diagflat(v, k=0):
 
 @implements(np.trace)
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return _out(np.sum(_diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype), out)
+    return write_out(np.sum(_diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype), out)
 
 
 def _triangle(m, mask):
@@ -879,7 +873,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
         ind = np.clip(ind, 0, n - 1)
     elif mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return _out(_gather(a, _along(ax, ind)), out)
+    return write_out(_gather(a, _index_on_axis(ax, ind)), out)
 
 
 @implements(np.take_along_axis)
@@ -1050,35 +1044,32 @@ def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
 @implements(np.unique)
 def _unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
             **kwargs):
-    from ..numpy_bridge import _traced, _values, _wrap
-    if not _traced(ar):
-        return _run_unique(_values(ar), return_index, return_inverse, return_counts, axis,
+    if not is_traced(ar):
+        return _run_unique(plain(ar), return_index, return_inverse, return_counts, axis,
                            kwargs)
     if axis is not None:
         raise NotImplementedError("np.unique(..., axis=...) of a tensor that needs a gradient")
-    res = np.unique(_values(ar), return_index=True, return_inverse=return_inverse,
+    res = np.unique(plain(ar), return_index=True, return_inverse=return_inverse,
                     return_counts=return_counts, **kwargs)
     values = np.ravel(ar)[res[1]]      # each value's gradient goes to its first occurrence
     extra = [res[1]] if return_index else []
     extra += list(res[2:])
-    return (values, *_wrap(tuple(extra))) if extra else values
+    return (values, *constant(tuple(extra))) if extra else values
 
 
 def _run_unique(ar, return_index, return_inverse, return_counts, axis, kwargs):
-    from ..numpy_bridge import _wrap
-    return _wrap(np.unique(ar, return_index=return_index, return_inverse=return_inverse,
+    return constant(np.unique(ar, return_index=return_index, return_inverse=return_inverse,
                            return_counts=return_counts, axis=axis, **kwargs))
 
 
 @implements(np.bincount)
 def _bincount(x, weights=None, minlength=0):
-    from ..numpy_bridge import _traced, _values, _wrap
-    if _traced(x):
+    if is_traced(x):
         raise TypeError("np.bincount counts integers and has no derivative in them; pass "
                         "x.detach() (the weights= may need a gradient)")
-    xv = _values(x)
-    if weights is None or not _traced(weights):
-        return _wrap(np.bincount(xv, weights=_values(weights), minlength=minlength))
+    xv = plain(x)
+    if weights is None or not is_traced(weights):
+        return constant(np.bincount(xv, weights=plain(weights), minlength=minlength))
     n = np.bincount(xv, minlength=minlength).shape[0]   # NumPy's checks and length
     if np.shape(weights) != np.shape(xv):
         raise ValueError("The weights and list don't have the same length.")
