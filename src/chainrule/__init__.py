@@ -39,3 +39,7 @@ from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobia
 
 __all__ += ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
             "hvp", "elementwise_grad", "checkpoint"]
+
+from .visual import graph, Graph, GraphvizMissing, explain, Explanation, plot, cost  # noqa
+
+__all__ += ["graph", "Graph", "GraphvizMissing", "explain", "Explanation", "plot", "cost"]

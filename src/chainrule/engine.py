@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass",
-    "set_grad_enabled", "no_grad", "enable_grad", "new_level",
+    "set_grad_enabled", "no_grad", "enable_grad", "new_level", "watch_ops",
 ]
 
 
@@ -34,6 +34,7 @@ class _State(threading.local):
     training = False
     anomaly = False
     off = False             # recording turned off in this thread (no_grad and friends)
+    watcher = None          # see watch_ops
 
     @property
     def grad_enabled(self):
@@ -644,16 +645,46 @@ def _apply_general(prim, args, kw):
             raws.append(a)
             parents.append(None)
     ans = prim.fn(*raws, **kw) if kw else prim.fn(*raws)
-    if prim.nondiff:
-        return _make(ans, None, top, None)
     node = None
-    if recorded and not STATE.off:
-        node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top)
-    if tangent:
-        tangent = _push_tangents(prim, args, raws, kw or {}, ans, top)
-    else:
+    if prim.nondiff:
         tangent = None
-    return _make(ans, node, top, tangent)
+    else:
+        if recorded and not STATE.off:
+            node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top)
+        if tangent:
+            tangent = _push_tangents(prim, args, raws, kw or {}, ans, top)
+        else:
+            tangent = None
+    out = _make(ans, node, top, tangent)
+    if _watching[0] and STATE.watcher is not None:
+        STATE.watcher(prim, args, kw, out)
+    return out
+
+
+class watch_ops:
+    """Call ``watcher(prim, args, kw, out)`` for every operation that takes the general path
+    of :func:`apply` in this thread (all of them while an input carries a forward-mode
+    tangent, as inside :func:`chainrule.jvp`); ``chainrule.visual`` traces graphs with it.
+    """
+
+    def __init__(self, watcher):
+        self.watcher = watcher
+
+    def __enter__(self):
+        self.prev = STATE.watcher
+        STATE.watcher = self.watcher
+        with _off_lock:
+            _watching[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        STATE.watcher = self.prev
+        with _off_lock:
+            _watching[0] -= 1
+        return False
+
+
+_watching = [0]     # threads inside watch_ops: the general path skips the check when none
 
 
 def _ndim(x):
