@@ -37,6 +37,8 @@ def test_exercises(tmp_path, capsys):
     exact = 2 * np.sin(x) / x + np.log(x ** 2) * np.cos(x) - 1 / x ** 2
     assert np.isclose(fwd, exact) and np.isclose(rev, exact)
     np.testing.assert_array_equal(res["auction"], [0.0, 0.0, 1.0, 0.0])
-    assert any(p.endswith(".dot") for p in res["graph"])
+    assert any(p.endswith("f_dependency_graph.dot") for p in res["graph"])
+    assert any(p.endswith("f_graph_cr.dot") for p in res["graph"])      # drawn by cr.graph
+    assert "Both sweeps give the derivative" in out                     # cr.explain's table
     for k in range(1, 10):
         assert f"\n{k}." in "\n" + out or f"\n{k}-" in "\n" + out or f"-{k}." in out
