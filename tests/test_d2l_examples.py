@@ -30,7 +30,7 @@ def test_exercises(tmp_path, capsys):
     with open(res["plot"], "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(res["plot"]) > 10_000
-    assert res["cost"]["ops_df"] > res["cost"]["ops_f"] and res["cost"]["time_ratio"] > 1
+    assert res["cost"]["ops_hess"] > res["cost"]["ops_grad"] and res["cost"]["time_ratio"] > 1
     assert "retain_graph=True" in res["second_backward"]
     fwd, rev = res["chain_rule"]
     x = 2.0

@@ -1,7 +1,6 @@
 """TensorFlow's spelling: cr.Variable and cr.GradientTape (SPEC section 1)."""
 import copy
 import pickle
-import warnings
 
 import numpy as np
 import pytest
