@@ -42,3 +42,21 @@ def test_exercises(tmp_path, capsys):
     assert "Both sweeps give the derivative" in out                     # cr.explain's table
     for k in range(1, 10):
         assert f"\n{k}." in "\n" + out or f"\n{k}-" in "\n" + out or f"-{k}." in out
+
+
+def test_readme_four_idioms_side_by_side():
+    import re
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md")) as fh:
+        text = fh.read()
+    section = text.split("## The four idioms side by side", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 4
+    import chainrule as cr
+    for block in blocks:
+        lines = [ln.split("#")[0].rstrip() for ln in block.strip().splitlines()]
+        lines = [ln for ln in lines if ln.strip()]
+        ns = {"np": np, "cr": cr}
+        exec("\n".join(lines[:-1]), ns)
+        result = eval(lines[-1], ns)
+        np.testing.assert_array_equal(np.asarray(getattr(result, "numpy", lambda: result)()),
+                                      [0.0, 4.0, 8.0, 12.0])
