@@ -217,7 +217,10 @@ class Primitive:
       *args, **kwargs)`` instead, with ``None`` for inputs without a tangent.
 
     Variadic primitives (``nary=True``, such as ``concatenate``) get their argument number as
-    the first parameter of each rule.
+    the first parameter of each rule.  With ``joint_vjp=True`` the one VJP rule is called once
+    per node for all inputs, ``vjp(g, ans, *args, **kwargs)``, and returns a sequence of
+    cotangents (``None`` allowed): joins of thousands of pieces then cost one call, not one
+    call (reading every input) per piece.
 
     What a node saves for the backward pass is declared, never read off the rules' code:
     ``keep`` (the inputs the VJP rules read, by name or position; ``None``: all) and
@@ -226,11 +229,13 @@ class Primitive:
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
-                 "elementwise", "keep", "keep_ans", "__weakref__")
+                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "__weakref__")
 
     def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False, keep=None,
-                 keep_ans=True):
+                 keep_ans=True, joint_vjp=False):
         self.fn = fn
+        self.joint_vjp = joint_vjp
+        self.vjp_joint = None
         self.nondiff = nondiff
         self.elementwise = elementwise   # broadcasting elementwise: the engine aligns tangents
         self.name = name or getattr(fn, "__name__", repr(fn))
@@ -264,6 +269,9 @@ class Primitive:
         if keep_ans is not _SAME:
             self.keep_ans = keep_ans
         self.vjps = list(rules)
+        if self.joint_vjp:
+            self.vjp_joint = rules[0] if rules else None
+            rules = ()
         # what the backward pass calls: rule i for input i, the shared identity where a
         # rule only passes g on (the pass then skips the call), per-index rules if variadic
         self.pullbacks = _NaryRules(self, rules[0]) if self.nary and rules else tuple(
@@ -271,7 +279,8 @@ class Primitive:
             for i, r in enumerate(rules))
         # a one-input elementwise primitive gives each input gradient the input's shape
         self.same_shape = self.elementwise and len(rules) == 1
-        self.uses_ans = bool(self.keep_ans) and any(r is not None for r in rules)
+        self.uses_ans = bool(self.keep_ans) and (
+            any(r is not None for r in rules) or self.vjp_joint is not None)
         self.needs = _declared_needs(self, rules)
         # what the fast paths of apply() save, by which inputs are recorded: one input; two
         # inputs, the first, the second or both recorded
@@ -383,10 +392,10 @@ class _NaryRules:
 
 
 def primitive_from(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-                   elementwise=False, keep=None, keep_ans=True):
+                   elementwise=False, keep=None, keep_ans=True, joint_vjp=False):
     """Declare a primitive with its rules in one place (the rule tables use this)."""
     p = Primitive(fn, name=name, nary=nary, nondiff=nondiff, elementwise=elementwise,
-                  keep=keep, keep_ans=keep_ans)
+                  keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp)
     p.defvjp(*vjp)
     p.defjvp(*jvp, joint=joint)
     return p
@@ -566,7 +575,7 @@ def apply1(prim, a, kw=None):
     out = _new(Tensor)                  # _make(ans, node, level, None), inlined
     out.data = ans = prim.fn(x, **kw) if kw else prim.fn(x)
     out._level = level = a._level
-    out._tangent = out.grad = out._vc = out._base = None
+    out._tangent = out._vc = out._base = None
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
         out._node = None
@@ -602,7 +611,7 @@ def apply2(prim, a, b):
     out = _new(Tensor)                  # _make(ans, node, level, None), inlined
     out.data = ans = prim.fn(a, b)
     out._level = level
-    out._tangent = out.grad = out._vc = out._base = None
+    out._tangent = out._vc = out._base = None
     if pa is None:
         keep = prim.keep_b
         if pb is None:
@@ -865,17 +874,28 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         pullbacks = prim.pullbacks
         same_shape = prim.same_shape
         nraw = len(raws)
+        joint = prim.vjp_joint
+        if joint is not None:               # one call for all inputs (joins)
+            gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
         i = -1
         for p in node.parents:
             i += 1
             if p is None:
                 continue
-            try:
-                rule = pullbacks[i]
-            except IndexError:
-                _no_rule(prim, "reverse", i)
+            if joint is not None:
+                gi = gis[i]
+                if gi is None:
+                    continue
+                rule = None
+            else:
+                try:
+                    rule = pullbacks[i]
+                except IndexError:
+                    _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
-            if rule is identity:
+            if rule is None:
+                pass
+            elif rule is identity:
                 gi = g
             elif kw:
                 gi = rule(g, ans, *raws, **kw)

@@ -20,7 +20,7 @@ def all_primitives():
 
 
 def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-            elementwise=False, raw=False, keep=None, keep_ans=True):
+            elementwise=False, raw=False, keep=None, keep_ans=True, joint_vjp=False):
     """Declare a primitive: its implementation and its rules, in one place.
 
     ``raw=True`` marks an implementation that only understands ndarrays (not a NumPy
@@ -31,7 +31,7 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
     not declare.
     """
     p = Primitive(lowered(fn) if raw else fn, name=name, nary=nary, nondiff=nondiff,
-                  elementwise=elementwise, keep=keep, keep_ans=keep_ans)
+                  elementwise=elementwise, keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp)
     if raw:
         p.fn.prim = p
     p.defvjp(*vjp)
