@@ -162,7 +162,7 @@ def test_nested_tapes_second_derivative():
             y = x * x * x
         dy = t1.gradient(y, x)
     d2y = t2.gradient(dy, x)
-    assert float(dy) == 3.0 and float(d2y) == 6.0
+    assert dy.item() == 3.0 and d2y.item() == 6.0
     c = cr.tensor(5.0)
     with cr.GradientTape() as g:
         g.watch(c)
@@ -170,7 +170,7 @@ def test_nested_tapes_second_derivative():
             gg.watch(c)
             y = c * c
         dy = gg.gradient(y, c)
-    assert float(dy) == 10.0 and float(g.gradient(dy, c)) == 2.0
+    assert dy.item() == 10.0 and g.gradient(dy, c).item() == 2.0
     # one persistent tape differentiates its own gradient
     with cr.GradientTape(persistent=True) as t:
         y = np.sin(x)
@@ -296,7 +296,7 @@ def test_variable_basics():
     assert repr(v) == "<cr.Variable 'w:0' shape=(2,) dtype=float64, numpy=array([1., 2.])>"
     a = v.numpy()
     a[0] = 10.0
-    assert float(v[0]) == 1.0                        # numpy() is a copy
+    assert v[0].item() == 1.0                        # numpy() is a copy
     with pytest.raises(ValueError, match="shape"):
         v.assign([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="complex"):
