@@ -502,3 +502,18 @@ def test_a_training_loop_with_tapes_keeps_no_graph():
     del loss, tape
     gc.collect()
     assert all(r() is None for r in refs)        # each step's graph went with its tensors
+
+
+def test_complex_sources_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    z0 = np.array([1 + 2j, -0.5 + 0.3j])
+    w0 = np.array([0.2 - 1j, 1.5 + 0.5j])
+    z, w = cr.Variable(z0), cr.Variable(w0)
+    with cr.GradientTape() as t:
+        y = (np.abs(z) ** 2 + np.real(z * w) + np.imag(np.conj(z) * w)).sum()
+    gz, gw = t.gradient(y, [z, w])
+    tz = torch.tensor(z0, requires_grad=True)
+    tw = torch.tensor(w0, requires_grad=True)
+    (tz.abs() ** 2 + (tz * tw).real + (tz.conj() * tw).imag).sum().backward()
+    np.testing.assert_allclose(gz.numpy(), tz.grad.numpy())
+    np.testing.assert_allclose(gw.numpy(), tw.grad.numpy())
