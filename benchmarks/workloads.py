@@ -24,11 +24,12 @@ import numpy as np
 
 @dataclass
 class Target:
-    """A goal for chainrule against ``library``: the ratio chainrule / library (time or
-    memory) must be at most ``max_ratio``."""
+    """A goal for chainrule (or ``base``, e.g. ``chainrule-compiled``) against ``library``:
+    the ratio base / library (time or memory) must be at most ``max_ratio``."""
     library: str
     max_ratio: float
     text: str
+    base: str = "chainrule"
 
 
 @dataclass
@@ -118,6 +119,23 @@ def overhead_chainrule(n, steps):
         loss.backward()
         return loss.item(), x.grad.numpy()
     return call
+
+
+def _compiled(fn, *args):
+    """``cr.compile(fn)``, traced in setup (the first call is the ``compile`` workload)."""
+    import chainrule as cr
+    compiled = cr.compile(fn)
+    compiled(*args)
+
+    def call():
+        value, res = compiled(*args)
+        return _float(value), res
+    return call
+
+
+def overhead_chainrule_compiled(n, steps):
+    import chainrule as cr
+    return _compiled(cr.value_and_grad(_overhead_loss(np, steps)), _overhead_input(n))
 
 
 def overhead_numpy(n, steps):
@@ -214,6 +232,11 @@ def deep_chainrule(steps):
     return call
 
 
+def deep_chainrule_compiled(steps):
+    import chainrule as cr
+    return _compiled(cr.value_and_grad(lambda x: _deep_chain(x, steps)), np.asarray(0.5))
+
+
 def deep_numpy(steps):
     """Forward on NumPy float64 scalars; backward by hand, one multiply per step."""
     x = np.float64(0.5)
@@ -301,6 +324,13 @@ def mlp_chainrule(batch, d_in, hidden, classes):
         loss.backward()
         return loss.item(), tuple(w.grad.numpy() for w in Ws)
     return call
+
+
+def mlp_chainrule_compiled(batch, d_in, hidden, classes):
+    import chainrule as cr
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
+    vg = cr.value_and_grad(lambda Ws, X, Y: _mlp_loss(np, X, Y, *Ws))
+    return _compiled(vg, Ws, X, Y)
 
 
 def mlp_numpy(batch, d_in, hidden, classes):
@@ -403,6 +433,12 @@ def hessian_chainrule(n):
     return lambda: (None, hess(x))
 
 
+def hessian_chainrule_compiled(n):
+    import chainrule as cr
+    W, x = _hessian_inputs(n)
+    return _compiled(lambda x: (None, cr.hessian(_hessian_f(np, W))(x)), x)
+
+
 def hessian_numpy(n):
     """The closed form above (the floor)."""
     W, x = _hessian_inputs(n)
@@ -465,6 +501,12 @@ def jacobian_chainrule(n_in, n_out):
     A, x = _jacobian_inputs(n_in, n_out)
     jac = cr.jacfwd(_jacobian_f(np, A))
     return lambda: (None, jac(x))
+
+
+def jacobian_chainrule_compiled(n_in, n_out):
+    import chainrule as cr
+    A, x = _jacobian_inputs(n_in, n_out)
+    return _compiled(lambda x: (None, cr.jacfwd(_jacobian_f(np, A))(x)), x)
 
 
 def jacobian_numpy(n_in, n_out):
@@ -658,6 +700,18 @@ def memory_chainrule(n, steps):
     return call
 
 
+def memory_chainrule_compiled(n, steps):
+    """Traced in setup at the full size (what is measured is one replay's peak)."""
+    import chainrule as cr
+    vg = cr.compile(cr.value_and_grad(lambda x: _memory_chain(np, x, steps).sum()))
+    x = _memory_input(n)
+    vg(x)
+    def call():
+        value, g = vg(x)
+        return float(value), g
+    return call
+
+
 def memory_numpy(n, steps):
     """Keeps each tanh output (what the backward pass needs) and nothing else."""
     x = _memory_input(n)
@@ -755,6 +809,42 @@ def nograd_chainrule_no_grad(n, steps):
     return call
 
 
+def nograd_chainrule_compiled(n, steps):
+    import chainrule as cr
+    return _compiled(lambda x: (lambda y: ((y * y).sum(), y))(_overhead_chain(np, x, steps)),
+                     _overhead_input(n))
+
+
+# ------------------------------------------------------------------------------ compile
+# The first call of a compiled function: trace (twice: the impurity check), optimize,
+# generate and compile the source, run.  The overhead chain at 100 steps (402 ops).
+
+def compile_chainrule_compiled(n, steps):
+    import chainrule as cr
+    x = _overhead_input(n)
+
+    def call():
+        vg = cr.compile(cr.value_and_grad(_overhead_loss(np, steps)))
+        value, g = vg(x)
+        return float(value), g
+    return call
+
+
+def compile_jax_jit(n, steps):
+    jax = _jax()
+    x = jax.numpy.asarray(_overhead_input(n))
+
+    def call():
+        vg = jax.jit(jax.value_and_grad(_overhead_loss(jax.numpy, steps)))
+        value, g = vg(x)
+        return float(value), np.asarray(g)
+    return call
+
+
+def compile_numpy(n, steps):
+    return overhead_numpy(n, steps)
+
+
 def nograd_numpy(n, steps):
     x = _overhead_input(n)
 
@@ -813,7 +903,8 @@ def _per_library(prefix, names):
     return {name: g[f"{prefix}_{name.replace('-', '_')}"] for name in names}
 
 
-PEERS = ("chainrule", "numpy", "torch", "jax", "jax-jit", "autograd", "mygrad")
+PEERS = ("chainrule", "chainrule-compiled", "numpy", "torch", "jax", "jax-jit", "autograd",
+         "mygrad")
 
 WORKLOADS = {
     "overhead": Workload(
@@ -824,17 +915,22 @@ WORKLOADS = {
         ops=lambda n, steps: 4 * steps + 2,
         libraries=_per_library("overhead", PEERS),
         targets=(Target("torch", 1 / 3, "at least 3x faster than PyTorch"),
-                 Target("numpy", 3.0, "at most 3x hand-written NumPy")),
+                 Target("numpy", 3.0, "at most 3x hand-written NumPy"),
+                 Target("numpy", 1.2, "compiled: at most 1.2x hand-written NumPy",
+                        "chainrule-compiled")),
     ),
     "deep": Workload(
         description="scalar chain y = y*0.999 + 0.001 (0-d values), forward + backward",
         params={"steps": 20000},
         small={"steps": 50},
         ops=lambda steps: 2 * steps,
-        libraries=_per_library("deep", ("chainrule", "numpy", "torch", "jax", "autograd",
+        libraries=_per_library("deep", ("chainrule", "chainrule-compiled", "numpy", "torch",
+                                        "jax", "autograd",
                                         "mygrad")),
         repeats=3, rounds=3, warmup=0,
-        targets=(Target("torch", 1 / 5, "at least 5x faster than PyTorch"),),
+        targets=(Target("torch", 1 / 5, "at least 5x faster than PyTorch"),
+                 Target("numpy", 1.5, "compiled: at most 1.5x hand-written NumPy",
+                        "chainrule-compiled")),
         notes={"jax": "no jax-jit row: XLA did not finish compiling the unrolled "
                       "40,000-op chain in 5 minutes"},
     ),
@@ -845,17 +941,22 @@ WORKLOADS = {
         small={"batch": 4, "d_in": 12, "hidden": 8, "classes": 3},
         libraries=_per_library("mlp", PEERS),
         repeats=20, rounds=4,
-        targets=(Target("numpy", 1.1, "at most 1.1x hand-written NumPy"),),
+        targets=(Target("numpy", 1.1, "at most 1.1x hand-written NumPy"),
+                 Target("numpy", 1.0, "compiled: at most hand-written NumPy's time",
+                        "chainrule-compiled")),
     ),
     "hessian": Workload(
         description="Hessian of sum(tanh(W @ x)) + x @ x / 2, x in R^100",
         params={"n": 100},
         small={"n": 5},
-        libraries=_per_library("hessian", ("chainrule", "numpy", "torch", "torch-func",
+        libraries=_per_library("hessian", ("chainrule", "chainrule-compiled", "numpy",
+                                           "torch", "torch-func",
                                            "jax", "jax-jit", "autograd")),
         repeats=20, rounds=4,
         targets=(Target("torch", 1 / 10, "at least 10x faster than PyTorch "
-                                         "(torch.autograd.functional.hessian)"),),
+                                         "(torch.autograd.functional.hessian)"),
+                 Target("chainrule", 1.0, "compiled: at least as fast as eager",
+                        "chainrule-compiled")),
         notes={"torch": "torch.autograd.functional.hessian",
                "torch-func": "torch.func.hessian (jacfwd of jacrev)",
                "autograd": "autograd.hessian (reverse over reverse)"},
@@ -864,15 +965,31 @@ WORKLOADS = {
         description="forward-mode Jacobian of sin(A @ x), R^10 -> R^1000",
         params={"n_in": 10, "n_out": 1000},
         small={"n_in": 3, "n_out": 7},
-        libraries=_per_library("jacobian", ("chainrule", "numpy", "torch", "torch-func",
+        libraries=_per_library("jacobian", ("chainrule", "chainrule-compiled", "numpy",
+                                            "torch", "torch-func",
                                             "jax", "jax-jit", "autograd")),
         repeats=20, rounds=4,
-        targets=(Target("torch-func", 1 / 2, "at least 2x faster than torch.func.jacfwd"),),
+        targets=(Target("torch-func", 1 / 2, "at least 2x faster than torch.func.jacfwd"),
+                 Target("chainrule", 1.0, "compiled: at least as fast as eager",
+                        "chainrule-compiled")),
         notes={"torch": "torch.autograd.functional.jacobian(vectorize=True, "
                         "strategy='forward-mode')",
                "torch-func": "torch.func.jacfwd",
                "autograd": "autograd.jacobian is reverse mode (one backward pass per "
                            "output): autograd has no forward-mode Jacobian"},
+    ),
+    "compile": Workload(
+        description="first call of a compiled value_and_grad of the overhead chain (402 "
+                    "ops): trace, optimize, generate code, run",
+        params={"n": 8, "steps": 100},
+        small={"n": 8, "steps": 3},
+        libraries=_per_library("compile", ("chainrule-compiled", "numpy", "jax-jit")),
+        repeats=10, rounds=2, warmup=1,
+        notes={"chainrule-compiled": "cr.compile(cr.value_and_grad(loss)), made and called "
+                                     "once per timed call",
+               "jax-jit": "jax.jit(jax.value_and_grad(loss)), made and called once per "
+                          "timed call",
+               "numpy": "one call of the hand-written gradient (no compilation)"}
     ),
     "jacrev": Workload(
         description="reverse-mode Jacobian of tanh(W @ x), R^100 -> R^100",
@@ -904,17 +1021,21 @@ WORKLOADS = {
         kind="memory",
         libraries=_per_library("memory", PEERS),
         rounds=2,
-        targets=(Target("torch", 1.0, "peak no higher than PyTorch's"),),
+        targets=(Target("torch", 1.0, "peak no higher than PyTorch's"),
+                 Target("chainrule", 1.0, "compiled: peak no higher than eager's",
+                        "chainrule-compiled")),
     ),
     "no-grad": Workload(
         description="the overhead chain with nothing requiring grad (values only)",
         params={"n": 8, "steps": 100},
         small={"n": 8, "steps": 3},
         ops=lambda n, steps: 4 * steps + 2,
-        libraries=_per_library("nograd", ("chainrule", "chainrule-no_grad", "numpy",
+        libraries=_per_library("nograd", ("chainrule", "chainrule-no_grad",
+                                          "chainrule-compiled", "numpy",
                                           "torch", "jax", "autograd", "mygrad")),
         targets=(Target("numpy", 1.5, "at most 1.5x plain NumPy"),),
         notes={"chainrule": "a cr.tensor without requires_grad",
+               "chainrule-compiled": "cr.compile of the chain on plain arrays",
                "chainrule-no_grad": "a cr.tensor with requires_grad=True, inside "
                                     "cr.no_grad()",
                "mygrad": "a constant tensor"},

@@ -87,6 +87,14 @@ def test_demo_with_only_numpy_degrades(tmp_path):
     assert "Reverse mode" in res.stdout
 
 
+def test_demo_prints_the_compiled_derivative(tmp_path):
+    buf = io.StringIO()
+    demo(out_dir=tmp_path, out=buf)
+    text = buf.getvalue()
+    assert "cr.compile(cr.grad(f))" in text and "def _program(x):" in text
+    assert "np.cos(x)" in text and "0.0823954139" in text
+
+
 def test_help_lists_demo():
     res = _run("--help")
     assert res.returncode == 0

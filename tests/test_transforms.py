@@ -234,3 +234,21 @@ def test_jacobian_picks_the_mode_from_one_recorded_pass():
     np.testing.assert_allclose(J, np.outer([1.0, 2.0], 2 * x))
     np.testing.assert_allclose(cr.jacobian(lambda v: np.outer(v, v))(x[:2]),
                                cr.jacfwd(lambda v: np.outer(v, v))(x[:2]))
+
+
+@pytest.mark.parametrize("jac", [cr.jacrev, cr.jacfwd, cr.jacobian])
+def test_jacobians_where_a_derivative_is_infinite(jac):
+    # The batched pullbacks are recorded at a generic point, not at a zero cotangent: at 0,
+    # the strong zero's masked form (taken where a derivative is infinite) hid every entry.
+    J = jac(np.sqrt)(np.array([0.0, 1.0, 4.0]))
+    assert J[0, 0] == np.inf
+    np.testing.assert_allclose(np.diag(J)[1:], [0.5, 0.25])
+    np.testing.assert_array_equal(J[0, 1:], 0.0)
+
+
+def test_jacobian_columns_with_cancelling_cotangents():
+    f = lambda v: np.concatenate([np.sqrt(v), -np.sqrt(v), np.exp(v)])
+    x = np.array([0.0, 1.0])
+    J = cr.jacobian(f)(x)          # 6 outputs, 2 inputs: the transposed pullback
+    assert J.shape == (6, 2)
+    np.testing.assert_allclose(J[[1, 3, 4, 5]], [[0, 0.5], [0, -0.5], [1, 0], [0, np.e]])

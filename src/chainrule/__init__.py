@@ -46,3 +46,7 @@ __all__ += ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobia
 from .visual import graph, Graph, GraphvizMissing, explain, Explanation, plot, cost  # noqa
 
 __all__ += ["graph", "Graph", "GraphvizMissing", "explain", "Explanation", "plot", "cost"]
+
+from .compiler import compile  # noqa: E402  (shadows the builtin inside this namespace only)
+
+__all__ += ["compile"]

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 import chainrule as cr
+from chainrule.compiler.demo import compiled_derivative
 
 __all__ = ["demo", "main", "DEMO_PARTS"]
 
@@ -110,7 +111,7 @@ def _ensure(out_dir):
 
 
 DEMO_PARTS = [d2l_first_example, sin_plot, exercise_graph, exercise_sweeps,
-              second_derivative_cost]
+              second_derivative_cost, compiled_derivative]
 
 
 def demo(out_dir="chainrule-demo", out=None):

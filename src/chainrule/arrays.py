@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = ["is_other", "ones_like", "zeros_like", "zeros_as", "scatter_add", "constant_like",
-           "type_name", "unsupported", "UnsupportedArrayOperation"]
+           "type_name", "unsupported", "UnsupportedArrayOperation", "as_array", "like_of"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
 _KNOWN = {}         # class -> is it an array of another library (cached: one dict lookup)
@@ -37,6 +37,26 @@ def is_other(x):
             not issubclass(cls, _PLAIN) and not hasattr(cls, "_tangent")   # chainrule.Tensor
             and (hasattr(cls, "__array_function__") or hasattr(cls, "__array_namespace__")))
     return known
+
+
+def as_array(x):
+    """``np.asarray(x)``, except that arrays of other libraries are kept."""
+    return x if is_other(x) else np.asarray(x)
+
+
+def like_of(a, *others):
+    """``a``, moved to the library of the first other-library array among ``others`` (also
+    inside tuples) when ``a`` is a NumPy array, so ``a[idx]`` and ``a[idx] = v`` stay there."""
+    if type(a) is not np.ndarray:
+        return a
+    stack = list(others)
+    while stack:
+        o = stack.pop()
+        if isinstance(o, tuple):
+            stack.extend(o)
+        elif is_other(o):
+            return np.asarray(a, like=o)
+    return a
 
 
 def type_name(x):
@@ -123,7 +143,7 @@ def scatter_add(g, shape, idx, unique):
     out = zeros_like(g, shape=shape)
     try:
         if unique:
-            if isinstance(idx, tuple) and None in idx or idx is None:
+            if isinstance(idx, tuple) and any(i is None for i in idx) or idx is None:
                 # not every library takes new axes in an assignment: drop them from g
                 idx = tuple(i for i in (idx if isinstance(idx, tuple) else (idx,))
                             if i is not None)

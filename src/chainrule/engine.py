@@ -457,7 +457,7 @@ def new_node(prim, parents, raws, kw, ans, level):
     n.seq = _next_seq()
     n.level = level
     n.hooks = None
-    n.origin = _user_line() if _anomaly_threads[0] and STATE.anomaly else None
+    n.origin = user_line() if _anomaly_threads[0] and STATE.anomaly else None
     return n
 
 
@@ -525,7 +525,7 @@ class detect_anomaly:
 _PKG_DIR = __file__.rsplit("/", 1)[0]
 
 
-def _user_line():
+def user_line():
     """'file:line: code' of the innermost frame outside chainrule (and NumPy)."""
     import sys
     import linecache

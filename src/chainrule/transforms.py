@@ -399,16 +399,17 @@ def _offsets(shapes):
 
 def _basis(shapes, offs, total, dtypes, level=None, like=None):
     """One basis vector per element of all the leaves together, as a batch of size ``total``
-    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given;
-    in the library of ``like``'s data."""
+    for each leaf (``(total,) + shape``); as tangents of tensors at ``level`` if given
+    (cotangents whose pullback is differentiated: their values are a generic point, see
+    :func:`_generic_point`); in the library of ``like``'s data."""
     out = []
-    for sh, off, dt in zip(shapes, offs, dtypes):
+    for j, (sh, off, dt) in enumerate(zip(shapes, offs, dtypes)):
         size = int(np.prod(sh, dtype=int))
         b = np.zeros((total, size), dtype=dt)
         b[off:off + size] = np.eye(size, dtype=dt)
         b = constant_like(b.reshape((total,) + sh), like)
         out.append(b if level is None else
-                   make_tensor(constant_like(np.zeros(sh, dtype=dt), like), None, level, b))
+                   make_tensor(constant_like(_generic_point(sh, dt), like), None, level, b))
     return out
 
 
@@ -454,6 +455,17 @@ def _jacobian_rows(out, fn, args, single, nums):
     return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
 
 
+def _generic_point(shape, dtype):
+    """Where to record the pullback ``c -> J^T c``: any ``c`` gives the same derivative, as
+    long as no cotangent in the record is exactly 0 by accident.  At ``c = 0`` every
+    strong zero (``where(v != 0, v * d, 0)``, the form other libraries' arrays and
+    infinite derivatives take) would take its 0 branch, whose derivative is 0: entries
+    spread over [1, 2) by the golden ratio keep every cotangent generic."""
+    size = int(np.prod(shape, dtype=int))
+    c = 1.0 + (np.arange(1, size + 1) * 0.6180339887498949) % 1.0
+    return c.reshape(shape).astype(dtype)
+
+
 def _jacobian_columns(out, fn, args, single, nums):
     """The Jacobian by forward mode from a recorded forward pass, without running the function
     again: the pullback ``c -> J^T c`` is linear, so recording it once (at a fresh level) and
@@ -464,7 +476,7 @@ def _jacobian_columns(out, fn, args, single, nums):
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
-    cs = [_leaf(constant_like(np.zeros(sh, dtype=ones_like_raw(o).dtype), o), level)
+    cs = [_leaf(constant_like(_generic_point(sh, ones_like_raw(o).dtype), o), level)
           for o, sh in zip(o_leaves, o_shapes)]
     gs = fn(o_build(cs), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]

@@ -19,6 +19,7 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 """
 import numpy as np
 
+from ..arrays import as_array, like_of
 from .api import (Tensor, all_finite, at_level, constant, defprim, defufunc, implements,
                   is_other, local_rule, plain, real_cotangent, register_ufunc, strong_over,
                   strong_times, where0)
@@ -174,7 +175,7 @@ def _modf(x, /):
     """``np.modf``: the fractional part ``x - trunc(x)`` has slope 1, the integral part 0."""
     whole = np.trunc(x)
     frac = x - whole
-    v = np.asarray(plain(x))
+    v = as_array(plain(x))
     if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
         frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
     return frac, whole
@@ -433,7 +434,7 @@ def _arr(a):
 
 def _const(a):
     """The plain value of an argument that only steers (a mask, an index)."""
-    return np.asarray(plain(a))
+    return as_array(plain(a))
 
 
 def _dtype_of(a):
@@ -483,7 +484,9 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     n2 = len(funclist)
     if _piecewise_dispatch_list(x, condlist):
         condlist = [condlist]
-    conds = np.asarray([_const(c) for c in condlist], dtype=bool)
+    conds = [_const(c) for c in condlist]
+    conds = (np.stack(conds).astype(bool) if any(is_other(c) for c in conds)
+             else np.asarray(conds, dtype=bool))
     n = len(conds)
     if n == n2 - 1:   # the "otherwise" condition
         conds = np.concatenate([conds, ~np.any(conds, axis=0, keepdims=True)], axis=0)
@@ -559,6 +562,7 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     n = xpv.shape[0]
     if n > 1:
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
+        xp, fp = like_of(xp, j), like_of(fp, j)
         xa, fa = xp[j], fp[j]
         res = (fp[j + 1] - fa) / (xp[j + 1] - xa) * (x - xa) + fa
         res = where_p(xv == xpv[-1], fp[-1], res)  # noqa: F821

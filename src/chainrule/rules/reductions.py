@@ -25,6 +25,7 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
+from ..arrays import as_array
 from .api import (Tensor, batch_ndim, constant_like, defprim, implements, is_other,
                   is_traced, keepdims_flag, local_rule, neg_axes, plain, unsupported, write_out,
                   zeros_like)
@@ -527,7 +528,7 @@ if hasattr(np, "cumulative_sum"):   # NumPy >= 2.1
 # ---------------------------------------------------------------- differences and integrals
 def _const(a):
     """The plain value of ``a`` (masks and indices are computed on values: constants)."""
-    return np.asarray(plain(a))
+    return as_array(plain(a))
 
 
 def _inexact(a):
@@ -920,7 +921,8 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     cnt = n - np.sum(nan, axis=-1) if skip_nan else np.full(kshape, n)
     cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
     qq = q.reshape(q.shape + (1,) * len(kshape))
-    v = np.asarray(_VIRTUAL_INDEX[method](cnt, qq), dtype=np.float64)
+    v = _VIRTUAL_INDEX[method](cnt, qq)
+    v = v.astype(np.float64) if is_other(v) else np.asarray(v, dtype=np.float64)
     lo = np.floor(v)
     gamma = v - lo
     last = cnt - 1

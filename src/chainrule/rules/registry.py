@@ -198,9 +198,10 @@ def all_finite(a):
     either way."""
     if type(a) is not np.ndarray:
         a = plain(a)
-        if is_other(a):
+        if is_other(a) and not getattr(type(a), "holds_values", False):
             return False
-    return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
+        return bool(_isfinite(a).all())
+    return bool(_isfinite(a).all())
 
 
 def local_rule(d, finite=False):

@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from ..arrays import like_of
 from .api import (Tensor, batch_ndim, constant, constant_like, defprim, implements,
                   is_other, is_traced, make_tensor, plain, scatter_add, unbroadcast, write_out,
                   zeros_as)
@@ -66,7 +67,7 @@ def _batched(fn, t, x, idx):
 
 def index_tangent(t, x, idx):
     """The tangent of ``x[idx]`` given the tangent ``t`` of ``x``."""
-    return _batched(lambda a, i: a[i], t, x, idx)
+    return _batched(lambda a, i: like_of(a, i)[i], t, x, idx)
 
 
 def _unique_index(idx):
@@ -138,7 +139,7 @@ def _setitem_vjp_v(g, ans, x, v, idx):
     if _unique_index(idx):
         return gv
     shape = np.shape(g)                # the recorded node keeps no x: g has its shape
-    ids = np.full(shape, -1, dtype=np.intp)
+    ids = np.full_like(g, -1, shape=shape, dtype=np.intp)
     sel = np.shape(ids[idx])
     order = np.arange(int(np.prod(sel, dtype=np.int64))).reshape(sel)
     ids[idx] = order
@@ -168,6 +169,7 @@ def setitem_tangent(tx, tv, x, v, idx):
         val = np.moveaxis(tv, tuple(range(nb)), tuple(range(-nb, 0))) if nb else tv
         if isinstance(val, Tensor) and not isinstance(tx, Tensor):
             tx = make_tensor(tx, None, val._level, None)
+    tx = like_of(tx, val, idx)
     if not nb:
         tx[idx] = val
         return tx

@@ -12,7 +12,8 @@ __all__ = ["convolve_full_p", "correlate_full_p"]
 def _full(np_fn):
     """``np_fn(a, v, 'full')`` over the last axes, looping over (broadcast) leading axes."""
     def fn(a, v):
-        a, v = np.asarray(a), np.asarray(v)
+        from ...arrays import as_array
+        a, v = as_array(a), as_array(v)
         if a.ndim == 1 and v.ndim == 1:
             return np_fn(a, v, "full")
         batch = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])

@@ -1,0 +1,317 @@
+"""``cr.compile``: trace a differentiated function once, replay it as plain NumPy code.
+
+>>> import numpy as np, chainrule as cr
+>>> f = cr.compile(cr.grad(lambda x: np.sum(np.sin(x) * x)))
+>>> f(np.array([0.0, 1.0]))                  # first call traces, later calls replay
+array([0.        , 1.38177329])
+>>> print(f.source(np.array([0.0, 1.0])).splitlines()[0])
+def _program(x):
+"""
+import functools
+import inspect
+import warnings
+
+import numpy as np
+
+from ..tensor import Tensor
+from .program import GuardMiss, Program
+from .tracing import ImpureFunction, Trace, TraceLeak, Traced, Var
+
+__all__ = ["compile", "Compiled", "ImpureFunction", "TraceLeak"]
+
+
+def compile(fun=None, *, retrace_limit=8):
+    """Compile ``fun`` into straight NumPy code, forward and backward (also a decorator).
+
+    The first call with a given argument structure, shapes, dtypes and non-array values
+    (ints, bools, strings) traces ``fun``, which may use any transform (``cr.grad``,
+    ``cr.jvp``, ``cr.hessian`` ...) or the tensor API inside, into a program of NumPy calls;
+    later calls replay that program.  Python floats and complex numbers are inputs like
+    arrays, passed as ``np.float64`` / ``np.complex128`` (NumPy's strong scalars: with a
+    float32 array they compute in float64, where eager NumPy code keeps float32; pass
+    ``np.float32(s)`` to stay in float32).  Every point where a traced value becomes a
+    Python value (``bool``, ``float``, ``int``, an index, ``.item()``) is a guard: a call on
+    which it differs traces a new path,
+    and each path keeps its program.  Past ``retrace_limit`` traces, calls that need a new
+    trace run eagerly (with one warning).
+
+    The first trace runs twice: a function whose two traces differ (``np.random`` inside, a
+    global counter) raises :class:`ImpureFunction`; pass such values as arguments.  Arrays
+    that the function reads from globals or closures are constants of the program (a later
+    in-place change to them is not seen).
+
+    Parameters
+    ----------
+    fun : callable
+        A function of arrays, numbers and pytrees (dicts, lists, tuples) of them.
+    retrace_limit : int
+        How many traces (paths and argument kinds together) before falling back to eager.
+
+    Returns
+    -------
+    Compiled
+        Callable like ``fun``; ``.source(*args)`` gives the generated Python source.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> @cr.compile
+    ... def step(w, x):
+    ...     return w - 0.1 * cr.grad(lambda w: np.sum(np.tanh(x @ w) ** 2))(w)
+    >>> step(np.ones(2), np.eye(2)).round(4)
+    array([0.936, 0.936])
+    """
+    if fun is None:
+        return functools.partial(compile, retrace_limit=retrace_limit)
+    if not callable(fun):
+        raise TypeError(f"cr.compile needs a function, got {type(fun).__name__}")
+    return Compiled(fun, retrace_limit)
+
+
+class Compiled:
+    """A compiled function: a cache of programs, one per argument kind and path."""
+
+    def __init__(self, fun, retrace_limit=8):
+        self.fun = fun
+        self.retrace_limit = int(retrace_limit)
+        self.cache = {}          # key -> list of Program (one per path)
+        self.traces = 0          # how many times fun was traced (the impurity check's
+        self.replays = 0         # second trace not counted)
+        self._warned = False
+        self._value_guard_warned = False
+        try:
+            self._params = list(inspect.signature(fun).parameters)
+        except (TypeError, ValueError):
+            self._params = []
+        functools.update_wrapper(self, fun)
+
+    def __repr__(self):
+        return f"<cr.compile of {getattr(self.fun, '__name__', self.fun)!r}>"
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        leaves, key, nested = _flatten(args, kwargs)
+        if nested:              # called inside another compiled function's trace: inline
+            return self.fun(*args, **kwargs)
+        progs = self.cache.get(key)
+        miss = None
+        if progs:
+            for p in progs:
+                try:
+                    res = p.fn(*leaves)
+                except GuardMiss as e:
+                    miss = p.guard_kinds[e.args[0]]
+                    continue
+                self.replays += 1
+                return res
+        if self.traces >= self.retrace_limit:
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"cr.compile: {getattr(self.fun, '__name__', 'the function')} was traced "
+                    f"{self.traces} times (new argument shapes, dtypes or values, or new paths "
+                    "through its guards); from now on calls that need a new trace run "
+                    "eagerly. Pass values that change as arrays, not Python numbers, or raise "
+                    "retrace_limit", RuntimeWarning, stacklevel=2)
+            return self.fun(*args, **kwargs)
+        if miss in ("float", "int", "index", "item", "complex", "eq", "tolist") and \
+                not self._value_guard_warned:
+            self._value_guard_warned = True
+            warnings.warn(
+                "cr.compile: the function turns a traced value into a Python number "
+                f"({miss}: float(x), int(x), x.item() or a comparison result) and it changed, "
+                "so it traces anew; each new value costs a trace. Keep such values as arrays "
+                "(np.where instead of if, x * s instead of float(s)) to replay one program",
+                RuntimeWarning, stacklevel=2)
+        prog = self._compile(args, kwargs, leaves, check=not progs)
+        self.cache.setdefault(key, []).insert(0, prog)
+        try:
+            res = prog.fn(*leaves)
+        except GuardMiss:    # cannot happen for a pure function: the trace saw these values
+            raise ImpureFunction(
+                "cr.compile: the program traced from these arguments does not replay on "
+                "them; the function depends on something other than its arguments") from None
+        return res
+
+    def _trace(self, args, kwargs, leaves, reference=None, annotate=False):
+        trace = Trace(Tensor, reference=reference, annotate=annotate)
+        ins = [trace.new(_copy(x)) for x in leaves]
+        targs, tkwargs = _rebuild(args, kwargs, iter(ins))
+        out = self.fun(*targs, **tkwargs)
+        return trace, _output(out, trace, self.fun)
+
+    def _compile(self, args, kwargs, leaves, check=True, annotate=False):
+        if not leaves:
+            raise TypeError(
+                f"cr.compile: {getattr(self.fun, '__name__', 'the function')} was called "
+                "with no array arguments (arrays, floats, or pytrees of them), so there is "
+                "nothing to trace: its result would be a constant. Pass the arrays it "
+                "computes with as arguments")
+        trace, out = self._trace(args, kwargs, leaves, annotate=annotate)
+        if not annotate:
+            self.traces += 1
+        if check:
+            trace2, out2 = self._trace(args, kwargs, leaves, reference=trace)
+            if len(trace2.steps) != len(trace.steps) or not _same_output(out, out2):
+                raise ImpureFunction(
+                    "cr.compile: two traces of the same inputs differ in "
+                    + ("their length" if len(trace2.steps) != len(trace.steps) else
+                       "their result") +
+                    ": the function reads something other than its arguments (np.random, a "
+                    "global counter, the time). Pass such values as arguments (draw random "
+                    "numbers outside and pass them in), or do not compile this function")
+        names = _input_names(args, kwargs, self._params)
+        return Program(trace, len(leaves), out, names,
+                       notes=trace.notes if annotate else None)
+
+    def source(self, *args, **kwargs):
+        """The generated Python source of the program these arguments replay.
+
+        One NumPy call per line; a comment names the primitive that made it and, in the
+        backward pass, the forward value whose derivative it computes.
+        """
+        leaves, key, nested = _flatten(args, kwargs)
+        if nested:
+            raise TypeError("source() takes arrays, not traced values")
+        prog = self._compile(args, kwargs, leaves, check=False, annotate=True)
+        return prog.source
+
+
+# ---------------------------------------------------------------------- arguments
+_DYNAMIC = (np.ndarray, np.generic, float, complex)
+
+
+def _flatten(args, kwargs):
+    """(array leaves, cache key, whether a traced value is among them)."""
+    leaves = []
+    key = []
+    nested = [False]
+
+    def walk(x):
+        t = type(x)
+        if t is np.ndarray:
+            leaves.append(x)
+            key.append((x.shape, x.dtype.char, x.dtype.num))
+        elif t is float or t is complex:
+            leaves.append(np.float64(x) if t is float else np.complex128(x))
+            key.append(t)
+        elif t is tuple or t is list:
+            key.append((t, len(x)))
+            for i in x:
+                walk(i)
+        elif t is dict:
+            key.append((dict, tuple(x)))
+            for i in x.values():
+                walk(i)
+        elif isinstance(x, Traced):
+            nested[0] = True
+        elif isinstance(x, Tensor):
+            raise TypeError(
+                "cr.compile: pass arrays, numbers and pytrees of them to a compiled function, "
+                "not tensors; make tensors inside it (cr.tensor(x, requires_grad=True))")
+        elif isinstance(x, (np.ndarray, np.generic)):
+            leaves.append(x)
+            key.append((t, np.shape(x), x.dtype.char, x.dtype.num))
+        elif isinstance(x, (tuple, list)):       # namedtuples and subclasses
+            key.append((t, len(x)))
+            for i in x:
+                walk(i)
+        elif isinstance(x, dict):
+            key.append((t, tuple(x)))
+            for i in x.values():
+                walk(i)
+        else:
+            try:
+                hash(x)
+            except TypeError:
+                raise TypeError(
+                    f"cr.compile: an argument of type {t.__name__} is neither an array nor a "
+                    "hashable value (the cache key holds non-array arguments by value)") from None
+            key.append((t, x))
+
+    walk(args)
+    if kwargs:
+        key.append("kw")
+        walk(kwargs)
+    return leaves, tuple(key), nested[0]
+
+
+def _rebuild(args, kwargs, ins):
+    def walk(x):
+        t = type(x)
+        if t is np.ndarray or t is float or t is complex or isinstance(x, (np.ndarray,
+                                                                          np.generic)):
+            return next(ins)
+        if isinstance(x, (tuple, list)):
+            items = [walk(i) for i in x]
+            if hasattr(x, "_fields"):
+                return t(*items)
+            return t(items)
+        if isinstance(x, dict):
+            return t((k, walk(v)) for k, v in x.items())
+        return x
+    return walk(args), walk(kwargs) if kwargs else {}
+
+
+def _copy(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _input_names(args, kwargs, params):
+    """Source names for the leaves: parameter names, with keys and positions for pytrees."""
+    names = []
+
+    def walk(x, name):
+        if isinstance(x, (np.ndarray, np.generic, float, complex)):
+            names.append(name)
+        elif isinstance(x, (tuple, list)):
+            for i, v in enumerate(x):
+                walk(v, f"{name}_{i}")
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{name}_{k}")
+
+    for i, a in enumerate(args):
+        walk(a, params[i] if i < len(params) and params[i].isidentifier() else f"arg{i}")
+    for k, v in (kwargs or {}).items():
+        walk(v, k)
+    out, seen = [], set()
+    for n in names:
+        n = "".join(c if c.isalnum() or c == "_" else "_" for c in str(n))
+        if not n.isidentifier() or n in seen or n in ("np", "_Miss") or n.startswith("v") \
+                and n[1:].isdigit() or n.startswith("c") and n[1:].isdigit():
+            n = f"a{len(out)}_{n}" if n.isidentifier() else f"a{len(out)}"
+        seen.add(n)
+        out.append(n)
+    return out
+
+
+def _output(out, trace, fun):
+    """The result template: traced values as Vars, tensors without grad as their data."""
+    if isinstance(out, Traced):
+        return Var(out.var)
+    if isinstance(out, Tensor):
+        if out.requires_grad:
+            raise TypeError(
+                f"cr.compile: {getattr(fun, '__name__', 'the function')} returns a tensor "
+                "that requires grad; a compiled function returns plain arrays. Return "
+                "t.detach() (or call .backward() inside and return the gradients)")
+        data = out.data
+        while isinstance(data, Tensor):
+            data = data.data
+        return _output(data, trace, fun)
+    if isinstance(out, tuple):
+        items = [_output(x, trace, fun) for x in out]
+        return type(out)(*items) if hasattr(out, "_fields") else tuple(items)
+    if isinstance(out, list):
+        return [_output(x, trace, fun) for x in out]
+    if isinstance(out, dict):
+        return type(out)((k, _output(v, trace, fun)) for k, v in out.items())
+    return out
+
+
+def _same_output(a, b):
+    from .tracing import same_value
+    return same_value(a, b)

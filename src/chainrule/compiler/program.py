@@ -1,0 +1,549 @@
+"""From a trace to a program: optimization passes and the generated Python source.
+
+The passes work on the steps of a :class:`~chainrule.compiler.tracing.Trace`:
+
+- *folding*: a step whose inputs are all constants (or that reads only shapes, as
+  ``np.ones_like``) becomes the constant it computed;
+- *identities*: steps that return their input unchanged for the traced shapes and dtypes
+  (a reshape to the same shape, ``x * 1``, ``astype`` to the same dtype) disappear;
+- *common subexpressions*: a step that repeats an earlier one uses its result;
+- *dead code*: steps whose results reach no output and no guard are dropped;
+- *buffer reuse*: an elementwise ufunc writes into an input buffer that is not needed
+  afterwards (``out=``), and big intermediates are released after their last use, so the
+  program holds no more memory at once than the eager run.
+
+Values written in place (and everything sharing their memory) take part in none of the
+first three passes.
+"""
+import numbers
+import operator
+
+import numpy as np
+
+from .tracing import SHAPE_ONLY, Var, Op, GETITEM, copy_array, var_numbers
+
+__all__ = ["Program", "GuardMiss"]
+
+
+class GuardMiss(Exception):
+    """Raised by a program when a guard does not hold (the dispatcher tries the next)."""
+
+
+# ops that return their (first) argument unchanged when the result has its shape and dtype
+_IDENTITY_IF_SAME = {np.reshape, np.broadcast_to, np.squeeze, np.ascontiguousarray,
+                     np.real, np.conj, np.conjugate, np.atleast_1d, np.ravel}
+_IDENTITY_METHODS = {"reshape", "astype", "squeeze", "ravel", "conj", "conjugate"}
+_IDENTITY_UFUNCS = {np.positive, np.conjugate}
+_FRESH_LIMIT = 4096        # bytes: smaller intermediates are not released early
+
+
+class Program:
+    """An optimized program for one path through a function.
+
+    Parameters
+    ----------
+    trace : Trace
+        The recorded steps and the traced values.
+    ninputs : int
+        Variables ``0 .. ninputs-1`` are the inputs, in order.
+    output : tree
+        The result template (Var leaves, constants elsewhere).
+    names : list of str
+        Names for the inputs in the source.
+    notes : dict, optional
+        Step index -> comment (what primitive made it), when annotated.
+    """
+
+    def __init__(self, trace, ninputs, output, names, notes=None):
+        self.trace = trace
+        self.ninputs = ninputs
+        self.output = output
+        self.names = names
+        self.notes = notes or {}
+        self.values = trace.values
+        self.meta = trace.meta
+        self._optimize()
+        self.source = self._emit()
+        namespace = dict(self.consts)
+        namespace.update(np=np, _Miss=GuardMiss)
+        code = compile(self.source, "<cr.compile>", "exec")
+        exec(code, namespace)
+        self.fn = namespace["_program"]
+        # the traced values are no longer needed: drop them so the program holds only its
+        # constants
+        self.trace = self.values = self.meta = self.steps = self.uses = self.known = None
+
+    # ------------------------------------------------------------------ optimization
+    def _resolve(self, n):
+        alias = self.alias
+        while n in alias:
+            n = alias[n]
+        return n
+
+    def _optimize(self):
+        steps = self.trace.steps
+        self.uses = uses = [_vars(st[2]) + _vars(st[3]) if st[3] else _vars(st[2])
+                            for st in steps]
+        values = self.values
+        meta = self.meta
+        written = self.trace.writes
+        constant = self.trace.constant
+        mutable = set()
+        if written:
+            mutable = {v for v, m in meta.items() if m[4] in written}
+        self.mutable = mutable
+        self.alias = alias = {}
+        known = {}               # var -> constant value
+        seen = {}                # CSE key -> out
+        kept = []
+        for i, step in enumerate(steps):
+            kind, op, args, kwargs, out = step
+            if kind == "guard":
+                if self._resolve(args[0].n) in known:
+                    continue
+                kept.append((i, step))
+                continue
+            if out is None or kind == "setitem":
+                kept.append((i, step))
+                continue
+            outs = out if isinstance(out, tuple) else (out,)
+            if any(o in mutable for o in outs):
+                kept.append((i, step))
+                continue
+            used = uses[i]
+            rused = [self._resolve(u) for u in used]
+            if all(o in constant for o in outs) and (
+                    all(u in known for u in rused) and not any(u in mutable for u in used)
+                    or kind == "call" and op in SHAPE_ONLY):
+                for o in outs:
+                    known[o] = values[o]
+                continue
+            if kind == "call" and self._absorbed(step, known):
+                typ, shape, dtype = self.meta[out][:3]
+                fill = op.key is np.logical_or
+                known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
+                    dtype.type(fill)
+                continue
+            target = self._identity(step, rused, known)
+            if target is not None:
+                alias[out] = target
+                continue
+            key = _cse_key(step, self._resolve, known)
+            if key is not None and not any(u in mutable for u in rused):
+                prev = seen.get(key)
+                if prev is not None:
+                    for o, p in zip(outs, prev if isinstance(prev, tuple) else (prev,)):
+                        alias[o] = p
+                    continue
+                seen[key] = out
+            kept.append((i, step))
+        self.known = known
+        # dead code: walk back from the outputs, guards and in-place writes
+        live = {self._resolve(v) for v in _vars(self.output)}
+        final = []
+        for i, step in reversed(kept):
+            kind, op, args, kwargs, out = step
+            outs = () if out is None else out if isinstance(out, tuple) else (out,)
+            if kind in ("guard", "setitem") or out is None or any(o in live for o in outs) \
+                    or any(o in mutable for o in outs):
+                final.append((i, step))
+                live.update(self._resolve(v) for v in uses[i])
+        final.reverse()
+        self.steps = final
+
+    def _absorbed(self, step, known):
+        """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
+        op, args = step[1], step[2]
+        if not isinstance(op, Op) or op.key not in (np.logical_or, np.logical_and) or \
+                len(args) != 2 or isinstance(step[4], tuple):
+            return False
+        absorbing = op.key is np.logical_or
+        for a in args:
+            if isinstance(a, Var):
+                n = self._resolve(a.n)
+                if n not in known:
+                    continue
+                a = known[n]
+            if isinstance(a, (bool, np.bool_, np.ndarray)) and np.size(a) and \
+                    np.shape(a) == self.meta[step[4]][1] or isinstance(a, bool):
+                if bool(np.all(a)) if absorbing else not bool(np.any(a)):
+                    return True
+        return False
+
+    def _identity(self, step, rused, known):
+        """The variable a step returns unchanged, or None."""
+        kind, op, args, kwargs, out = step
+        if isinstance(out, tuple):
+            return None
+        meta = self.meta
+        res = meta[out]
+        if not issubclass(res[0], (np.ndarray, np.generic)):
+            return None
+
+        def same(v):
+            x = meta[v]
+            return x[0] is res[0] and x[1] == res[1] and x[2] == res[2]
+
+        first = args[0] if args else None
+        if kind == "method" and op in _IDENTITY_METHODS:
+            v = args[0].n
+            if same(v) and (op != "astype" or not kwargs or kwargs.get("copy") is not True):
+                return v
+            return None
+        if kind != "call":
+            return None
+        if isinstance(op, Op):
+            f = op.key
+            if f in _IDENTITY_UFUNCS and isinstance(first, Var) and not kwargs and \
+                    same(first.n) and (f is np.positive or res[2].kind != "c"):
+                return first.n
+            if f is np.power and len(args) == 2 and not kwargs and isinstance(first, Var) \
+                    and same(first.n) and _is_const(args[1], 1, known, self._resolve, res):
+                return first.n
+            if f in (np.multiply, np.true_divide, np.add, np.subtract) and len(args) == 2 \
+                    and not kwargs:
+                unit = 1 if f in (np.multiply, np.true_divide) else 0
+                a, b = args
+                for x, c in ((a, b), (b, a)) if f in (np.multiply, np.add) else ((a, b),):
+                    if isinstance(x, Var) and same(x.n) and _is_const(c, unit, known,
+                                                                       self._resolve, res):
+                        return x.n
+            return None
+        if op is np.where and len(args) == 3 and not kwargs:
+            cond = args[0]
+            if isinstance(cond, Var) and self._resolve(cond.n) in known:
+                cond = known[self._resolve(cond.n)]
+            if isinstance(cond, (np.ndarray, np.generic, bool)) and np.size(cond):
+                pick = args[1] if np.all(cond) else args[2] if not np.any(cond) else None
+                if isinstance(pick, Var) and same(pick.n):
+                    return pick.n
+            return None
+        if op in _IDENTITY_IF_SAME and isinstance(first, Var) and same(first.n):
+            if op in (np.real, np.conj, np.conjugate) and res[2].kind == "c":
+                return None
+            return first.n
+        return None
+
+    # ------------------------------------------------------------------ emission
+    def _emit(self):
+        self.consts = {}
+        self._const_ids = {}
+        self.guard_kinds = []
+        values_shape = {}
+        steps = self.steps
+        # names: inputs by their parameter names, others v<n>
+        self.varname = {n: self.names[n] for n in range(self.ninputs)}
+        fresh = set()     # variables holding a fresh ufunc result (safe to overwrite)
+        last = {}         # buffer root name -> index of last use
+        root = {}         # var -> var whose buffer it views (for release / reuse)
+        nbytes = {}
+        ndarray = np.ndarray
+        for v, (typ, shape, dtype, size, owner) in self.meta.items():
+            values_shape[v] = (shape, dtype, typ is ndarray)
+            nbytes[v] = size
+            if owner != v:
+                root[v] = owner
+        lines = []
+        out_vars = {self._resolve(v) for v in _vars(self.output)}
+
+        def buf(v):
+            v = self._resolve(v)
+            while v in root and root[v] != v:
+                v = root[v]
+            return v
+
+        for k, (i, step) in enumerate(steps):
+            for v in self.uses[i]:
+                last[buf(v)] = k
+            if step[0] == "guard":
+                last[buf(step[2][0].n)] = k
+        for v in out_vars:
+            last[buf(v)] = len(steps)
+        # NumPy's error state where the trace ran under another one than at its start
+        errstates = self.trace.errstates
+        state = entry = self.trace.entry_errstate
+        changes = sorted(errstates)
+        indent = "    "
+        for k, (i, step) in enumerate(steps):
+            if changes and changes[0] <= i:
+                while changes and changes[0] <= i:
+                    new = errstates[changes.pop(0)]
+                if new != state:
+                    state = new
+                    if state == entry:
+                        indent = "    "
+                    else:
+                        lines.append("    with np.errstate(" + ", ".join(
+                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):")
+                        indent = "        "
+            kind, op, args, kwargs, out = step
+            reuse = None
+            if (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
+                    and op.key.signature is None and op.key.nout == 1 and not kwargs
+                    and isinstance(out, int) and out not in self.mutable):
+                shape, dtype, isarr = values_shape[out]
+                if isarr and nbytes[out] >= _FRESH_LIMIT:
+                    for a in args:
+                        if isinstance(a, Var):
+                            r = self._resolve(a.n)
+                            if (r in fresh and buf(r) == r and last.get(r) == k
+                                    and values_shape[r] == (shape, dtype, True)
+                                    and r not in out_vars):
+                                reuse = r
+                                break
+            text = self._step_text(step, reuse)
+            note = self._note(self.notes.get(i))
+            lines.append(f"{indent}{text}" + (f"    # {note}" if note else ""))
+            if reuse is not None:
+                self.alias[out] = reuse
+                last[reuse] = max(last.get(reuse, k), last.get(out, k))
+                root[out] = reuse          # views of the result now view the reused buffer
+            elif (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
+                  and isinstance(out, int) and values_shape[out][2] and not kwargs):
+                fresh.add(out)
+            # release big intermediates after their last use
+            dead = []
+            for v in self.uses[i]:
+                r = buf(v)
+                if (last.get(r) == k and r >= self.ninputs and r not in self.known
+                        and r not in out_vars and values_shape[r][2]
+                        and nbytes[r] >= _FRESH_LIMIT and r != reuse):
+                    name = self.varname.get(r)
+                    if name is not None and name not in dead:
+                        dead.append(name)
+            if dead:
+                lines.append(f"{indent}del " + ", ".join(dead))
+        ret = self._render(self.output, ret=True)
+        lines.append(f"    return {ret}")
+        params = ", ".join(self.names[:self.ninputs])
+        header = [f"def _program({params}):"]
+        return "\n".join(header + lines) + "\n"
+
+    def _note(self, note):
+        """'mul' or 'mul, backward of sin (forward: v3)' from a trace note."""
+        if not note:
+            return None
+        fwd, bwd, var = note
+        parts = [fwd] if fwd else []
+        if bwd:
+            at = ""
+            if var is not None:
+                n = self._resolve(var)
+                at = f" at {self.varname.get(n) or f'v{n}'}" if n not in self.known else ""
+            parts.append(f"backward of {bwd}{at}")
+        return ", ".join(parts)
+
+    def _guard_no(self, kind):
+        """A number for the next guard; ``guard_kinds[number]`` says what it tests."""
+        self.guard_kinds.append(kind)
+        return len(self.guard_kinds) - 1
+
+    def _name(self, n):
+        n = self._resolve(n)
+        if n in self.known:
+            return self._const(self.known[n])
+        name = self.varname.get(n)
+        if name is None:
+            name = self.varname[n] = f"v{n}"
+        return name
+
+    def _define(self, out):
+        if isinstance(out, tuple):
+            names = [self._name(o) for o in out]
+            return ", ".join(names) + ("," if len(names) == 1 else "")
+        return self._name(out)
+
+    def _const(self, value, ret=False):
+        if value is None or isinstance(value, (bool, str)) or type(value) is int:
+            return repr(value)
+        if type(value) is float and np.isfinite(value):
+            return repr(value)
+        if isinstance(value, type) and value.__module__ == "builtins":
+            return value.__name__
+        if isinstance(value, type) and getattr(np, value.__name__, None) is value:
+            return f"np.{value.__name__}"
+        if isinstance(value, np.dtype) and value.fields is None:
+            return f"np.dtype({value.str!r})"
+        if value is Ellipsis:
+            return "..."
+        key = id(value)
+        name = self._const_ids.get(key)
+        if name is None:
+            name = self._const_ids[key] = f"c{len(self._const_ids)}"
+            self.consts[name] = value
+        if ret and isinstance(value, np.ndarray):
+            return f"{name}.copy()"
+        return name
+
+    def _render(self, t, index=False, ret=False):
+        if isinstance(t, Var):
+            return self._name(t.n)
+        if isinstance(t, tuple) and not hasattr(t, "_fields"):
+            if index and t:
+                return ", ".join(self._render(x, index=True, ret=ret) for x in t)
+            items = [self._render(x, ret=ret) for x in t]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if isinstance(t, list):
+            return "[" + ", ".join(self._render(x, ret=ret) for x in t) + "]"
+        if isinstance(t, dict) and type(t) is dict:
+            return "{" + ", ".join(f"{k!r}: {self._render(v, ret=ret)}" for k, v in t.items()
+                                   if _literal_key(k)) + "}" if all(
+                _literal_key(k) for k in t) else self._const(t)
+        if isinstance(t, slice):
+            parts = [("" if x is None else self._render(x)) for x in (t.start, t.stop, t.step)]
+            if index:
+                return ":".join(parts[:2]) + (f":{parts[2]}" if t.step is not None else "")
+            return "slice(" + ", ".join(p or "None" for p in parts) + ")"
+        if hasattr(t, "_fields") and isinstance(t, tuple):
+            return self._const(type(t)) + "(" + ", ".join(self._render(x, ret=ret)
+                                                          for x in t) + ")"
+        return self._const(t, ret=ret)
+
+    def _operand(self, t):
+        text = self._render(t)
+        return f"({text})" if text.startswith("-") else text
+
+    def _call_args(self, args, kwargs):
+        parts = [self._render(a) for a in args]
+        parts += [f"{k}={self._render(v)}" for k, v in (kwargs or {}).items()]
+        return ", ".join(parts)
+
+    def _fn_text(self, op):
+        if isinstance(op, Op):
+            op = op.key
+        if isinstance(op, tuple):
+            return f"{self._fn_text(op[0])}.{op[1]}"
+        if op is copy_array:
+            return "np.copy"
+        name = getattr(op, "__name__", None)
+        if name:
+            for prefix, mod in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
+                if getattr(mod, name, None) is op:
+                    return f"{prefix}.{name}"
+        return self._const(op)
+
+    def _step_text(self, step, reuse=None):
+        kind, op, args, kwargs, out = step
+        if kind == "guard":
+            v = self._name(args[0].n)
+            expected = out
+            if op == "bool":
+                return f"if {'not ' if expected else ''}{v}: raise _Miss({self._guard_no(op)})"
+            if op == "shape":
+                return f"if {v}.shape != {expected!r}: raise _Miss({self._guard_no(op)})"
+            conv = {"float": "float", "int": "int", "index": "operator_index",
+                    "complex": "complex"}.get(op)
+            if conv == "operator_index":
+                self.consts["operator_index"] = operator.index
+            expr = f"{conv}({v})" if conv else f"{v}.item()" if op == "item" else \
+                f"{v}.tolist()" if op == "tolist" else v
+            if isinstance(expected, float) and expected != expected:
+                return f"if {expr} == {expr}: raise _Miss({self._guard_no(op)})"
+            return f"if {expr} != {self._const(expected)}: raise _Miss({self._guard_no(op)})"
+        if kind == "setitem":
+            target, idx, val = args
+            return f"{self._render(target)}[{self._render(idx, index=True)}] = " \
+                   f"{self._render(val)}"
+        if kind == "attr":
+            return f"{self._define(out)} = {self._render(args[0])}.{op}"
+        if kind == "method":
+            call = f"{self._render(args[0])}.{op}({self._call_args(args[1:], kwargs)})"
+        elif op is GETITEM:
+            call = f"{self._render(args[0])}[{self._render(args[1], index=True)}]"
+        else:
+            sym = _OPERATORS.get(op.key) if isinstance(op, Op) and not kwargs else None
+            if sym is not None and len(args) == 2 and all(_plain_operand(x) for x in args):
+                a, b = (self._operand(x) for x in args)
+                if reuse is not None and isinstance(args[0], Var) and \
+                        self._resolve(args[0].n) == reuse:
+                    self.alias[out] = reuse
+                    return f"{a} {sym}= {b}"
+                if reuse is None:
+                    return f"{self._define(out)} = {a} {sym} {b}"
+            if op is not None and isinstance(op, Op) and op.key is np.negative and \
+                    not kwargs and reuse is None and _plain_operand(args[0]):
+                return f"{self._define(out)} = -{self._operand(args[0])}"
+            extra = ""
+            if reuse is not None:
+                extra = f", out={self._name(reuse)}"
+            call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
+        if out is None:
+            return call
+        if reuse is not None:
+            self.alias[out] = reuse
+            return call
+        return f"{self._define(out)} = {call}"
+
+
+# ufuncs written as Python operators (the same ufunc call for arrays, NumPy's fast scalar
+# path for 0-d values)
+_OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
+              np.power: "**", np.matmul: "@", np.floor_divide: "//", np.remainder: "%",
+              np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
+              np.equal: "==", np.not_equal: "!="}
+
+
+def _plain_operand(t):
+    """An operand that is safe on either side of a Python operator: a traced value, an
+    array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
+    return isinstance(t, (Var, np.ndarray, np.generic)) or (
+        isinstance(t, (int, float, complex)) and not isinstance(t, bool))
+
+
+def _literal_key(k):
+    return isinstance(k, (str, int)) and not isinstance(k, bool)
+
+
+
+def _vars(t):
+    """The variable numbers in a template, in order."""
+    return var_numbers(t)
+
+
+def _is_const(t, unit, known, resolve, res):
+    """True if template ``t`` is a constant equal to ``unit`` everywhere that does not change
+    the result's (``res``: type, shape, dtype) shape or dtype."""
+    shape, dtype = res[1], res[2]
+    if isinstance(t, Var):
+        n = resolve(t.n)
+        if n not in known:
+            return False
+        t = known[n]
+    if isinstance(t, numbers.Number) and not isinstance(t, bool):
+        return t == unit and (isinstance(t, (int, float)) or
+                              np.result_type(t, dtype) == dtype)
+    if isinstance(t, (np.ndarray, np.generic)):
+        return (np.result_type(t.dtype, dtype) == dtype and t.size > 0
+                and np.broadcast_shapes(np.shape(t), shape) == shape
+                and bool(np.all(t == unit)))
+    return False
+
+
+def _cse_key(step, resolve, known):
+    kind, op, args, kwargs, out = step
+    try:
+        return (kind, op if not isinstance(op, Op) else op.key, _freeze(args, resolve, known),
+                _freeze(kwargs, resolve, known))
+    except TypeError:
+        return None
+
+
+def _freeze(t, resolve, known):
+    tt = type(t)
+    if tt is Var:
+        n = resolve(t.n)
+        return ("c", id(known[n])) if n in known else n
+    if tt is float or tt is int or tt is str or t is None or tt is bool:
+        return (tt, t) if t == t else ("nan",)
+    if tt is tuple or tt is list:
+        return (tt is list, tuple([_freeze(x, resolve, known) for x in t]))
+    if tt is dict:
+        return ("d",) + tuple([(k, _freeze(v, resolve, known)) for k, v in t.items()])
+    if tt is slice:
+        return ("s", _freeze((t.start, t.stop, t.step), resolve, known))
+    if isinstance(t, (np.ndarray, np.generic)):
+        return ("a", id(t))
+    if isinstance(t, float) and t != t:
+        return ("nan",)
+    hash(t)
+    return (tt, t)

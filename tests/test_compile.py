@@ -1,0 +1,188 @@
+"""cr.compile: replay, guards and retraces, impurity, errors, the generated source."""
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.compiler import ImpureFunction, TraceLeak
+from test_d2l import f_control    # the d2l control-flow function f(a)
+
+
+def test_d2l_control_flow_retraces_a_new_path_and_replays_an_old_one():
+    g = cr.compile(cr.grad(lambda a: np.sum(f_control(a))))
+    eager = cr.grad(lambda a: np.sum(f_control(a)))
+    a1 = np.array([0.3, -0.2])                       # positive sum
+    a1b = np.array([0.31, -0.2])                     # same loop count and branch as a1
+    a2 = -a1                                         # the other branch
+    a3 = a1 * 50                                     # fewer loop iterations
+    np.testing.assert_array_equal(g(a1), eager(a1))
+    assert g.traces == 1
+    np.testing.assert_array_equal(g(a1b), eager(a1b))
+    assert g.traces == 1                             # old path: replayed
+    np.testing.assert_array_equal(g(a2), eager(a2))
+    assert g.traces == 2                             # new branch: traced
+    np.testing.assert_array_equal(g(a3), eager(a3))
+    assert g.traces == 3                             # new loop count: traced
+    for a in (a1, a2, a3, a1b, -a3):
+        np.testing.assert_array_equal(g(a), eager(a))
+    assert g.traces == 4 and g.replays >= 5          # -a3: new branch at that count
+
+
+def test_d2l_control_flow_with_tensors_inside():
+    @cr.compile
+    def grad_of_f(a):
+        t = cr.tensor(a, requires_grad=True)
+        d = f_control(t)
+        d.backward()
+        return t.grad, (d / t).detach()
+    for seed in range(3):
+        a = np.random.default_rng(seed).standard_normal(3)
+        ga, ratio = grad_of_f(a)
+        np.testing.assert_allclose(ga, ratio)
+
+
+def test_random_inside_is_refused():
+    @cr.compile
+    def noisy(x):
+        return np.sum(x * np.random.standard_normal(x.shape))
+    with pytest.raises(ImpureFunction, match="(?s)np.multiply.*Pass such values as arguments"):
+        noisy(np.ones(3))
+
+
+def test_global_counter_is_refused():
+    count = [0]
+
+    def counted(x):
+        count[0] += 1
+        return x * count[0]
+    with pytest.raises(ImpureFunction, match="as arguments"):
+        cr.compile(counted)(np.ones(2))
+
+
+def test_random_numbers_passed_in_are_fine():
+    f = cr.compile(cr.grad(lambda w, noise: np.sum((w + noise) ** 2)))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        w, n = rng.standard_normal(3), rng.standard_normal(3)
+        np.testing.assert_allclose(f(w, n), 2 * (w + n))
+    assert f.traces == 1
+
+
+def test_pytrees_value_and_grad_and_static_arguments():
+    def loss(params, x, y, power):
+        h = np.tanh(x @ params["W"] + params["b"])
+        return np.mean((h.sum(axis=1) - y) ** power)
+    vg = cr.compile(cr.value_and_grad(loss))
+    rng = np.random.default_rng(1)
+    params = {"W": rng.standard_normal((3, 4)), "b": np.zeros(4)}
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    for power in (2, 2, 4):
+        v, g = vg(params, x, y, power)
+        ve, ge = cr.value_and_grad(loss)(params, x, y, power)
+        np.testing.assert_allclose(v, ve, rtol=1e-12)
+        for k in params:
+            np.testing.assert_allclose(g[k], ge[k], rtol=1e-12)
+    assert vg.traces == 2                 # power is part of the key: 2, then 4
+
+
+def test_hessian_jacobian_and_nested_transforms():
+    f = lambda x: np.sum(np.sin(x) * x ** 2)
+    x = np.linspace(-1, 1, 4)
+    second = cr.grad(lambda v: np.sum(cr.grad(lambda u: f(u) * 2)(v) ** 2))
+    for t in (cr.hessian(f), cr.jacobian(cr.grad(f)), second,
+              lambda v: cr.jvp(f, (v,), (np.ones(4),))):
+        c = cr.compile(t)
+        c(x)
+        got, want = c(x + 0.1), t(x + 0.1)
+        for a, b in zip(np.atleast_1d(got), np.atleast_1d(want)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_float_of_a_traced_value_is_a_guard():
+    @cr.compile
+    def scaled(x, s):
+        return x * float(s)
+    x = np.ones(2)
+    np.testing.assert_array_equal(scaled(x, np.array(2.0)), 2 * x)
+    with pytest.warns(RuntimeWarning, match="Python number"):
+        np.testing.assert_array_equal(scaled(x, np.array(3.0)), 3 * x)   # never stale
+    assert scaled.traces == 2
+
+
+def test_retrace_limit_warns_once_and_runs_eagerly():
+    f = cr.compile(lambda x: x[: int(x[0])], retrace_limit=3)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for n in range(1, 7):
+            x = np.full(8, float(n))
+            np.testing.assert_array_equal(f(x), x[:n])
+    assert f.traces == 3
+    limits = [m for m in w if "traced 3 times" in str(m.message)]
+    assert len(limits) == 1
+
+
+def test_in_place_writes_in_user_code():
+    @cr.compile
+    def running(x):
+        out = np.zeros_like(x)
+        out[0] = x[0]
+        for i in range(1, x.shape[0]):
+            out[i] = out[i - 1] * 0.5 + x[i]
+        out += 1
+        return out
+    for x in (np.arange(4.0), np.ones(4)):
+        expect = np.zeros(4)
+        expect[0] = x[0]
+        for i in range(1, 4):
+            expect[i] = expect[i - 1] * 0.5 + x[i]
+        np.testing.assert_allclose(running(x), expect + 1)
+    assert running.traces == 1
+
+
+def test_errors_as_eager():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match="requires grad"):
+        cr.compile(lambda v: cr.tensor(v, requires_grad=True) * 2)(x)
+    with pytest.raises(TypeError, match="no array arguments"):
+        cr.compile(lambda n: np.arange(n) * 2.0)(3)
+    # a NumPy function with no derivative rule: the eager message
+    for fn in (lambda v: np.sum(np.spacing(v)), lambda v: np.sum(np.vander(v))):
+        with pytest.raises(TypeError, match="no derivative rule") as eager:
+            cr.grad(fn)(x)
+        with pytest.raises(TypeError) as compiled:
+            cr.compile(cr.grad(fn))(x)
+        assert str(compiled.value) == str(eager.value)
+
+
+def test_plain_array_conversion_is_refused_not_baked_in():
+    with pytest.raises(TraceLeak, match="np.asarray"):
+        cr.compile(lambda v: np.sum(np.asarray(v)) * v)(np.ones(2))
+
+
+def test_source_is_readable_numpy_with_comments():
+    f = cr.compile(cr.grad(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x))
+    src = f.source(2.0)
+    assert src.startswith("def _program(x):")
+    assert "np.sin(x)" in src and "np.cos(x)" in src
+    assert "# sin" in src and "backward of" in src
+    body = [ln for ln in src.splitlines()[1:]
+            if ln.strip() and not ln.strip().startswith("del")]
+    assert all(ln.count("np.") <= 1 for ln in body)            # one NumPy call per line
+    assert "ones" not in src                                    # the seed is folded
+    np.testing.assert_allclose(f(2.0), cr.grad(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x)(2.0))
+
+
+def test_decorator_with_options_and_methods():
+    class Model:
+        @cr.compile(retrace_limit=2)
+        def predict(self, x):
+            return np.tanh(x) * 2
+    m = Model()
+    np.testing.assert_allclose(m.predict(np.zeros(2)), np.zeros(2))
+
+
+def test_program_memory_is_released_and_buffers_reused():
+    f = cr.compile(cr.grad(lambda x: np.sum(np.exp(np.sin(x) * 2.0) / 3.0)))
+    src = f.source(np.ones(10000))
+    assert "out=" in src and "del " in src
