@@ -31,6 +31,7 @@ from .checking import check_grads
 from .diagnostics import ChainruleWarning, NonLeafGradWarning, ScalarConversionWarning
 from . import autograd
 from . import optim, pytree
+from .dialects import GradientTape, UnconnectedGradients, Variable
 
 __version__ = "0.1.0"
 
@@ -57,7 +58,8 @@ def stop_gradient(x: _T) -> _T:
 
 
 __all__ = ["Tensor", "tensor", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "stop_gradient", "primitive", "defvjp", "defjvp", "check_grads", "autograd",
+           "stop_gradient", "Variable", "GradientTape", "UnconnectedGradients", "primitive",
+           "defvjp", "defjvp", "check_grads", "autograd",
            "ChainruleWarning", "ScalarConversionWarning", "NonLeafGradWarning", "optim",
            "pytree"]
 

@@ -93,7 +93,8 @@ def pause(train_mode: bool = False) -> ContextManager[Any]:
 def is_recording() -> bool:
     """True inside :func:`record` (and not inside a :func:`pause` in it), as in MXNet.
 
-    The tensor API records whenever recording is enabled, whether or not this is true.
+    A ``cr.no_grad()`` inside ``record()`` makes it false too.  The tensor API records
+    whenever recording is enabled, whether or not this is true (``cr.is_grad_enabled()``).
 
     Returns
     -------
@@ -109,7 +110,7 @@ def is_recording() -> bool:
     ...     autograd.is_recording()
     False
     """
-    return STATE.recording
+    return STATE.recording and STATE.grad_enabled
 
 
 def is_training() -> bool:

@@ -912,7 +912,8 @@ def _inplace_leaf_error(t):
     raise RuntimeError(
         "a leaf tensor that requires grad is being changed in place while recording, which "
         "would lose the gradient to its old value. Wrap parameter updates in "
-        "`with cr.no_grad():`, or make a new tensor (x = x + 1, or y = x.copy(); y[...] = v).")
+        "`with cr.no_grad():` (MXNet spelling: `with autograd.pause():`), or make a new tensor "
+        "(x = x + 1, or y = x.copy(); y[...] = v).")
 
 
 def _check_alias(t):
