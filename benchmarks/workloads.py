@@ -507,6 +507,128 @@ def jacobian_autograd(n_in, n_out):
     return lambda: (None, jac(x))
 
 
+# ------------------------------------------------------------------------------ jacrev
+# The reverse-mode Jacobian of tanh(W @ x), R^n -> R^n.  Closed form:
+# J = (1 - tanh(W x)^2)[:, None] * W.
+
+def _jacrev_inputs(n):
+    rng = np.random.default_rng(3)
+    return rng.standard_normal((n, n)) / np.sqrt(n), rng.standard_normal(n)
+
+
+def _jacrev_f(xp, W):
+    return lambda x: xp.tanh(W @ x)
+
+
+def jacrev_chainrule(n):
+    import chainrule as cr
+    W, x = _jacrev_inputs(n)
+    jac = cr.jacrev(_jacrev_f(np, W))
+    return lambda: (None, jac(x))
+
+
+def jacrev_numpy(n):
+    """The closed form above (the floor)."""
+    W, x = _jacrev_inputs(n)
+    return lambda: (None, (1 - np.tanh(W @ x) ** 2)[:, None] * W)
+
+
+def jacrev_torch(n):
+    torch = _torch()
+    W, x = (torch.from_numpy(a) for a in _jacrev_inputs(n))
+    f = _jacrev_f(torch, W)
+    jac = torch.autograd.functional.jacobian
+    return lambda: (None, jac(f, x, vectorize=True).numpy())
+
+
+def jacrev_torch_func(n):
+    torch = _torch()
+    W, x = (torch.from_numpy(a) for a in _jacrev_inputs(n))
+    jac = torch.func.jacrev(_jacrev_f(torch, W))
+    return lambda: (None, jac(x).numpy())
+
+
+def _jacrev_jax(n, jit):
+    jax = _jax()
+    W, x = (jax.numpy.asarray(a) for a in _jacrev_inputs(n))
+    jac = jax.jacrev(_jacrev_f(jax.numpy, W))
+    fn = lambda x: (None, jac(x))   # noqa: E731
+    return _jax_call(_compile(jax, fn, x) if jit else fn, x)
+
+
+jacrev_jax, jacrev_jax_jit = _jax_pair(_jacrev_jax)
+
+
+def jacrev_autograd(n):
+    import autograd
+    import autograd.numpy as anp
+    W, x = _jacrev_inputs(n)
+    jac = autograd.jacobian(_jacrev_f(anp, W))
+    return lambda: (None, jac(x))
+
+
+# ------------------------------------------------------------------------------ join
+# n pieces of one vector joined back, both ways: y = stack([x[0], ..., x[n-1]]) (what
+# cr.tensor([...]) of 0-d tensors does) and z = concatenate([x[0:1], ..., x[n-1:n]]); the
+# gradient of sum(y * y) + sum(z ** 3) is 2 x + 3 x^2.  Backward must be linear in n: one
+# call per join, not one call (reading every piece) per piece.
+
+def _join_input(n):
+    return np.linspace(-1.0, 1.0, n)
+
+
+def _join_loss(xp, x, n, stack, concat):
+    y = stack([x[i] for i in range(n)])
+    z = concat([x[i:i + 1] for i in range(n)])
+    return (y * y).sum() + (z ** 3).sum()
+
+
+def join_chainrule(n):
+    import chainrule as cr
+    x = cr.tensor(_join_input(n), requires_grad=True)
+
+    def call():
+        x.grad = None
+        loss = _join_loss(np, x, n, np.stack, np.concatenate)
+        loss.backward()
+        return loss.item(), x.grad.numpy()
+    return call
+
+
+def join_numpy(n):
+    """The values joined and the gradient in closed form (the floor)."""
+    x = _join_input(n)
+
+    def call():
+        loss = _join_loss(np, x, n, np.stack, np.concatenate)
+        return float(loss), 2 * x + 3 * x ** 2
+    return call
+
+
+def join_torch(n):
+    torch = _torch()
+    x = torch.tensor(_join_input(n), requires_grad=True)
+
+    def call():
+        x.grad = None
+        loss = _join_loss(torch, x, n, torch.stack, torch.cat)
+        loss.backward()
+        return loss.item(), x.grad.numpy()
+    return call
+
+
+def join_autograd(n):
+    import autograd
+    import autograd.numpy as anp
+    x = _join_input(n)
+    vg = autograd.value_and_grad(lambda x: _join_loss(anp, x, n, anp.stack, anp.concatenate))
+
+    def call():
+        v, g = vg(x)
+        return float(v), g
+    return call
+
+
 # ------------------------------------------------------------------------------ memory
 # y = tanh(y) * 1.01, `steps` times, on n float64 elements, then y.sum(), and the gradient.
 # Measured: the peak memory of one forward + backward.  A layer needs to keep one array for
@@ -751,6 +873,28 @@ WORKLOADS = {
                "torch-func": "torch.func.jacfwd",
                "autograd": "autograd.jacobian is reverse mode (one backward pass per "
                            "output): autograd has no forward-mode Jacobian"},
+    ),
+    "jacrev": Workload(
+        description="reverse-mode Jacobian of tanh(W @ x), R^100 -> R^100",
+        params={"n": 100},
+        small={"n": 4},
+        libraries=_per_library("jacrev", ("chainrule", "numpy", "torch", "torch-func",
+                                          "jax", "jax-jit", "autograd")),
+        repeats=20, rounds=4,
+        targets=(Target("torch-func", 2.0, "within 2x of torch.func.jacrev"),),
+        notes={"torch": "torch.autograd.functional.jacobian(vectorize=True)",
+               "torch-func": "torch.func.jacrev (VJPs batched by vmap)",
+               "autograd": "autograd.jacobian (one backward pass per output)"},
+    ),
+    "join": Workload(
+        description="16,000 pieces of a vector joined back by stack (0-d pieces) and by "
+                    "concatenate (length-1 slices), forward + backward",
+        params={"n": 16000},
+        small={"n": 5},
+        libraries=_per_library("join", ("chainrule", "numpy", "torch", "autograd")),
+        repeats=6, rounds=2, warmup=1,
+        targets=(Target("torch", 2.0, "within 2x of PyTorch's torch.stack/torch.cat "
+                                      "round trip"),),
     ),
     "memory": Workload(
         description="peak memory of one forward + backward through 100 layers "

@@ -14,6 +14,7 @@ indexing, closed forms for the transforms, and forward mode against reverse mode
 dot-product test ``<u, J v> == <J^T u, v>``) for reductions and shape methods.
 """
 import contextlib
+import math
 import operator
 import os
 import signal
@@ -748,3 +749,121 @@ def test_cross_on_non_finite_entries_matches_numpy(a, b):
         got = np.cross(cr.tensor(a), cr.tensor(b)).numpy()
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
+
+
+# ---------------------------------------------------------------------- 0-d results
+ZERO_D = {
+    "sum": lambda x: x.sum(), "mean": lambda x: np.mean(x), "max": lambda x: np.max(x),
+    "prod": lambda x: np.prod(x), "norm": lambda x: np.linalg.norm(x),
+    "dot": lambda x: np.dot(x.ravel(), x.ravel()), "first": lambda x: x.ravel()[0],
+    "add.reduce": lambda x: np.add.reduce(x.ravel()), "var": lambda x: np.var(x),
+}
+finite_arrays = hnp.arrays(float_dtypes, hnp.array_shapes(min_dims=0, max_dims=2, min_side=1,
+                                                          max_side=3),
+                           elements=st.floats(-3, 3, width=32))
+
+
+@FUZZ
+@given(x=finite_arrays, name=st.sampled_from(sorted(ZERO_D)), requires_grad=st.booleans())
+def test_0d_results_behave_as_0d_arrays(x, name, requires_grad):
+    """Every 0-d result converts like a 0-d ndarray once detached (or when it never needed a
+    gradient), its ``.numpy()`` is a 0-d ndarray, and logging it is silent."""
+    f = ZERO_D[name]
+    t = cr.tensor(x, requires_grad=requires_grad)
+    with _watchdog():
+        res, ref = f(t), f(x)
+    assert res.shape == ()
+    assert np.array([res.detach()] * 2).shape == (2,)       # a list of logged losses
+    for arr in (np.asarray(res.detach()), res.numpy(), np.array(res.detach())):
+        assert type(arr) is np.ndarray and arr.shape == () and arr.dtype == np.asarray(ref).dtype
+        np.testing.assert_allclose(arr, ref, rtol=1e-5)
+    if not requires_grad:
+        np.testing.assert_allclose(np.asarray(res), ref, rtol=1e-5)
+    else:
+        with pytest.raises(TypeError, match=r"item\(\)"):
+            np.asarray(res)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert res.item() == pytest.approx(float(ref), rel=1e-5)
+
+
+# ---------------------------------------------------------------------- in-place on 0-d
+INPLACE = {"+=": (operator.iadd, operator.add), "-=": (operator.isub, operator.sub),
+           "*=": (operator.imul, operator.mul), "/=": (operator.itruediv, operator.truediv)}
+
+
+@FUZZ
+@given(x=finite_arrays, name=st.sampled_from(sorted(ZERO_D)),
+       steps=st.lists(st.tuples(st.sampled_from(sorted(INPLACE)),
+                                st.one_of(st.floats(0.5, 2.0), st.just("x0"))),
+                      min_size=1, max_size=4),
+       where=st.sampled_from(["result", "element", "out"]),
+       mode=st.sampled_from(["tensor", "grad", "hessian"]))
+def test_inplace_arithmetic_on_0d_values(x, name, steps, where, mode):
+    """``s op= v`` on a 0-d result, on a 0-d element (``y[0] op= v``) and into a 0-d
+    ``out=``: the value and the gradient equal the out-of-place program's."""
+    def program(t, inplace):
+        s = ZERO_D[name](t)
+        if where == "out":
+            o = np.zeros_like(s)
+            s = np.multiply(s, 1.0, out=o) if inplace else s * 1.0
+        y = t.ravel() * 1.0
+        for op_name, v in steps:
+            iop, op = INPLACE[op_name]
+            v = t.ravel()[0] if v == "x0" else v
+            if where != "element":
+                s = iop(s, v) if inplace else op(s, v)
+            elif inplace:
+                e = y[0]                 # what Python runs for y[0] op= v
+                y[0] = iop(e, v)
+            else:
+                y = np.concatenate([op(y[:1], v), y[1:]])
+        return s + y.sum()
+    if mode != "tensor":                # the same inside transforms (0-d values at levels)
+        tr = cr.grad if mode == "grad" else cr.hessian
+        with _watchdog():
+            a = tr(lambda v: program(v, True))(x.astype(np.float64))
+            b = tr(lambda v: program(v, False))(x.astype(np.float64))
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+        return
+    with _watchdog():
+        ta, tb = (cr.tensor(x.astype(np.float64), requires_grad=True) for _ in range(2))
+        a, b = program(ta, True), program(tb, False)
+        np.testing.assert_allclose(a.item(), b.item(), rtol=1e-9, equal_nan=True)
+        a.backward()
+        b.backward()
+    np.testing.assert_allclose(ta.grad.numpy(), tb.grad.numpy(), rtol=1e-9, atol=1e-12,
+                               equal_nan=True)
+
+
+# ---------------------------------------------------------------------- conversions
+CONVERSIONS = {"float": float, "int": int, "complex": complex, "math.exp": math.exp,
+               "math.sqrt": lambda v: math.sqrt(abs(v)), "math.tanh": math.tanh,
+               "np.float64": np.float64, "np.float32": np.float32}
+IN_TRANSFORMS = {"grad": lambda f, x: cr.grad(lambda x: f(x).sum())(x),
+              "jvp": lambda f, x: cr.jvp(f, (x,), (np.ones_like(x),)),
+              "jacrev": lambda f, x: cr.jacrev(f)(x), "jacfwd": lambda f, x: cr.jacfwd(f)(x),
+              "hessian": lambda f, x: cr.hessian(lambda x: f(x).sum())(x),
+              "vjp": lambda f, x: cr.vjp(f, x)}
+
+
+@FUZZ
+@given(x=finite_arrays, conv=st.sampled_from(sorted(CONVERSIONS)),
+       transform=st.sampled_from(sorted(IN_TRANSFORMS)), name=st.sampled_from(sorted(ZERO_D)),
+       constant=st.booleans())
+def test_scalar_conversions_inside_transforms(x, conv, transform, name, constant):
+    """Inside any transform, turning a traced value into a Python number raises a TypeError
+    that says what to use instead; turning a constant (an index, a count) into one runs."""
+    c = CONVERSIONS[conv]
+
+    def f(t):
+        if constant:
+            return t * np.real(c(np.argmax(t)))
+        return t * c(ZERO_D[name](t))
+    res = attempt(IN_TRANSFORMS[transform], f, x.astype(np.float64))
+    note(repr(res))
+    if constant:
+        assert not isinstance(res, Raised), res
+    else:
+        assert isinstance(res, Raised) and isinstance(res.exc, TypeError), res
+        assert "np.exp" in str(res.exc) and "differentiating" in str(res.exc)

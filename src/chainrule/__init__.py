@@ -15,6 +15,7 @@ from .tensor import Tensor, tensor
 from . import rules  # noqa: F401  (registers the primitives with the NumPy bridge)
 from .extend import primitive, defvjp, defjvp
 from .checking import check_grads
+from .diagnostics import ChainruleWarning, NonLeafGradWarning, ScalarConversionWarning
 from . import autograd
 
 __version__ = "0.1.0"
@@ -31,10 +32,15 @@ def stop_gradient(x):
 
 
 __all__ = ["Tensor", "tensor", "detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "stop_gradient", "primitive", "defvjp", "defjvp", "check_grads", "autograd"]
+           "stop_gradient", "primitive", "defvjp", "defjvp", "check_grads", "autograd",
+           "ChainruleWarning", "ScalarConversionWarning", "NonLeafGradWarning"]
 
 from .transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, jacobian,  # noqa
                          hessian, hvp, elementwise_grad, checkpoint)
 
 __all__ += ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
             "hvp", "elementwise_grad", "checkpoint"]
+
+from .visual import graph, Graph, GraphvizMissing, explain, Explanation, plot, cost  # noqa
+
+__all__ += ["graph", "Graph", "GraphvizMissing", "explain", "Explanation", "plot", "cost"]

@@ -5,7 +5,7 @@
 >>> from chainrule import autograd
 >>> x = cr.tensor(2.0, requires_grad=True)
 >>> (dy,) = autograd.grad(x ** 3, x, create_graph=True)
->>> float(dy), float(autograd.grad(dy, x)[0])
+>>> dy.item(), autograd.grad(dy, x)[0].item()
 (12.0, 12.0)
 """
 from . import engine

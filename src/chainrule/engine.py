@@ -23,8 +23,7 @@ import numpy as np
 
 __all__ = [
     "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "apply_multi",
-    "backward_pass",
-    "set_grad_enabled", "no_grad", "enable_grad", "new_level",
+    "backward_pass", "set_grad_enabled", "no_grad", "enable_grad", "new_level", "watch_ops",
 ]
 
 
@@ -35,6 +34,7 @@ class _State(threading.local):
     training = False
     anomaly = False
     off = False             # recording turned off in this thread (no_grad and friends)
+    watcher = None          # see watch_ops
 
     @property
     def grad_enabled(self):
@@ -214,10 +214,7 @@ class Primitive:
       output.  ``t`` may carry extra *leading* batch dimensions (``jacfwd`` and ``hessian``
       push many tangents at once), so rules index axes from the end;
     - a primitive that is linear in all its inputs jointly may give ``jvp_joint(tangents, ans,
-      *args, **kwargs)`` instead, with ``None`` for inputs without a tangent;
-    - one VJP rule for all inputs, where that is cheaper than one per input:
-      ``defvjp(joint=rule)``, ``rule(g, ans, *args, **kwargs)`` returning one cotangent per
-      input (``None`` for an input without a derivative).
+      *args, **kwargs)`` instead, with ``None`` for inputs without a tangent.
 
     A primitive with ``multiple_results=True`` returns a tuple of arrays (``eigh``, ``svd``,
     ``divmod``); its tensors' outputs are a tuple of tensors.  Its rules see ``ans`` as that
@@ -226,7 +223,10 @@ class Primitive:
     that are not floating point (``frexp``'s exponent) carry no derivative.
 
     Variadic primitives (``nary=True``, such as ``concatenate``) get their argument number as
-    the first parameter of each rule.
+    the first parameter of each rule.  With ``joint_vjp=True`` the one VJP rule is called once
+    per node for all inputs, ``vjp(g, ans, *args, **kwargs)``, and returns a sequence of
+    cotangents (``None`` allowed): joins of thousands of pieces then cost one call, not one
+    call (reading every input) per piece.
 
     What a node saves for the backward pass is declared, never read off the rules' code:
     ``keep`` (the inputs the VJP rules read, by name or position; ``None``: all) and
@@ -235,15 +235,17 @@ class Primitive:
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
-                 "elementwise", "keep", "keep_ans", "__weakref__")
+                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "__weakref__")
     multiple_results = False
 
     def __new__(cls, *args, multiple_results=False, **kwargs):
         return object.__new__(MultiPrimitive if multiple_results and cls is Primitive else cls)
 
     def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False, keep=None,
-                 keep_ans=True, multiple_results=False):
+                 keep_ans=True, joint_vjp=False, multiple_results=False):
         self.fn = fn
+        self.joint_vjp = joint_vjp
+        self.vjp_joint = None
         self.nondiff = nondiff
         self.elementwise = elementwise   # broadcasting elementwise: the engine aligns tangents
         self.name = name or getattr(fn, "__name__", repr(fn))
@@ -262,7 +264,7 @@ class Primitive:
         return apply(self, args, kwargs)
 
     # rules ---------------------------------------------------------------------------
-    def defvjp(self, *rules, keep=_SAME, keep_ans=_SAME, joint=None):
+    def defvjp(self, *rules, keep=_SAME, keep_ans=_SAME):
         """Set the VJP rules, one per positional argument (``None``: not differentiable).
 
         What the backward pass keeps is declared, not guessed: ``keep`` names the inputs the
@@ -271,20 +273,17 @@ class Primitive:
         says whether a rule reads the output.  Without them, the primitive's declarations
         stay (its constructor's: everything by default).  Names are turned into positions
         with the first rules given, so later rules (wrappers, say) need not name them.
-
-        ``joint=rule`` gives one rule for all inputs instead (``rule(g, ans, *args)`` returns
-        a tuple of cotangents): the backward pass calls it once per node.
         """
-        if joint is not None:
-            whole = _multi_rule(joint) if self.multiple_results else joint
-            rules = _joint_rules(whole, len(_param_names([joint], self.nary)) or 1, self.name)
         if keep is not _SAME:
             self.keep = keep
         if keep_ans is not _SAME:
             self.keep_ans = keep_ans
         self.vjps = list(rules)
-        if self.multiple_results and joint is None:
+        if self.multiple_results:
             rules = tuple(r if r is None else _multi_rule(r) for r in rules)
+        if self.joint_vjp:
+            self.vjp_joint = rules[0] if rules else None
+            rules = ()
         # what the backward pass calls: rule i for input i, the shared identity where a
         # rule only passes g on (the pass then skips the call), per-index rules if variadic
         self.pullbacks = _NaryRules(self, rules[0]) if self.nary and rules else tuple(
@@ -292,7 +291,8 @@ class Primitive:
             for i, r in enumerate(rules))
         # a one-input elementwise primitive gives each input gradient the input's shape
         self.same_shape = self.elementwise and len(rules) == 1
-        self.uses_ans = bool(self.keep_ans) and any(r is not None for r in rules)
+        self.uses_ans = bool(self.keep_ans) and (
+            any(r is not None for r in rules) or self.vjp_joint is not None)
         self.needs = _declared_needs(self, rules)
         # what the fast paths of apply() save, by which inputs are recorded: one input; two
         # inputs, the first, the second or both recorded
@@ -335,37 +335,11 @@ def _multi_rule(rule):
     return run
 
 
-def _joint_rules(rule, n, name):
-    """Per-input rules from one ``rule`` that returns every input's cotangent: the first
-    called for a node computes them all, the others take theirs.  A call belongs to the same
-    node when it gets the same objects (``g``, ``ans`` and the inputs); the results are
-    dropped once the last input's is taken."""
-    last = [None]
-
-    def part(i):
-        def pullback(g, ans, *args, **kwargs):
-            got = last[0]
-            if (got is None or got[0] is not g or got[1] is not ans
-                    or any(x is not y for x, y in zip(got[2], args))):
-                got = last[0] = (g, ans, args, rule(g, ans, *args, **kwargs))
-            if i == n - 1:
-                last[0] = None
-            gi = got[3][i]
-            if gi is None:
-                raise TypeError(f"chainrule has no reverse-mode derivative rule for argument "
-                                f"{i} of '{name}'; detach that input (x.detach()) if no "
-                                "gradient should flow through it.")
-            return gi
-        pullback.rule = rule
-        return pullback
-    return tuple(part(i) for i in range(n))
-
-
 class Cotangents:
     """The cotangents collected for the outputs of a multiple-results node (``None`` for an
     output not reached yet); adding two merges them output by output."""
 
-    __slots__ = ("like", "items", "__weakref__")
+    __slots__ = ("like", "items")
 
     def __init__(self, like, items):
         self.like = like            # ((shape, dtype), ...) of the outputs
@@ -480,10 +454,12 @@ class _NaryRules:
 
 
 def primitive_from(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-                   elementwise=False, keep=None, keep_ans=True):
+                   elementwise=False, keep=None, keep_ans=True, joint_vjp=False,
+                   multiple_results=False):
     """Declare a primitive with its rules in one place (the rule tables use this)."""
     p = Primitive(fn, name=name, nary=nary, nondiff=nondiff, elementwise=elementwise,
-                  keep=keep, keep_ans=keep_ans)
+                  keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp,
+                  multiple_results=multiple_results)
     p.defvjp(*vjp)
     p.defjvp(*jvp, joint=joint)
     return p
@@ -675,7 +651,7 @@ def apply1(prim, a, kw=None):
     out = _new(Tensor)                  # _make(ans, node, level, None), inlined
     out.data = ans = prim.fn(x, **kw) if kw else prim.fn(x)
     out._level = level = a._level
-    out._tangent = out.grad = out._vc = out._base = None
+    out._tangent = out._vc = out._base = None
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
         out._node = None
@@ -711,7 +687,7 @@ def apply2(prim, a, b):
     out = _new(Tensor)                  # _make(ans, node, level, None), inlined
     out.data = ans = prim.fn(a, b)
     out._level = level
-    out._tangent = out.grad = out._vc = out._base = None
+    out._tangent = out._vc = out._base = None
     if pa is None:
         keep = prim.keep_b
         if pb is None:
@@ -754,16 +730,46 @@ def _apply_general(prim, args, kw):
             raws.append(a)
             parents.append(None)
     ans = prim.fn(*raws, **kw) if kw else prim.fn(*raws)
-    if prim.nondiff:
-        return _make(ans, None, top, None)
     node = None
-    if recorded and not STATE.off:
-        node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top)
-    if tangent:
-        tangent = _push_tangents(prim, args, raws, kw or {}, ans, top)
-    else:
+    if prim.nondiff:
         tangent = None
-    return _make(ans, node, top, tangent)
+    else:
+        if recorded and not STATE.off:
+            node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top)
+        if tangent:
+            tangent = _push_tangents(prim, args, raws, kw or {}, ans, top)
+        else:
+            tangent = None
+    out = _make(ans, node, top, tangent)
+    if _watching[0] and STATE.watcher is not None:
+        STATE.watcher(prim, args, kw, out)
+    return out
+
+
+class watch_ops:
+    """Call ``watcher(prim, args, kw, out)`` for every operation that takes the general path
+    of :func:`apply` in this thread (all of them while an input carries a forward-mode
+    tangent, as inside :func:`chainrule.jvp`); ``chainrule.visual`` traces graphs with it.
+    """
+
+    def __init__(self, watcher):
+        self.watcher = watcher
+
+    def __enter__(self):
+        self.prev = STATE.watcher
+        STATE.watcher = self.watcher
+        with _off_lock:
+            _watching[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        STATE.watcher = self.prev
+        with _off_lock:
+            _watching[0] -= 1
+        return False
+
+
+_watching = [0]     # threads inside watch_ops: the general path skips the check when none
 
 
 def apply_multi(prim, args, kw):
@@ -1031,17 +1037,28 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         pullbacks = prim.pullbacks
         same_shape = prim.same_shape
         nraw = len(raws)
+        joint = prim.vjp_joint
+        if joint is not None:               # one call for all inputs (joins)
+            gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
         i = -1
         for p in node.parents:
             i += 1
             if p is None:
                 continue
-            try:
-                rule = pullbacks[i]
-            except IndexError:
-                _no_rule(prim, "reverse", i)
+            if joint is not None:
+                gi = gis[i]
+                if gi is None:
+                    continue
+                rule = None
+            else:
+                try:
+                    rule = pullbacks[i]
+                except IndexError:
+                    _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
-            if rule is identity:
+            if rule is None:
+                pass
+            elif rule is identity:
                 gi = g
             elif kw:
                 gi = rule(g, ans, *raws, **kw)

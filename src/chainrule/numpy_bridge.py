@@ -107,7 +107,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             if isinstance(res, Tensor):
                 res = at_level(res, inputs)
         else:
-            raise no_rule_error(_ufunc_name(ufunc))
+            res = _integer_result(ufunc, inputs, {}, _ufunc_name(ufunc))
     elif method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         func = table.get(ufunc)
@@ -118,11 +118,18 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         else:
             axis = kwargs.pop("axis", 0)
             keep = kwargs.pop("keepdims", False)
+            opts = {}
+            if method == "reduce":       # where= selects the entries reduced (not the output)
+                if where is not True:
+                    opts["where"] = where
+                    where = True
+                if "initial" in kwargs:
+                    opts["initial"] = kwargs.pop("initial")
             if kwargs:
                 raise TypeError(f"np.{ufunc.__name__}.{method}: keyword(s) {sorted(kwargs)} "
                                 "are not supported on tensors")
-            res = func(inputs[0], axis=axis, keepdims=keep) if method == "reduce" else \
-                func(inputs[0], axis=axis)
+            res = func(inputs[0], axis=axis, keepdims=keep, **opts) if method == "reduce" \
+                else func(inputs[0], axis=axis)
     else:
         if is_traced(inputs):
             raise no_rule_error(f"{_ufunc_name(ufunc)}.{method}")
@@ -175,7 +182,38 @@ def array_function(func, types, args, kwargs):
         return handler(*args, **kwargs)
     if func in NONDIFF or not (is_traced(args) or is_traced(kwargs)):
         return run_on_values(func, args, kwargs)
-    raise no_rule_error(numpy_name(func))
+    return _integer_result(func, args, kwargs, numpy_name(func))
+
+
+def _integer_result(func, args, kwargs, fname):
+    """A function without a rule, given traced values: its result if every array in it is
+    integer or boolean (``np.linalg.matrix_rank``, counts, indices: no gradient to lose, as
+    for ``argmax``), constant at the inputs' level; otherwise the no-rule ``TypeError``."""
+    try:
+        res = func(*plain(args), **plain(kwargs))
+    except Exception:
+        raise no_rule_error(fname) from None
+    parts = res if isinstance(res, (tuple, list)) else (res,)
+    if not parts or not all(
+            isinstance(p, (np.ndarray, np.generic, int, bool)) and np.result_type(p).kind in "biu"
+            for p in parts):
+        raise no_rule_error(fname)
+    level = max((a._level for a in _tensors(args) + _tensors(kwargs)), default=0)
+    out = constant(res)
+    for t in (out if isinstance(out, (tuple, list)) else (out,)):
+        if isinstance(t, Tensor):
+            t._level = level
+    return out
+
+
+def _tensors(x):
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for i in x for t in _tensors(i)]
+    if isinstance(x, dict):
+        return [t for i in x.values() for t in _tensors(i)]
+    return []
 
 
 # shape queries are asked constantly (also by the rules): answer them without a detour

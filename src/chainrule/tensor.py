@@ -11,6 +11,7 @@ import numpy as np
 
 from . import engine
 from .engine import STATE, Leaf, Node, new_node, owner, apply, apply1, apply2, note_write
+from .diagnostics import NonLeafGradWarning, check_conversion, user_frame
 from .dispatch import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS
 
 __all__ = ["Tensor", "tensor"]
@@ -25,7 +26,6 @@ def _make(data, node, level, tangent):
     t._node = node
     t._level = level
     t._tangent = tangent
-    t.grad = None
     t._vc = None
     t._base = None
     return t
@@ -178,7 +178,7 @@ class Tensor:
     Tensor([ 0.,  4.,  8., 12.])
     """
 
-    __slots__ = ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base", "_index",
+    __slots__ = ("data", "_node", "_level", "_tangent", "_grad", "_vc", "_base", "_index",
                  "_vsnap", "__weakref__")
     __array_priority__ = 1000.0
 
@@ -224,7 +224,29 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.size(_base_array(self.data)))
+        """The number of elements (NumPy's attribute; calling it, as in PyTorch, raises)."""
+        return _Size(np.size(_base_array(self.data)))
+
+    @property
+    def grad(self):
+        """The gradient that backward() left here (leaves, and tensors that retain_grad())."""
+        try:
+            return self._grad          # unset on computed tensors: cheaper than a store per op
+        except AttributeError:
+            pass
+        if type(self._node) is Node:
+            import warnings
+            warnings.warn(
+                "reading .grad of a computed (non-leaf) tensor: backward() fills .grad only on "
+                "leaves, so it is None. Call x.retain_grad() before backward() to keep this "
+                "tensor's gradient. If you rebound a parameter (w = w - lr * w.grad), w is now "
+                "a computed tensor: update it in place instead, under cr.no_grad() "
+                "(w -= lr * w.grad).", NonLeafGradWarning, stacklevel=2)
+        return None
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def T(self):
@@ -267,6 +289,8 @@ class Tensor:
             extra += f", grad_fn=<{node.prim.name}>"
         elif node is not None:
             extra += ", requires_grad=True"
+            if node.mode == "write":
+                extra += ", grad_req='write'"
         return f"Tensor({body}{extra})"
 
     __str__ = __repr__
@@ -279,15 +303,14 @@ class Tensor:
     # ------------------------------------------------------------------ conversions
     def __array__(self, dtype=None, copy=None):
         if self._node is not None or self._tangent is not None or self._level:
-            raise TypeError(
-                "converting a tensor that requires grad to a NumPy array would drop its "
-                "gradient. Use x.detach() or x.numpy() if you want the values without the "
-                "gradient; to build an array from traced values, make it with "
-                "np.zeros_like(x) (a tensor) and assign into that, or use "
-                "cr.tensor([...]). A library function that turns its input into an ndarray "
-                "(most of SciPy) cannot see the tensor: make it a primitive with a rule, "
-                "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
-        arr = self.data
+            if self._level:
+                # raises for a value being differentiated; a constant inside a transform
+                # (an argmax, a mask) converts like any constant
+                check_conversion(self, "np.asarray(), np.float64() or np.array()")
+            if self._node is not None or self._tangent is not None:
+                _array_error()
+            return np.asarray(_base_array(self.data), dtype=dtype)
+        arr = np.asarray(self.data)          # a 0-d result holds a NumPy scalar
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
@@ -301,18 +324,30 @@ class Tensor:
         return _base_array(self.data).reshape(()).item()
 
     def __float__(self):
+        if self._node is not None or self._level:
+            check_conversion(self, "float()")
         return float(self._scalar("float"))
 
     def __int__(self):
+        if self._node is not None or self._level:
+            check_conversion(self, "int()")
         return int(self._scalar("int"))
 
     def __complex__(self):
+        if self._node is not None or self._level:
+            check_conversion(self, "complex()")
         return complex(self._scalar("complex"))
 
     def __index__(self):
         if not np.issubdtype(self.dtype, np.integer):
             raise TypeError("only integer tensors can be used as an index")
+        if self._node is not None or self._level:
+            check_conversion(self, "operator.index()")
         return int(self._scalar("int"))
+
+    def __round__(self, ndigits=None):
+        """``round(x)``: a tensor rounded half to even (``np.round``), as PyTorch's."""
+        return np.round(self, 0 if ndigits is None else ndigits)
 
     def __bool__(self):
         if self.size != 1:
@@ -332,8 +367,10 @@ class Tensor:
         return _base_array(self.data).tolist()
 
     def numpy(self):
-        """The values as an ndarray, outside any graph (shares memory at level 0)."""
-        return _base_array(self.data)
+        """The values as an ndarray (0-d for a 0-d tensor), outside any graph (shares memory
+        at level 0)."""
+        arr = _base_array(self.data)
+        return arr if type(arr) is np.ndarray else np.asarray(arr)
 
     # ------------------------------------------------------------------ graph control
     def detach(self):
@@ -350,6 +387,8 @@ class Tensor:
                     "cr.tensor(x, dtype=float).")
             if self._node is None:
                 self._node = Leaf(self, "add")
+            elif type(self._node) is Leaf and self._node.mode != "add":
+                self._node.mode = "add"     # after attach_grad(): accumulate from now on
             elif type(self._node) is Node:
                 raise RuntimeError(
                     "requires_grad_() on a tensor computed from others; it already requires "
@@ -392,6 +431,11 @@ class Tensor:
             self[...] = 0
         return self
 
+    def fill_(self, value):
+        """Fill with ``value`` in place (PyTorch)."""
+        self[...] = value
+        return self
+
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a result replaces it."""
         node = self._node
@@ -402,12 +446,21 @@ class Tensor:
         if node.hooks is None:
             node.hooks = []
         hook = _checked_hook(fn)
-        node.hooks.append(hook)
-        return _HookHandle(node.hooks, hook)
+        hooks = node.hooks
+        # retain_grad() keeps the gradient after every hook (PyTorch 2), whatever the order
+        at = next((k for k, h in enumerate(hooks) if getattr(h, "retains", False)), len(hooks))
+        hooks.insert(at, hook)
+        return _HookHandle(hooks, hook)
 
     def retain_grad(self):
-        """Keep the gradient of a computed tensor in ``.grad`` after backward."""
-        if type(self._node) is not Node:
+        """Keep the gradient of a computed tensor in ``.grad`` after backward (the gradient
+        after this tensor's hooks, whenever they were registered, as in PyTorch 2)."""
+        node = self._node
+        if type(node) is not Node:
+            return
+        if not _grad_set(self):
+            self.grad = None
+        if node.hooks and any(getattr(h, "retains", False) for h in node.hooks):
             return
         import weakref
         ref = weakref.ref(self)
@@ -415,24 +468,41 @@ class Tensor:
         def keep(g):
             t = ref()
             if t is not None:
+                if not isinstance(g, Tensor):
+                    g = _make(g, None, 0, None)
                 t.grad = g if t.grad is None else t.grad + g
-        self.register_hook(keep)
+        keep.retains = True
+        if node.hooks is None:
+            node.hooks = []
+        node.hooks.append(keep)
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+    def backward(self, gradient=None, retain_graph=False, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the leaves' ``.grad``.
 
         A non-scalar tensor is summed first (the product with ones); ``gradient=v`` gives
-        the vector-Jacobian product with ``v`` instead.
+        the vector-Jacobian product with ``v`` instead.  ``inputs=[a, b]`` (PyTorch)
+        accumulates into those tensors' ``.grad`` only.
         """
         if self._base is not None:
             _refresh_view(self)
+        if self._level:
+            raise RuntimeError(
+                "backward() inside a function transform (cr.grad, cr.jacrev, ...): the "
+                "transform differentiates what the function returns, so return the loss "
+                "instead of calling backward() on it. For the tensor API's .grad, call "
+                "loss.backward() outside the transform.")
         node = self._node
         if node is None:
             raise RuntimeError(
                 "this tensor does not require grad, so there is nothing to differentiate: "
                 "make an input with requires_grad=True (or x.attach_grad()) and compute from "
-                "it with recording on")
+                "it with recording on. (If you rebound a parameter, w = w - lr * w.grad, "
+                "under cr.no_grad(), w is a new tensor that does not require grad: update "
+                "it in place, w -= lr * w.grad.)")
         g = _seed(self, gradient)
+        if inputs is not None:
+            _backward_into(node, g, inputs, retain_graph, create_graph)
+            return
         if create_graph:
             with engine.enable_grad():
                 engine.backward_pass([node], [g], True, True)
@@ -522,6 +592,75 @@ class Tensor:
 
     def __array_function__(self, func, types, args, kwargs):
         return _bridge.array_function(func, types, args, kwargs)
+
+
+def _grad_set(t):
+    """True when ``t.grad`` was assigned (computed tensors leave it unset)."""
+    try:
+        t._grad
+    except AttributeError:
+        return False
+    return True
+
+
+def _array_error():
+    msg = ("converting a tensor that requires grad to a NumPy array would drop its gradient. "
+           "Use x.item() for one value, or x.detach() (x.numpy()) for the array of values "
+           "without the gradient; to build an array from traced values, make it with "
+           "np.zeros_like(x) (a tensor) and assign into that, or use cr.tensor([...]).")
+    frame = user_frame()
+    if frame is not None and _is_library(frame.f_code.co_filename):
+        msg += (f" The conversion was made inside a library ({frame.f_code.co_filename}), "
+                "which cannot see the tensor: make that function a primitive with a rule, "
+                "f = cr.primitive(scipy_function); cr.defvjp(f, ...).")
+    raise TypeError(msg)
+
+
+def _is_library(filename):
+    """True for installed packages' files (SciPy...), not the user's own code."""
+    return any(part in filename for part in ("site-packages", "dist-packages")) or \
+        filename.startswith(_STDLIB)
+
+
+_STDLIB = __import__("sysconfig").get_paths()["stdlib"]
+
+
+class _Size(int):
+    """``x.size``: NumPy's element count, an int; calling it (PyTorch's ``x.size()``)
+    raises an error that points to ``.shape``."""
+
+    __slots__ = ()
+
+    def __call__(self, *dim):
+        raise TypeError(
+            f"x.size is NumPy's attribute, the number of elements ({int(self)}), not "
+            "PyTorch's method: use x.shape for the dimensions (x.shape[d] for one), or "
+            "x.numel() / x.size for the count")
+
+
+def _backward_into(node, g, inputs, retain_graph, create_graph):
+    """``backward(inputs=...)``: accumulate the gradient into those tensors' ``.grad`` only."""
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    for t in ins:
+        if not isinstance(t, Tensor) or t._node is None:
+            raise RuntimeError("backward(inputs=...) takes tensors that require grad; one of "
+                               "them does not")
+    if create_graph:
+        with engine.enable_grad():
+            found = engine.backward_pass([node], [g], True, True, [t._node for t in ins])
+    else:
+        found = engine.backward_pass([node], [g], retain_graph, False, [t._node for t in ins])
+    for t, gi in zip(ins, found):
+        if gi is None:
+            continue
+        if not isinstance(gi, Tensor):
+            gi = _make(gi, None, 0, None)
+        if gi.dtype != t.dtype and _is_float_dtype(t.dtype):
+            gi = gi.astype(t.dtype)
+        if not create_graph:
+            gi = gi.detach()
+        write = type(t._node) is Leaf and t._node.mode == "write"
+        t.grad = gi if write or t.grad is None else t.grad + gi
 
 
 class _HookHandle:
@@ -647,6 +786,8 @@ def _check_alias(t):
 def _write_data(t, idx, raw):
     """Write ``raw`` into ``t.data[idx]``, nesting the storage if ``raw`` is a lower tensor."""
     data = t.data
+    if isinstance(data, np.generic):     # a 0-d result holds a NumPy scalar: give it memory
+        data = t.data = np.array(data)
     if isinstance(raw, Tensor) and not isinstance(data, Tensor):
         if raw._node is not None or raw._tangent is not None or raw._level:
             data = _make(data, None, raw._level, None)
@@ -724,8 +865,19 @@ def _inplace_op(t, prim, other):
         raise ValueError(f"non-broadcastable output operand with shape {t.shape} doesn't "
                          f"match the broadcast shape {np.shape(raw)}")
     data = t.data
+    if isinstance(data, np.generic):     # a 0-d result holds a NumPy scalar: give it memory
+        data = t.data = np.array(data)
     if isinstance(data, np.ndarray) and isinstance(raw, (np.ndarray, np.generic)):
         np.copyto(data, raw, casting="same_kind")
+    elif isinstance(data, Tensor) and not t.shape and t._base is None:
+        # a 0-d value of a lower level (nested transforms): nothing can view its memory, and
+        # the graph of that level may have saved it, so take the new value, not overwrite
+        if raw.dtype != data.dtype:
+            if not np.can_cast(raw.dtype, data.dtype, "same_kind"):
+                raise TypeError(f"Cannot cast {prim.name} output from {raw.dtype} to "
+                                f"{data.dtype} with casting rule 'same_kind'")
+            raw = raw.astype(data.dtype)
+        t.data = raw
     else:
         _write_data(t, Ellipsis, raw)
     if not recording and tangent is None and t._tangent is None:
@@ -781,6 +933,8 @@ def _method(fname):
     func = getattr(np, fname)
 
     def m(self, *args, **kwargs):
+        if kwargs and ("dim" in kwargs or "keepdim" in kwargs):
+            return _torch_method(func, self, args, kwargs)
         handler = _FUNCTIONS.get(func)      # skip NumPy's dispatch when we know the handler
         if handler is not None:
             return handler(self, *args, **kwargs)
@@ -795,6 +949,55 @@ for _f in ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "ravel", "sq
            "diagonal", "round", "nonzero", "argsort", "repeat", "conj", "take", "swapaxes",
            "sort"):
     setattr(Tensor, _f, _method(_f))
+
+
+def _torch_method(func, self, args, kwargs):
+    """A reduction called with PyTorch's ``dim=`` / ``keepdim=``: NumPy's ``axis=`` /
+    ``keepdims=``, with PyTorch's meaning: ``max``/``min`` return ``(values, indices)``,
+    ``var``/``std`` are unbiased unless ``unbiased=False`` (or ``correction=0``)."""
+    kwargs = dict(kwargs)
+    torch_dim = "dim" in kwargs
+    if torch_dim:
+        kwargs["axis"] = kwargs.pop("dim")
+    if "keepdim" in kwargs:
+        kwargs["keepdims"] = kwargs.pop("keepdim")
+    if torch_dim and func in (np.var, np.std) and "ddof" not in kwargs:
+        # PyTorch's var/std are unbiased unless told otherwise (unbiased=False, correction=0)
+        unbiased = kwargs.pop("unbiased", True)
+        kwargs["ddof"] = kwargs.pop("correction", 1 if unbiased else 0)
+    res = func(self, *args, **kwargs)
+    if torch_dim and func in (np.max, np.min) and kwargs["axis"] is not None:
+        arg = np.argmax if func is np.max else np.argmin
+        idx = arg(self, axis=kwargs["axis"], keepdims=kwargs.get("keepdims", False))
+        return _MaxResult(res, idx)
+    return res
+
+
+class _MaxResult(tuple):
+    """``(values, indices)`` of ``x.max(dim=d)``, as PyTorch's named tuple."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+
+def _unsqueeze(self, dim):
+    """PyTorch's ``unsqueeze``: a new axis of length 1 at ``dim`` (``np.expand_dims``)."""
+    return np.expand_dims(self, dim)
+
+
+def _relu(self):
+    """``max(x, 0)``, with derivative 0 at 0 (as PyTorch's)."""
+    return np.where(self > 0, self, np.zeros((), dtype=self.dtype))
+
+
+def _sigmoid(self):
+    """The logistic function ``1 / (1 + exp(-x))``, written so that it never overflows."""
+    return 0.5 * (np.tanh(0.5 * self) + 1.0)
 
 
 def _reshape(self, *shape, order="C"):
@@ -827,7 +1030,11 @@ Tensor.sqrt = lambda self: np.sqrt(self)
 Tensor.sin = lambda self: np.sin(self)
 Tensor.cos = lambda self: np.cos(self)
 Tensor.tanh = lambda self: np.tanh(self)
-Tensor.numel = lambda self: self.size
+Tensor.numel = lambda self: int(self.size)
+Tensor.pow = lambda self, exponent: self ** exponent
+Tensor.unsqueeze = _unsqueeze
+Tensor.relu = _relu
+Tensor.sigmoid = _sigmoid
 Tensor.dim = lambda self: self.ndim
 engine.bind_tensor(Tensor, _make, _refresh_view)
 

@@ -143,8 +143,8 @@ def _output(v):
         if v._node is not None or v._tangent is not None or v._level:
             return v
         v = plain(v)
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        return v[()]
+    if isinstance(v, np.generic):          # 0-d results are 0-d arrays, as JAX's
+        return np.asarray(v)
     return v
 
 
@@ -206,6 +206,8 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError("with has_aux=True the function must return a pair (output, aux)")
         out, aux = out
+        # aux is data, not something to differentiate: its values, seen from outside
+        aux = _tree_map(lambda v: _level_parts(v, level)[0], aux)
     out = _results(out, fun)
     out_leaves, out_build = _flatten(out)
     parts = [_level_parts(o, level) for o in out_leaves]
@@ -249,6 +251,8 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
 def _cast(g, like):
     dt = plain(like).dtype
+    if isinstance(g, Tensor):
+        return g if g.dtype == dt else g.astype(dt)
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
         g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
@@ -341,9 +345,16 @@ def _tree_map(f, tree):
 
 
 def jacrev(fun, argnums=0):
-    """The Jacobian by reverse mode, one backward pass per output element.
+    """The Jacobian by reverse mode: one backward pass that carries all the output basis
+    vectors at once (as forward-mode tangents of the cotangent).
 
-    Its shape is ``out.shape + in.shape``.
+    Its shape is ``out.shape + in.shape``; for several outputs or inputs (tuples, dicts,
+    ``argnums=(0, 1)``) it is nested as JAX's: the output's structure outside, the inputs'
+    inside.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacrev(lambda d: d["a"] * d["b"])({"a": 2.0, "b": 3.0})
+    {'a': array(3.), 'b': array(2.)}
     """
     @functools.wraps(fun)
     def jac(*args, **kwargs):
@@ -353,34 +364,113 @@ def jacrev(fun, argnums=0):
     return jac
 
 
+def _in_blocks(args, nums):
+    """The differentiated inputs: (flat leaves' raw values, their shapes, offsets, total)."""
+    raws = [_input(x) for a in nums for x in _flatten(args[a])[0]]
+    shapes = [np.shape(plain(r)) for r in raws]
+    return raws, shapes, _offsets(shapes)
+
+
+def _offsets(shapes):
+    offs, total = [], 0
+    for sh in shapes:
+        offs.append(total)
+        total += int(np.prod(sh, dtype=int))
+    return offs, total
+
+
+def _basis(shapes, offs, total, dtypes, level=None):
+    """One basis vector per element of all the leaves together, as a batch of size ``total``
+    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given."""
+    out = []
+    for sh, off, dt in zip(shapes, offs, dtypes):
+        size = int(np.prod(sh, dtype=int))
+        b = np.zeros((total, size), dtype=dt)
+        b[off:off + size] = np.eye(size, dtype=dt)
+        b = b.reshape((total,) + sh)
+        out.append(b if level is None else make_tensor(np.zeros(sh, dtype=dt), None, level, b))
+    return out
+
+
+def _batch_of(g, level, total, shape):
+    """The tangent batch of ``g`` at ``level`` (zeros where ``g`` carries none)."""
+    if isinstance(g, Tensor) and g._level == level and g._tangent is not None:
+        return np.broadcast_to(g._tangent, (total,) + shape) if np.shape(g._tangent) != (
+            (total,) + shape) else g._tangent
+    return np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype)
+
+
+def _assemble(out_shapes, in_shapes, blocks, out_build, in_builds, single):
+    """Nest Jacobian blocks as JAX does: ``blocks[j][k]`` (output leaf j, input leaf k, shaped
+    ``out + in``) into the output tree of (input trees, one per argnum)."""
+    per_out = []
+    for j in range(len(out_shapes)):
+        trees, k = [], 0
+        for n, build in in_builds:
+            trees.append(build([_output(blocks[j][k + i]) for i in range(n)]))
+            k += n
+        per_out.append(trees[0] if single else tuple(trees))
+    return out_build(per_out)
+
+
 def _jacobian_rows(out, fn, args, single, nums):
-    """The Jacobian from a recorded forward pass: one pullback of each output basis vector."""
-    _single_array(out, "jacrev")
-    oshape = np.shape(plain(out))
-    osize = int(np.prod(oshape))
-    ins = [np.shape(plain(_input(args[a]))) for a in nums]
-    for ishape in ins:
-        _check_ndim(len(oshape) + len(ishape), "jacrev")
-    rows = [[] for _ in nums]
-    for k in range(osize):
-        e = np.zeros(osize, dtype=ones_like_raw(out).dtype)
-        e[k] = 1.0
-        gs = fn(e.reshape(oshape), retain_graph=k < osize - 1)
-        for r, g in zip(rows, gs):
-            r.append(g)
-    jacs = []
-    for r, ishape in zip(rows, ins):
-        if osize:
-            j = np.reshape(np.stack(r), oshape + ishape)
-        else:
-            j = np.zeros(oshape + ishape)
-        jacs.append(_output(j))
-    return jacs[0] if single else tuple(jacs)
+    """The Jacobian from a recorded forward pass by one batched pullback."""
+    o_leaves, o_build = _flatten(out)
+    o_shapes = [np.shape(plain(o)) for o in o_leaves]
+    o_offs, m = _offsets(o_shapes)
+    _, i_shapes, _ = _in_blocks(args, nums)
+    i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
+    for osh in o_shapes:
+        for ish in i_shapes:
+            _check_ndim(len(osh) + len(ish), "jacrev")
+    level = new_level()
+    dts = [ones_like_raw(o).dtype for o in o_leaves]
+    cts = _basis(o_shapes, o_offs, m, dts, level)
+    gs = fn(o_build(cts), retain_graph=False)
+    flat = [g for tree in gs for g in _flatten(tree)[0]]
+    rows = [_batch_of(g, level, m, sh) for g, sh in zip(flat, i_shapes)]
+    blocks = [[np.reshape(r[off:off + int(np.prod(osh, dtype=int))], osh + ish)
+               for r, ish in zip(rows, i_shapes)] for osh, off in zip(o_shapes, o_offs)]
+    return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
 
 
-def _single_array(out, name):
-    if isinstance(out, (tuple, list, dict)):
-        raise TypeError(f"{name} needs a function that returns one array")
+def _jacobian_columns(out, fn, args, single, nums):
+    """The Jacobian by forward mode from a recorded forward pass, without running the function
+    again: the pullback ``c -> J^T c`` is linear, so recording it once (at a fresh level) and
+    pulling the input basis vectors back through that record (batched) gives ``J v``."""
+    o_leaves, o_build = _flatten(out)
+    o_shapes = [np.shape(plain(o)) for o in o_leaves]
+    _, i_shapes, _ = _in_blocks(args, nums)
+    i_offs, n = _offsets(i_shapes)
+    i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
+    level = new_level()
+    cs = [_leaf(np.zeros(sh, dtype=ones_like_raw(o).dtype), level)
+          for o, sh in zip(o_leaves, o_shapes)]
+    gs = fn(o_build(cs), retain_graph=False)
+    flat = [g for tree in gs for g in _flatten(tree)[0]]
+    level2 = new_level()
+    dts = [ones_like_raw(g).dtype for g in flat]
+    seeds = _basis(i_shapes, i_offs, n, dts, level2)
+    roots, rseeds = [], []
+    for g, sd in zip(flat, seeds):
+        if isinstance(g, Tensor) and g._level == level and g._node is not None:
+            roots.append(g._node)
+            rseeds.append(sd)
+    found = [None] * len(cs)
+    if roots:
+        with engine.enable_grad():
+            found = backward_pass(roots, rseeds, False, False, [c._node for c in cs])
+    cols = [_batch_of(f if f is not None else np.zeros(sh), level2, n, sh)
+            for f, sh in zip(found, o_shapes)]
+    blocks = []
+    for c, osh in zip(cols, o_shapes):
+        row = []
+        for ish, off in zip(i_shapes, i_offs):
+            size = int(np.prod(ish, dtype=int))
+            part = np.moveaxis(c[off:off + size], 0, -1) if np.ndim(c) > 1 else c[off:off + size]
+            row.append(np.reshape(part, osh + ish))
+        blocks.append(row)
+    return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
 
 
 # ---------------------------------------------------------------------- forward mode
@@ -439,51 +529,63 @@ def jvp(fun, primals, tangents):
 
 
 def jacfwd(fun, argnums=0):
-    """The Jacobian by forward mode, all basis tangents pushed in one batched sweep."""
+    """The Jacobian by forward mode, all basis tangents pushed in one batched sweep.
+
+    Nested like :func:`jacrev` for several outputs or inputs.
+    """
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        jacs = []
-        for a in nums:
-            raw = _input(args[a])
-            shape = np.shape(raw)
-            n = int(np.prod(shape))
-            _check_ndim(len(shape) + 1, "jacfwd")
-            basis = np.eye(n, dtype=plain(raw).dtype).reshape((n,) + shape)
+        raws, i_shapes, (i_offs, n) = _in_blocks(args, nums)
+        for ish in i_shapes:
+            _check_ndim(len(ish) + 1, "jacfwd")
+        groups = [_flatten(args[a]) for a in nums]
+        i_builds = [(len(lv), b) for lv, b in groups]
+        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws])
 
-            def f_a(x, a=a):
-                full = list(args)
-                full[a] = x
-                return fun(*full, **kwargs)
-            out, tan = _make_jvp(f_a, (raw,), (basis,))
-            _single_array(out, "jacfwd")
-            oshape = np.shape(out)
-            _check_ndim(len(oshape) + len(shape), "jacfwd")
-            j = np.moveaxis(tan, 0, -1) if np.ndim(tan) else tan
-            jacs.append(_output(np.reshape(j, oshape + shape)))
-        return jacs[0] if single else tuple(jacs)
+        def f_flat(*leaves):
+            full, k = list(args), 0
+            for a, (cnt, build) in zip(nums, i_builds):
+                full[a] = build(list(leaves[k:k + cnt]))
+                k += cnt
+            return fun(*full, **kwargs)
+        out, tan = _make_jvp(f_flat, tuple(raws), tuple(basis))
+        o_leaves, o_build = _flatten(out)
+        t_leaves = _flatten(tan)[0]
+        o_shapes = [np.shape(plain(o)) for o in o_leaves]
+        blocks = []
+        for t, osh in zip(t_leaves, o_shapes):
+            t = np.broadcast_to(t, (n,) + osh) if np.shape(t) != (n,) + osh else t
+            row = []
+            for ish, off in zip(i_shapes, i_offs):
+                _check_ndim(len(osh) + len(ish), "jacfwd")
+                size = int(np.prod(ish, dtype=int))
+                part = t[off:off + size]
+                part = np.moveaxis(part, 0, -1) if np.ndim(part) > 1 else part
+                row.append(np.reshape(part, osh + ish))
+            blocks.append(row)
+        return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
     return jac
 
 
 def jacobian(fun, argnums=0):
-    """The Jacobian, by forward mode when the input is smaller than the output, else reverse.
+    """The Jacobian, by forward mode when the input is smaller than the output, else reverse;
+    ``fun`` runs once either way.
 
     >>> import numpy as np, chainrule as cr
     >>> cr.jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
     """
-    fwd = jacfwd(fun, argnums)
-
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = sum(int(np.size(plain(_input(args[a])))) for a in nums)
+        n_in = _in_blocks(args, nums)[2][1]
         # record once for reverse mode; the output's size then says which mode is cheaper
         out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        _single_array(out, "jacobian")
-        if n_in <= int(np.size(plain(out))):
-            return fwd(*args, **kwargs)
+        n_out = sum(int(np.size(plain(o))) for o in _flatten(out)[0])
+        if n_in < n_out:
+            return _jacobian_columns(out, fn, args, single, nums)
         return _jacobian_rows(out, fn, args, single, nums)
     return jac
 
@@ -505,35 +607,120 @@ def hvp(fun, x, v):
 
 
 # ---------------------------------------------------------------------- checkpointing
+class _CheckpointCall:
+    """One call of a checkpointed function: how to rebuild its arguments from the flat
+    leaves, and (after the forward run) the structure of its result."""
+
+    __slots__ = ("fun", "build", "out_build", "shapes", "dtypes")
+
+    def __init__(self, fun, build):
+        self.fun, self.build, self.out_build = fun, build, None
+
+    def call(self, leaves):
+        args, kwargs = self.build(list(leaves))
+        return self.fun(*args, **kwargs)
+
+
+def _checkpoint_run(*leaves, call):
+    """The forward run, recording nothing: every output leaf raveled into one flat array."""
+    with engine.no_grad():
+        out = call.call(leaves)
+    o_leaves, call.out_build = _flatten(_results(out, call.fun))
+    vals = [plain(o) for o in o_leaves]
+    call.shapes = [np.shape(v) for v in vals]
+    call.dtypes = [np.result_type(v) for v in vals]
+    if not vals:
+        return np.zeros(0)
+    return np.concatenate([np.ravel(v).astype(np.result_type(*call.dtypes), copy=False)
+                           for v in vals])
+
+
+def _split_outputs(flat, call):
+    """Undo :func:`_checkpoint_run`'s raveling: the output tree from the flat array."""
+    parts, off = [], 0
+    for sh, dt in zip(call.shapes, call.dtypes):
+        size = int(np.prod(sh, dtype=int))
+        part = np.reshape(flat[off:off + size], sh)
+        off += size
+        parts.append(part if np.result_type(part) == dt else part.astype(dt))
+    return call.out_build(parts)
+
+
+def _differentiable(x):
+    return isinstance(x, (Tensor, np.ndarray, np.generic, float, complex)) and \
+        np.issubdtype(plain(x).dtype if isinstance(x, Tensor) else np.result_type(x),
+                      np.inexact)
+
+
+def _checkpoint_vjp(g, ans, *leaves, call):
+    """All inputs' cotangents from one recomputation of the function."""
+    nums = tuple(i for i, x in enumerate(leaves) if _differentiable(x))
+    out, _, fn = _make_vjp(lambda *ls: call.call(ls), leaves, {}, nums)
+    o_leaves, o_build = _flatten(out)
+    cts, off = [], 0
+    for o in o_leaves:
+        sh = np.shape(plain(o))
+        size = int(np.prod(sh, dtype=int))
+        ct = np.reshape(g[off:off + size], sh)
+        off += size
+        cts.append(_cast(ct, ones_like_raw(o)))
+    gs = fn(o_build(cts), retain_graph=False)
+    res = [None] * len(leaves)
+    for i, gi in zip(nums, gs):
+        res[i] = gi
+    return res
+
+
+def _checkpoint_jvp(tangents, ans, *leaves, call):
+    nums = [i for i, t in enumerate(tangents) if t is not None]
+    k = nums[0]
+    batch = np.shape(tangents[k])[:np.ndim(tangents[k]) - np.ndim(leaves[k])]
+
+    def f(*xs):
+        full = list(leaves)
+        for i, x in zip(nums, xs):
+            full[i] = x
+        return call.call(full)
+    _, tan = _make_jvp(f, tuple(leaves[i] for i in nums), tuple(tangents[i] for i in nums))
+    dt = np.result_type(ans)
+    parts = [np.reshape(t, batch + (-1,)) for t in _flatten(tan)[0]]
+    parts = [p if np.result_type(p) == dt else p.astype(dt) for p in parts]
+    return np.concatenate(parts, axis=-1) if parts else np.zeros(batch + (0,), dtype=dt)
+
+
+def _checkpoint_fn(*leaves, call):
+    if any(isinstance(a, Tensor) for a in leaves):   # lower levels record it too
+        return engine.apply(_CHECKPOINT, leaves, {"call": call})
+    return _checkpoint_run(*leaves, call=call)
+
+
+# one primitive for every checkpointed function (each call carries its function in the
+# keyword ``call``): nothing is made, or kept, per cr.checkpoint
+_CHECKPOINT = engine.primitive_from(_checkpoint_fn, vjp=(_checkpoint_vjp,),
+                                    joint=_checkpoint_jvp, name="checkpoint", nary=True,
+                                    joint_vjp=True)
+
+
 def checkpoint(fun):
-    """``fun`` that keeps none of its intermediates: the backward pass recomputes them.
+    """``fun`` that keeps none of its intermediates: the backward pass recomputes them, once.
+
+    ``fun`` may take any arguments (tensors, ints, keyword arguments, nested lists and dicts)
+    and return one array or a tuple, list or dict of them.
 
     >>> import numpy as np, chainrule as cr
     >>> f = cr.checkpoint(lambda x: np.sin(np.sin(x)))
     >>> cr.grad(lambda x: f(x).sum())(np.zeros(3))
     array([1., 1., 1.])
+    >>> g = cr.checkpoint(lambda x, n, scale=1.0: (x ** n * scale, x.sum()))
+    >>> cr.grad(lambda x: g(x, 3, scale=2.0)[0].sum())(np.array([1.0, 2.0]))
+    array([ 6., 24.])
     """
-    def run(*xs):
-        with engine.no_grad():
-            return fun(*xs)
-
-    def vjp_rule(i, g, ans, *xs):
-        _, _, fn = _make_vjp(fun, xs, {}, tuple(range(len(xs))))
-        return fn(g, retain_graph=False)[i]
-
-    def jvp_rule(i, t, ans, *xs):
-        tangents = [t if j == i else np.zeros(np.shape(t)[:np.ndim(t) - np.ndim(x)] +
-                                              np.shape(x)) for j, x in enumerate(xs)]
-        return _make_jvp(fun, xs, tangents)[1]
-
-    # not registered in the rule tables' list (defprim would keep every checkpointed function,
-    # and what it closes over, alive for good when cr.checkpoint is called in a loop)
-    prim = engine.primitive_from(run, vjp=(vjp_rule,), jvp=(jvp_rule,),
-                                 name=f"checkpoint({getattr(fun, '__name__', 'f')})", nary=True)
-
     @functools.wraps(fun)
-    def wrapped(*args):
-        if any(isinstance(a, Tensor) for a in args):
-            return engine.apply(prim, args, {})
-        return fun(*args)
+    def wrapped(*args, **kwargs):
+        leaves, build = _flatten([list(args), kwargs])
+        if not any(isinstance(a, Tensor) for a in leaves):
+            return fun(*args, **kwargs)
+        call = _CheckpointCall(fun, lambda ls: (lambda a, k: (a, k))(*build(ls)))
+        flat = engine.apply(_CHECKPOINT, tuple(leaves), {"call": call})
+        return _split_outputs(flat, call)
     return wrapped

@@ -252,12 +252,29 @@ max_p = _chooser(np.maximum.reduce, "max")
 min_p = _chooser(np.minimum.reduce, "min")
 
 
+def _masked(where):
+    return where is not _NoValue and where is not True
+
+
+def _chosen(prim, a, axes, keepdims, initial, where, name):
+    """max/min over ``axes`` of the entries ``where`` selects, and ``initial`` (NumPy's
+    meaning: ``where=`` needs ``initial=``, the value of a slice with nothing selected)."""
+    if _masked(where):
+        if initial is _NoValue:
+            op = "maximum" if name.endswith("max") else "minimum"
+            raise ValueError(f"reduction operation '{op}' does not have an identity, so to use "
+                             "a where mask one has to specify 'initial'")
+        a = np.where(where, a, initial)
+    res = prim(a, axis=axes, keepdims=keepdims)
+    if initial is not _NoValue:
+        res = (np.maximum if name.endswith("max") else np.minimum)(res, initial)
+    return res
+
+
 def _chooser_handler(prim, name):
     def handler(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=_NoValue):
-        unsupported(name, initial=initial, where=where)
-        return write_out(prim(a, axis=neg_axes(axis, np.ndim(a)),
-                              keepdims=keepdims_flag(keepdims)),
-                    out)
+        return write_out(_chosen(prim, a, neg_axes(axis, np.ndim(a)), keepdims_flag(keepdims),
+                                 initial, where, name), out)
     handler.__name__ = name
     handler.__doc__ = f"np.{name} on tensors (ties share the gradient evenly)."
     return handler
@@ -278,7 +295,6 @@ def _ptp(a, axis=None, out=None, keepdims=False):
 
 # ---------------------------------------------------------------- var, std, average
 def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    unsupported(name, where=where)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -290,6 +306,15 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
+    if _masked(where):                   # only the entries where= selects take part
+        mask = np.broadcast_to(where, np.shape(a))
+        dt = np.result_type(a)
+        if mean is _NoValue:
+            mean = _total(np.where(mask, a, 0), axes, True) / np.sum(
+                mask, axis=axes, keepdims=True).astype(dt)
+        d = np.where(mask, a - mean, 0)
+        dof = np.sum(mask, axis=axes, keepdims=keepdims_flag(keepdims)) - ddof
+        return _total(d * d, axes, keepdims_flag(keepdims)) / np.maximum(dof, 0).astype(dt)
     n = _count(np.shape(a), axes)
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
@@ -706,12 +731,14 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     a = _array(a)
     if not _inexact(a):
         return _mean(a, axis, dtype, out, keepdims_flag(keepdims), where=where)
-    unsupported("nanmean", where=where)
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
     keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
+    if _masked(where):                   # entries where= leaves out count as NaNs
+        mask = mask | ~np.broadcast_to(where, np.shape(a))
+        filled = np.where(mask, 0, filled)
     tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
     res = tot / safe
@@ -722,7 +749,7 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
 
 
 def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
-    unsupported(name, where=where, mean=mean)
+    unsupported(name, mean=mean)
     if correction is not _NoValue:
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
@@ -731,13 +758,16 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if np.iscomplexobj(a):
         raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     if not _inexact(a):
-        return _variance(a, axis, dtype, ddof, keepdims, _NoValue, _NoValue, _NoValue,
+        return _variance(a, axis, dtype, ddof, keepdims, where, _NoValue, _NoValue,
                          name), False
     if dtype is not None:
         a = a.astype(dtype)
     axes = neg_axes(axis, np.ndim(a))
     keep = keepdims_flag(keepdims)
     filled, mask = _nan_filled(a, 0)
+    if _masked(where):                   # entries where= leaves out count as NaNs
+        mask = mask | ~np.broadcast_to(where, np.shape(a))
+        filled = np.where(mask, 0, filled)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
@@ -777,13 +807,17 @@ def _nan_chooser(prim, fill, plain, name):
         if not _inexact(a):
             return plain(a, axis=axis, out=out, keepdims=keepdims_flag(keepdims),
                          initial=initial, where=where)
-        unsupported(name, initial=initial, where=where)
         axes = neg_axes(axis, np.ndim(a))
         keep = keepdims_flag(keepdims)
         filled, mask = _nan_filled(a, fill)
-        res = prim(filled, axis=axes, keepdims=keep)
+        if _masked(where):               # entries where= leaves out count as NaNs
+            if initial is _NoValue:
+                _chosen(prim, a, axes, keep, initial, where, name)     # NumPy's error
+            mask = mask | ~np.broadcast_to(where, np.shape(a))
+            filled = np.where(mask, fill, filled)
+        res = _chosen(prim, filled, axes, keep, initial, _NoValue, name)
         allnan = np.all(mask, axis=axes, keepdims=keep)
-        if np.any(allnan):
+        if initial is _NoValue and np.any(allnan):
             _warn("All-NaN slice encountered")
             res = np.where(allnan, np.nan, res)
         return write_out(res, out)

@@ -124,7 +124,7 @@ def _setitem_fn(x, v, idx):
 
 
 def _zero_at(g, idx):
-    g = g.copy()
+    g = np.array(g) if isinstance(g, np.generic) else g.copy()   # 0-d: a NumPy scalar
     g[idx] = 0
     return g
 
@@ -169,6 +169,8 @@ def setitem_tangent(tx, tv, x, v, idx):
         tx[idx] = val
         return tx
     moved = np.moveaxis(tx, tuple(range(nb)), tuple(range(-nb, 0)))
+    if isinstance(moved, Tensor):       # recorded: write into memory of its own, not a view
+        moved = moved.copy()
     moved[_expand_index(idx, np.ndim(x)) + (Ellipsis,)] = val
     return np.moveaxis(moved, tuple(range(-nb, 0)), tuple(range(nb)))
 
@@ -423,10 +425,16 @@ implements(np.atleast_3d)(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,
 
 
 # ---------------------------------------------------------------- joining
-def _concat_vjp(i, g, ans, *xs, axis):
-    sizes = [np.shape(x)[axis] for x in xs]
-    start = sum(sizes[:i])
-    return g[(Ellipsis, slice(start, start + sizes[i])) + (slice(None),) * (-axis - 1)]
+def _concat_vjp(g, ans, *xs, axis):
+    """All the pieces' cotangents at once: slices of ``g`` (linear in the number of pieces)."""
+    rest = (slice(None),) * (-axis - 1)
+    out = []
+    start = 0
+    for x in xs:
+        stop = start + np.shape(x)[axis]
+        out.append(g[(Ellipsis, slice(start, stop)) + rest])
+        start = stop
+    return out
 
 
 def _concat_jvp(tangents, ans, *xs, axis):
@@ -440,7 +448,8 @@ def _concat_jvp(tangents, ans, *xs, axis):
 
 # axis is negative, so the rules work on tangents with leading batch dimensions
 concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
-                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None)
+                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None,
+                        joint_vjp=True)
 
 
 @implements(np.concatenate)
@@ -473,13 +482,15 @@ def _stack_jvp(tangents, ans, *xs, axis):
                      for t, x in zip(tangents, xs)], axis=axis)
 
 
-def _stack_vjp(i, g, ans, *xs, axis):
-    return g[(Ellipsis, i) + (slice(None),) * (-axis - 1)]
+def _stack_vjp(g, ans, *xs, axis):
+    """All the pieces' cotangents at once: the slices of ``g`` along ``axis``."""
+    rest = (slice(None),) * (-axis - 1)
+    return [g[(Ellipsis, i) + rest] for i in range(len(xs))]
 
 
 # axis is negative (counted in the output)
 stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
-                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None)
+                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None, joint_vjp=True)
 
 
 @implements(np.stack)

@@ -133,7 +133,7 @@ def _solve_vjp(g, ans, a, b):
 
 
 # a x = b for stacks of matrices b (..., M, K); the handler turns a vector b into a column
-solve_p = defprim(np.linalg.solve, name="solve", joint_vjp=_solve_vjp,
+solve_p = defprim(np.linalg.solve, name="solve", vjp=(_solve_vjp,), joint_vjp=True,
                   jvp=(_solve_jvp_a, _solve_jvp_b), keep=("a",))
 
 
