@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, plain
+from ..api import all_finite, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
@@ -99,7 +99,7 @@ def masked_times(f, x):
         return f * x
     with np.errstate(invalid="ignore"):
         out = f * x
-    return np.where(plain(x) == 0, np.zeros_like(out), out)
+    return np.where(maybe_nonzero(x), out, np.zeros_like(out))
 
 
 def masked_over(x, d):
@@ -107,8 +107,8 @@ def masked_over(x, d):
     dv = plain(d)
     if not np.any(dv == 0):
         return x / d
-    hit = plain(x) == 0
-    return np.where(hit, np.zeros_like(x), x / np.where(dv == 0, np.ones_like(d), d))
+    return np.where(maybe_nonzero(x), x / np.where(dv == 0, np.ones_like(d), d),
+                    np.zeros_like(x))
 
 
 def eye_like(x, n=None):
@@ -131,5 +131,6 @@ def offdiag_inv(d):
 
 
 def diag_part(x):
-    """The diagonals of a stack of matrices (a vector per matrix), differentiably."""
-    return np.sum(x * eye_like(x), axis=-2)
+    """The diagonals of a stack of matrices (a vector per matrix), differentiably (selected,
+    not masked: an infinite off-diagonal tangent does not reach them)."""
+    return np.diagonal(x, axis1=-2, axis2=-1)

@@ -11,7 +11,7 @@ matrix (the identity, say), while the eigenvectors themselves honestly have none
 """
 import numpy as np
 
-from ..api import defprim, implements, plain
+from ..api import defprim, implements, maybe_nonzero, plain
 from .common import (conj, conj_convention, diag_part, eye_like, hermitian_part, mH, mT,
                      masked_over, masked_times, offdiag_inv, reshape_to, result_type_of)
 
@@ -83,9 +83,26 @@ def _cholesky(a, /, *, upper=False):
 
 
 # ---------------------------------------------------------------- eigh
+def _used_columns(gw, *others):
+    """The columns whose values' cotangents ``gw`` are not 0 (in some matrix of the stack),
+    or None where a vector's cotangent in ``others`` is not 0 or every column is used.
+
+    A function of the eigenvalues alone then has the VJP ``V[:, k] gw[k] V[:, k]^H`` over
+    those columns only: its own derivative (second order) then needs no eigenvector whose
+    eigenvalue is repeated, where the eigenvectors have none."""
+    if any(np.any(maybe_nonzero(o)) for o in others):
+        return None
+    used = np.any(np.reshape(maybe_nonzero(gw), (-1, np.shape(gw)[-1])), axis=0)
+    return None if used.all() else np.flatnonzero(used)
+
+
 def _eigh_vjp(g, ans, a, UPLO):
     gw, gv = g
     w, v = ans
+    cols = _used_columns(gw, gv)
+    if cols is not None:
+        vk = v[..., cols]
+        return _herm_grad(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)), UPLO == "U")
     f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
     inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
     return _herm_grad(np.matmul(v, np.matmul(inner, mH(v))), UPLO == "U")
@@ -178,6 +195,9 @@ def _eigvals(a):
 def _svd_vjp(g, ans, a):
     gu, gs, gvh = g
     u, s, vh = ans
+    cols = _used_columns(gs, gu, gvh)
+    if cols is not None:
+        return np.matmul(u[..., cols] * _row(_real(gs[..., cols])), vh[..., cols, :])
     v, gv = mH(vh), mH(gvh)
     m, n = np.shape(a)[-2:]
     k = min(m, n)
