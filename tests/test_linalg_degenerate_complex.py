@@ -214,3 +214,29 @@ def test_eig_of_a_real_matrix_with_complex_eigenpairs():
     assert np.sum(g * t) == pytest.approx(fd_directional(f, a, t), rel=1e-6)
     _, tan = cr.jvp(np.linalg.eigvals, (a,), (t,))
     np.testing.assert_allclose(tan, fd_directional(np.linalg.eigvals, a, t), atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["expm", "logm", "sqrtm"])
+def test_scipy_matrix_functions(name):
+    sl = pytest.importorskip("scipy.linalg")
+    from chainrule.rules.linalg import matrix_functions as mf
+    f, ref = getattr(mf, name), getattr(sl, name)
+    a = RNG.normal(size=(3, 3)) * 0.3 + 2 * np.eye(3)
+    np.testing.assert_allclose(f(cr.tensor(a)).numpy(), ref(a))
+    cr.check_grads(f, a, modes=("fwd", "rev"), order=2)
+    cr.check_grads(f, np.stack([a, a.T]), modes=("fwd", "rev"), order=1)
+    z = a + 0.3j * RNG.normal(size=(3, 3))
+    t, c = rc(3, 3), rc(3, 3)
+    loss = lambda z: np.sum(np.real(c * f(z)))       # noqa: E731
+    g = cr.grad(loss)(z)
+    assert np.real(np.sum(g * t)) == pytest.approx(fd_directional(loss, z, t), rel=1e-6)
+
+
+def test_expm_against_jax():
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("scipy")
+    jax.config.update("jax_enable_x64", True)
+    from chainrule.rules.linalg.matrix_functions import expm
+    a = RNG.normal(size=(3, 3))
+    want = jax.grad(lambda a: jax.numpy.sum(jax.numpy.sin(jax.scipy.linalg.expm(a))))(a)
+    np.testing.assert_allclose(cr.grad(lambda a: np.sum(np.sin(expm(a))))(a), want, rtol=1e-9)

@@ -9,6 +9,7 @@ from .decompositions import *  # noqa: F401,F403
 from .norms import *  # noqa: F401,F403
 from .solve import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
+from . import matrix_functions  # noqa: F401
 from . import convolution, decompositions, norms, products, solve
 
 __all__ = (products.__all__ + decompositions.__all__ + norms.__all__ + solve.__all__ +
