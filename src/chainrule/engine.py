@@ -1056,18 +1056,22 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 except IndexError:
                     _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
-            if rule is None:
-                pass
-            elif rule is identity:
-                gi = g
-            elif kw:
-                gi = rule(g, ans, *raws, **kw)
-            elif nraw == 2:
-                gi = rule(g, ans, raws[0], raws[1])
-            elif nraw == 1:
-                gi = rule(g, ans, raws[0])
-            else:
-                gi = rule(g, ans, *raws)
+            try:
+                if rule is None:
+                    pass
+                elif rule is identity:
+                    gi = g
+                elif kw:
+                    gi = rule(g, ans, *raws, **kw)
+                elif nraw == 2:
+                    gi = rule(g, ans, raws[0], raws[1])
+                elif nraw == 1:
+                    gi = rule(g, ans, raws[0])
+                else:
+                    gi = rule(g, ans, *raws)
+            except (TypeError, ValueError, NotImplementedError) as e:
+                _library_error(node, i, g, raws, e)
+                raise
             if not same_shape:
                 try:
                     same = gi.shape == p.shape
@@ -1086,6 +1090,19 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         if not retain_graph:
             node.raws = node.ans = node.kw = None   # kw: e.g. index arrays
     return found
+
+
+def _library_error(node, i, g, raws, error):
+    """Name the array library when a rule failed on an array of a library other than NumPy
+    (a function that library lacks); NumPy's own errors pass through unchanged."""
+    from .arrays import UnsupportedArrayOperation, is_other, unsupported
+    if isinstance(error, UnsupportedArrayOperation):
+        return
+    for x in (g,) + tuple(raws):
+        x = _value(x)
+        if is_other(x):
+            raise unsupported(x, f"the gradient of '{node.prim.name}' (for its input {i})",
+                              error) from error
 
 
 def _run_hooks(node, g, create_graph):

@@ -12,6 +12,8 @@ reach rule authors through :mod:`chainrule.rules.api`.
 """
 import numpy as np
 
+from .api_arrays import needs_wrapping, wrap
+from .arrays import is_other
 from .dispatch import (FUNCTIONS, NONDIFF, UFUNCS, implements, nondiff,  # noqa: F401
                        register_ufunc)
 from .engine import apply
@@ -56,6 +58,8 @@ def constant(res):
     if isinstance(res, (np.ndarray, np.generic)):
         return make_tensor(np.asarray(res) if isinstance(res, np.generic) else res, None, 0,
                            None)
+    if is_other(res):
+        return make_tensor(res, None, 0, None)
     if isinstance(res, tuple):
         return tuple(constant(r) for r in res)
     if isinstance(res, list):
@@ -191,9 +195,27 @@ def _object_arrays(args):
     return False
 
 
+def _api_only(args):
+    """True if ``args`` (or a list/tuple among them) holds an array of a library with only
+    the array API (it does not take NumPy calls itself: chainrule wraps it in APIArray)."""
+    for a in args:
+        if type(a) in (list, tuple):
+            if any(needs_wrapping(b) for b in a):
+                return True
+        elif needs_wrapping(a):
+            return True
+    return False
+
+
+def _wrap_api(a):
+    return type(a)(wrap(b) for b in a) if type(a) in (list, tuple) else wrap(a)
+
+
 def array_function(func, types, args, kwargs):
     if _object_arrays(args):
         object_operand(numpy_name(func), args)
+    if _api_only(args):
+        args = tuple(_wrap_api(a) for a in args)
     handler = FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)

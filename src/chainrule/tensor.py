@@ -10,6 +10,8 @@ import sys
 import numpy as np
 
 from . import engine
+from .api_arrays import wrap
+from .arrays import is_other, ones_like
 from .engine import STATE, Leaf, Node, new_node, owner, apply, apply1, apply2, note_write
 from .diagnostics import NonLeafGradWarning, check_conversion, user_frame
 from .dispatch import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS
@@ -42,6 +44,10 @@ def _to_array(data, dtype):
     """Turn user data (numbers, nested lists, arrays) into an ndarray, floats as float64."""
     if isinstance(data, np.ndarray):
         arr = data if dtype is None else data.astype(dtype, copy=False)
+        arr = arr.copy() if arr is data else arr
+    elif is_other(data):            # Dask, CuPy, array API arrays: kept in their library
+        data = wrap(data)
+        arr = data if dtype is None else data.astype(dtype)
         arr = arr.copy() if arr is data else arr
     else:
         arr = np.array(data, dtype=dtype)
@@ -225,7 +231,8 @@ class Tensor:
     @property
     def size(self):
         """The number of elements (NumPy's attribute; calling it, as in PyTorch, raises)."""
-        return _Size(np.size(_base_array(self.data)))
+        arr = _base_array(self.data)
+        return _Size(arr.size if is_other(arr) else np.size(arr))
 
     @property
     def grad(self):
@@ -264,6 +271,26 @@ class Tensor:
     def imag(self):
         return np.imag(self)
 
+    @property
+    def device(self):
+        """Where the values live: ``"cpu"`` for NumPy data, else the data's own device."""
+        return getattr(_base_array(self.data), "device", "cpu")
+
+    def to_device(self, device, /, *, stream=None):
+        """The array API's ``to_device``: this tensor, which lives on ``device`` already."""
+        if device != self.device and str(device) != str(self.device):
+            raise ValueError(f"this tensor lives on {self.device!r}; chainrule does not move "
+                             f"data to {device!r} (make the tensor from data on that device)")
+        return self
+
+    def __array_namespace__(self, /, *, api_version=None):
+        """``chainrule.array_api``: the array API standard's functions on tensors."""
+        from . import array_api
+        if api_version is not None and api_version > array_api.__array_api_version__:
+            raise ValueError(f"chainrule.array_api implements the array API "
+                             f"{array_api.__array_api_version__}, not {api_version}")
+        return array_api
+
     def __len__(self):
         shape = self.shape
         if not shape:
@@ -278,9 +305,13 @@ class Tensor:
 
     def __repr__(self):
         arr = _base_array(self.data)
-        body = np.array2string(arr, separator=", ", prefix="Tensor(")
+        if is_other(arr):       # the library's own repr: a Dask array is not computed
+            body = repr(arr)
+        else:
+            body = np.array2string(arr, separator=", ", prefix="Tensor(")
         extra = ""
-        if arr.dtype not in (np.float64, np.int64, np.bool_) and arr.size:
+        if arr.dtype not in (np.float64, np.int64, np.bool_) and not is_other(arr) and \
+                np.size(arr):
             extra = f", dtype={arr.dtype}"
         if self._level:
             extra += f", level={self._level}"
@@ -310,6 +341,8 @@ class Tensor:
             if self._node is not None or self._tangent is not None:
                 _array_error()
             return np.asarray(_base_array(self.data), dtype=dtype)
+        if is_other(self.data):     # an explicit conversion: the library decides (CuPy refuses)
+            return np.asarray(self.data, dtype=dtype)
         arr = np.asarray(self.data)          # a 0-d result holds a NumPy scalar
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
@@ -412,7 +445,8 @@ class Tensor:
                 f"attach_grad() needs a floating point tensor, this one is {self.dtype}; "
                 "make it with a float dtype, e.g. np.arange(4.0)")
         if type(self._node) is Node or self._level or self._base is not None:
-            self.data = np.array(_base_array(self.data))
+            base = _base_array(self.data)
+            self.data = base.copy() if is_other(base) else np.array(base)
             self._level = 0
             self._base = None
             self._vc = None
@@ -583,9 +617,14 @@ class Tensor:
                     return apply1(prim, inputs[0])
                 if len(inputs) == 2:
                     a, b = inputs
-                    if (a.__class__ not in _FAST_OPERANDS and _bad_operand(a)
-                            or b.__class__ not in _FAST_OPERANDS and _bad_operand(b)):
-                        _object_operand(f"np.{ufunc.__name__}", inputs)
+                    if a.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(a):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        a = wrap(a)
+                    if b.__class__ not in _FAST_OPERANDS:
+                        if _bad_operand(b):
+                            _object_operand(f"np.{ufunc.__name__}", inputs)
+                        b = wrap(b)
                     return apply2(prim, a, b)
                 return apply(prim, inputs, None)
         return _bridge.array_ufunc(ufunc, method, inputs, kwargs)
@@ -682,7 +721,8 @@ _FAST_OPERANDS = frozenset((Tensor, float, int))
 def _bad_operand(x):
     """Not a number, numeric array or tensor: None, strings, objects, object arrays."""
     if not isinstance(x, _OPERANDS):
-        return True
+        # Dask, CuPy...: numeric ones are fine
+        return not is_other(x) or getattr(x.dtype, "kind", None) == "O"
     if type(x) is np.ndarray:
         return x.dtype.kind == "O"
     if isinstance(x, (list, tuple)):
@@ -731,7 +771,7 @@ def _seed(t, gradient):
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
     else:
-        g = np.asarray(gradient)
+        g = wrap(gradient) if is_other(gradient) else np.asarray(gradient)
         if g.dtype.kind not in "biufc" or (g.dtype.kind == "c" and t.dtype.kind != "c"):
             raise TypeError(
                 f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
@@ -746,8 +786,7 @@ def _seed(t, gradient):
 
 def _ones_like_raw(data):
     """ones with the shape and dtype of ``data`` (plain ndarray: a constant at every level)."""
-    arr = _base_array(data)
-    return np.ones(arr.shape, dtype=arr.dtype if _is_float_dtype(arr.dtype) else float)
+    return ones_like(_base_array(data))
 
 
 # ---------------------------------------------------------------------- in-place writes
@@ -1054,7 +1093,9 @@ def _operand(prim, other, self):
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
     elif not isinstance(other, _OPERANDS):
-        return NotImplemented
+        if not is_other(other):
+            return NotImplemented
+        other = wrap(other)         # array-API-only arrays are seen through APIArray
     if type(other) is np.ndarray and other.dtype.kind == "O":
         _object_operand(prim.name, (self, other))
     return other

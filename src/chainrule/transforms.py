@@ -13,11 +13,14 @@ values, which are tensors of the enclosing levels when transforms nest, every ne
 4.0
 """
 import functools
+import math
 import numbers
 
 import numpy as np
 
 from . import engine
+from .api_arrays import unwrap, wrap
+from .arrays import constant_like, is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .tensor import Tensor, plain, make_tensor, ones_like_raw
 
@@ -81,9 +84,9 @@ def _describe(tree):
 
 def _input(x):
     """A transform's input as a raw value: floats as ndarrays, tensors kept (nesting)."""
-    if isinstance(x, Tensor):
-        dt = x.dtype
-        val = x
+    if isinstance(x, Tensor) or is_other(x):    # tensors (nesting), Dask, CuPy...: kept
+        val = wrap(x)                           # array-API-only arrays: seen through NumPy
+        dt = val.dtype
     else:
         val = np.asarray(x)
         dt = val.dtype
@@ -103,7 +106,8 @@ _MAXDIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32   # NumPy's limi
 
 def _numeric(v, what):
     """``v`` as a tensor or an ndarray of numbers; ``TypeError`` naming ``what`` otherwise."""
-    if isinstance(v, Tensor):
+    if isinstance(v, Tensor) or is_other(v):
+        v = wrap(v)
         kind = v.dtype.kind
     else:
         try:
@@ -145,7 +149,7 @@ def _output(v):
         v = plain(v)
     if isinstance(v, np.generic):          # 0-d results are 0-d arrays, as JAX's
         return np.asarray(v)
-    return v
+    return unwrap(v)
 
 
 def _leaf(raw, level):
@@ -178,10 +182,13 @@ def _level_parts(out, level):
     return out, None, None
 
 
+def _size(x):
+    """Number of entries (``np.size`` is not implemented by every array library)."""
+    return math.prod(np.shape(x))
+
+
 def _zeros_like_raw(x):
-    arr = plain(x)
-    return np.zeros(np.shape(arr), dtype=arr.dtype if np.issubdtype(arr.dtype, np.inexact)
-                    else float)
+    return zeros_like(plain(x))
 
 
 # ---------------------------------------------------------------------- reverse mode
@@ -253,6 +260,8 @@ def _cast(g, like):
     dt = plain(like).dtype
     if isinstance(g, Tensor):
         return g if g.dtype == dt else g.astype(dt)
+    if is_other(g):
+        return g if g.dtype == dt else g.astype(dt)
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
         g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
@@ -286,7 +295,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
-        if isinstance(out, (tuple, list, dict)) or np.size(plain(out)) != 1:
+        if isinstance(out, (tuple, list, dict)) or _size(plain(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
                 f"{np.shape(plain(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
@@ -379,25 +388,27 @@ def _offsets(shapes):
     return offs, total
 
 
-def _basis(shapes, offs, total, dtypes, level=None):
+def _basis(shapes, offs, total, dtypes, level=None, like=None):
     """One basis vector per element of all the leaves together, as a batch of size ``total``
-    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given."""
+    for each leaf (``(total,) + shape``); as tangents of zero tensors at ``level`` if given;
+    in the library of ``like``'s data."""
     out = []
     for sh, off, dt in zip(shapes, offs, dtypes):
         size = int(np.prod(sh, dtype=int))
         b = np.zeros((total, size), dtype=dt)
         b[off:off + size] = np.eye(size, dtype=dt)
-        b = b.reshape((total,) + sh)
-        out.append(b if level is None else make_tensor(np.zeros(sh, dtype=dt), None, level, b))
+        b = constant_like(b.reshape((total,) + sh), like)
+        out.append(b if level is None else
+                   make_tensor(constant_like(np.zeros(sh, dtype=dt), like), None, level, b))
     return out
 
 
-def _batch_of(g, level, total, shape):
+def _batch_of(g, level, total, shape, like=None):
     """The tangent batch of ``g`` at ``level`` (zeros where ``g`` carries none)."""
     if isinstance(g, Tensor) and g._level == level and g._tangent is not None:
         return np.broadcast_to(g._tangent, (total,) + shape) if np.shape(g._tangent) != (
             (total,) + shape) else g._tangent
-    return np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype)
+    return constant_like(np.zeros((total,) + shape, dtype=ones_like_raw(g).dtype), like)
 
 
 def _assemble(out_shapes, in_shapes, blocks, out_build, in_builds, single):
@@ -425,10 +436,10 @@ def _jacobian_rows(out, fn, args, single, nums):
             _check_ndim(len(osh) + len(ish), "jacrev")
     level = new_level()
     dts = [ones_like_raw(o).dtype for o in o_leaves]
-    cts = _basis(o_shapes, o_offs, m, dts, level)
+    cts = _basis(o_shapes, o_offs, m, dts, level, like=o_leaves[0])
     gs = fn(o_build(cts), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
-    rows = [_batch_of(g, level, m, sh) for g, sh in zip(flat, i_shapes)]
+    rows = [_batch_of(g, level, m, sh, like=o_leaves[0]) for g, sh in zip(flat, i_shapes)]
     blocks = [[np.reshape(r[off:off + int(np.prod(osh, dtype=int))], osh + ish)
                for r, ish in zip(rows, i_shapes)] for osh, off in zip(o_shapes, o_offs)]
     return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
@@ -444,13 +455,13 @@ def _jacobian_columns(out, fn, args, single, nums):
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
-    cs = [_leaf(np.zeros(sh, dtype=ones_like_raw(o).dtype), level)
+    cs = [_leaf(constant_like(np.zeros(sh, dtype=ones_like_raw(o).dtype), o), level)
           for o, sh in zip(o_leaves, o_shapes)]
     gs = fn(o_build(cs), retain_graph=False)
     flat = [g for tree in gs for g in _flatten(tree)[0]]
     level2 = new_level()
     dts = [ones_like_raw(g).dtype for g in flat]
-    seeds = _basis(i_shapes, i_offs, n, dts, level2)
+    seeds = _basis(i_shapes, i_offs, n, dts, level2, like=o_leaves[0])
     roots, rseeds = [], []
     for g, sd in zip(flat, seeds):
         if isinstance(g, Tensor) and g._level == level and g._node is not None:
@@ -460,7 +471,8 @@ def _jacobian_columns(out, fn, args, single, nums):
     if roots:
         with engine.enable_grad():
             found = backward_pass(roots, rseeds, False, False, [c._node for c in cs])
-    cols = [_batch_of(f if f is not None else np.zeros(sh), level2, n, sh)
+    cols = [_batch_of(f if f is not None else constant_like(np.zeros(sh), o_leaves[0]), level2,
+                      n, sh, like=o_leaves[0])
             for f, sh in zip(found, o_shapes)]
     blocks = []
     for c, osh in zip(cols, o_shapes):
@@ -488,7 +500,8 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         if not isinstance(t, Tensor):
             if t.dtype.kind == "c" and plain(raw).dtype.kind != "c":
                 raise TypeError("a tangent is complex but its primal is real")
-            t = np.asarray(t, dtype=plain(raw).dtype)
+            dt = plain(raw).dtype
+            t = t.astype(dt) if is_other(t) else np.asarray(t, dtype=dt)
         extra = np.ndim(t) - np.ndim(raw)
         if extra < 0 or np.shape(t)[extra:] != np.shape(raw):
             raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape "
@@ -503,7 +516,7 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         raw, _, tan = _level_parts(o, level)
         vals.append(raw)
         if tan is None:
-            tan = np.zeros(batch + np.shape(raw), dtype=ones_like_raw(raw).dtype)
+            tan = zeros_like(plain(raw), shape=batch + np.shape(raw))
         tans.append(tan)
     return o_build(vals), o_build(tans)
 
@@ -541,7 +554,7 @@ def jacfwd(fun, argnums=0):
             _check_ndim(len(ish) + 1, "jacfwd")
         groups = [_flatten(args[a]) for a in nums]
         i_builds = [(len(lv), b) for lv, b in groups]
-        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws])
+        basis = _basis(i_shapes, i_offs, n, [plain(r).dtype for r in raws], like=raws[0])
 
         def f_flat(*leaves):
             full, k = list(args), 0

@@ -20,6 +20,11 @@ Inside rules and handlers
     :func:`strong_over` / :func:`where0` (products with a strong zero), :func:`batch_ndim`,
     :func:`neg_axes`.
 
+Arrays of other libraries (Dask, CuPy, array API; see ``chainrule.arrays``)
+    :func:`is_other` (data of another library: no ``bool()`` of it, no ``np.asarray``),
+    :func:`zeros_like` / :func:`zeros_as` / :func:`constant_like` (zeros and constants made
+    in the data's library), :func:`scatter_add` (a scatter-add there).
+
 >>> import numpy as np, chainrule as cr
 >>> from chainrule.rules import api
 >>> cube = api.Primitive(lambda x: x ** 3, name="cube", keep=("x",), keep_ans=False)
@@ -34,6 +39,7 @@ from ..engine import Primitive, apply, identity, unbroadcast
 from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rule_error,
                             numpy_name, run_on_values)
 from ..tensor import Tensor, make_tensor, plain
+from ..arrays import constant_like, is_other, scatter_add, zeros_as, zeros_like
 from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc, local_rule,
                        neg_axes, strong_over, strong_times, where0)
 
@@ -43,6 +49,7 @@ __all__ = [
     "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
+    "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add",
 ]
 
 

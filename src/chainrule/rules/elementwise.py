@@ -20,7 +20,7 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 import numpy as np
 
 from .api import (Tensor, all_finite, defprim, defufunc, implements,
-                  local_rule, plain, register_ufunc, strong_over, strong_times,
+                  is_other, local_rule, plain, register_ufunc, strong_over, strong_times,
                   where0)
 
 __all__ = []
@@ -254,6 +254,11 @@ def _real_vjp(g, ans, x):
     return g.astype(np.result_type(x)) if np.iscomplexobj(x) else g
 
 
+def _copy(a):
+    """A copy in ``a``'s own library."""
+    return a.copy() if is_other(a) else np.array(a)
+
+
 def _imag_vjp(g, ans, x):
     return -1j * g.astype(np.result_type(x)) if np.iscomplexobj(x) else g * 0
 
@@ -262,9 +267,9 @@ _public(
     conjugate_p=defufunc(np.conjugate, linear=True),
     # copies, where NumPy gives views of the input: a write into the result must not
     # change x behind the graph's back
-    real_p=defprim(lambda x: np.array(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
+    real_p=defprim(lambda x: _copy(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
                    jvp=(lambda t, ans, x: np.real(t),), keep=("x",), keep_ans=False),
-    imag_p=defprim(lambda x: np.array(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
+    imag_p=defprim(lambda x: _copy(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
                    jvp=(lambda t, ans, x: np.imag(t),), keep=("x",), keep_ans=False),
 )
 
@@ -364,7 +369,7 @@ for _alias, _prim in [(np.radians, deg2rad_p), (np.degrees, rad2deg_p)]:  # noqa
 # ---------------------------------------------------------------- built from the above
 def _arr(a):
     """Tensors as they are, anything else as an ndarray."""
-    return a if isinstance(a, Tensor) else np.asarray(a)
+    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
 
 
 def _const(a):

@@ -25,8 +25,9 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from .api import (Tensor, batch_ndim, defprim, implements, is_traced, keepdims_flag, local_rule,
-                  neg_axes, plain, unsupported, write_out)
+from .api import (Tensor, batch_ndim, constant_like, defprim, implements, is_other,
+                  is_traced, keepdims_flag, local_rule, neg_axes, plain, unsupported, write_out,
+                  zeros_like)
 
 __all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
            "std_sqrt_p"]
@@ -69,7 +70,7 @@ def _index_from_end(axis, sl):
 
 
 def _embed(x, shape, idx):
-    out = np.zeros(shape, dtype=x.dtype)
+    out = np.zeros_like(x, shape=shape) if is_other(x) else np.zeros(shape, dtype=x.dtype)
     out[idx] = x
     return out
 
@@ -94,9 +95,24 @@ def _sum_vjp(g, ans, x, axis, keepdims, shape):
     return np.broadcast_to(_keep_to(g, shape, axis, keepdims), shape)
 
 
-# the ufuncs' reduce methods: what np.sum and friends call, without their Python wrappers;
+def _reducer(ufunc, func):
+    """``ufunc.reduce`` (what ``func`` calls, without its Python wrapper) on NumPy data;
+    ``func`` itself on other arrays, whose library implements it (NEP 18), not the ufunc's
+    reduce method."""
+    red = ufunc.reduce
+
+    def reduce(x, axis, keepdims):
+        if type(x) is not np.ndarray and is_other(x):
+            return func(x, axis=axis, keepdims=keepdims)
+        return red(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+_add_reduce = _reducer(np.add, np.sum)
+_multiply_reduce = _reducer(np.multiply, np.prod)
+
 # ``shape`` is x's, passed along so the node keeps a shape rather than the array
-sum_p = defprim(lambda x, axis, keepdims, shape: np.add.reduce(x, axis=axis, keepdims=keepdims),
+sum_p = defprim(lambda x, axis, keepdims, shape: _add_reduce(x, axis, keepdims),
                 name="sum",
                 vjp=(_sum_vjp,),
                 jvp=(lambda t, ans, x, axis, keepdims, shape:
@@ -144,7 +160,7 @@ def _pad_one(y):
     """``y`` with a 1 appended along the last axis."""
     shape = np.shape(y)
     m = shape[-1]
-    one = np.zeros(m + 1, dtype=y.dtype)
+    one = zeros_like(plain(y), shape=(m + 1,), dtype=y.dtype)   # in y's library
     one[-1] = 1
     return _embed_p(y, shape=shape[:-1] + (m + 1,), idx=(Ellipsis, slice(0, m))) + one
 
@@ -198,7 +214,10 @@ def _prod_others(x, axis):
 def _has_zero(x):
     """Whether ``x`` holds a zero (looked up on the values: it picks a formula, not a path
     for derivatives)."""
-    return not np.all(plain(x))
+    v = plain(x)
+    if is_other(v):
+        return True     # not looked up on other libraries' arrays: the formula safe for zeros
+    return not np.all(v)
 
 
 def _prod_grad(ans, x, axis, keepdims):
@@ -209,7 +228,7 @@ def _prod_grad(ans, x, axis, keepdims):
 
 
 prod_p = defprim(
-    lambda x, axis, keepdims: np.multiply.reduce(x, axis=axis, keepdims=keepdims), name="prod",
+    lambda x, axis, keepdims: _multiply_reduce(x, axis, keepdims), name="prod",
     vjp=(lambda g, ans, x, axis, keepdims:
          _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
@@ -248,8 +267,8 @@ def _chooser(np_fn, name):
                  keep=('x', 'axis', 'keepdims'))
 
 
-max_p = _chooser(np.maximum.reduce, "max")
-min_p = _chooser(np.minimum.reduce, "min")
+max_p = _chooser(_reducer(np.maximum, np.max), "max")
+min_p = _chooser(_reducer(np.minimum, np.min), "min")
 
 
 def _masked(where):
@@ -409,7 +428,7 @@ def _shift(y, d, axis, fill):
     if fill:
         front = np.zeros((n,) + (1,) * (-axis - 1), dtype=y.dtype)
         front[:d] = fill
-        out = out + front
+        out = out + constant_like(front, y)
     return out
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ..arrays import is_other
 from ..dispatch import implements, register_ufunc
 from ..engine import Primitive, apply, identity
 from ..tensor import Tensor, plain
@@ -162,7 +163,7 @@ def strong_over(v, d):
 
 def _strong_zero(v, out):
     out = where0(v != 0, out)
-    if not all_finite(out):
+    if not all_finite(out) and not is_other(plain(out)):   # other libraries: never looked at
         nan = bool(np.isnan(plain(out)).any())
         warnings.warn(f"{'invalid value' if nan else 'divide by zero'} encountered in a "
                       f"derivative: the {'gradient has NaN' if nan else 'gradient is infinite'}"
@@ -180,9 +181,14 @@ _isfinite = np.isfinite
 
 
 def all_finite(a):
-    """True if every entry of ``a`` (an array, a scalar or a tensor) is finite."""
+    """True if every entry of ``a`` (an array, a scalar or a tensor) is known to be finite.
+    Arrays of other libraries answer False without looking (a Python bool would compute a
+    lazy Dask array, or wait for a GPU): the masked form the callers then take is right
+    either way."""
     if type(a) is not np.ndarray:
         a = plain(a)
+        if is_other(a):
+            return False
     return bool(_isfinite(a).all()) if type(a) is np.ndarray else bool(_isfinite(a))
 
 

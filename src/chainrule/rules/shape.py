@@ -11,8 +11,9 @@ import operator
 
 import numpy as np
 
-from .api import (Tensor, batch_ndim, constant, defprim, implements, is_traced, make_tensor, plain,
-                  unbroadcast, write_out)
+from .api import (Tensor, batch_ndim, constant, constant_like, defprim, implements,
+                  is_other, is_traced, make_tensor, plain, scatter_add, unbroadcast, write_out,
+                  zeros_as)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
@@ -81,6 +82,8 @@ def _unique_index(idx):
 
 def _scatter_fn(g, shape, idx):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated indices accumulate)."""
+    if type(g) is not np.ndarray and is_other(g):
+        return scatter_add(g, shape, idx, _unique_index(idx))
     out = np.zeros(shape, dtype=np.result_type(g))
     if _unique_index(idx):
         out[idx] = g
@@ -154,11 +157,11 @@ def setitem_tangent(tx, tv, x, v, idx):
     if tx is not None:
         nb = batch_ndim(tx, x)
         batch = np.shape(tx)[:nb]
-        tx = tx.copy() if isinstance(tx, Tensor) else np.array(tx, copy=True)
+        tx = tx.copy() if isinstance(tx, Tensor) or is_other(tx) else np.array(tx, copy=True)
     else:
         nb = batch_ndim(tv, v)
         batch = np.shape(tv)[:nb]
-        tx = np.zeros(batch + np.shape(x), dtype=np.result_type(tv))
+        tx = zeros_as(tv, batch + np.shape(x), np.result_type(tv))
     if tv is None:
         val = 0
     else:
@@ -342,7 +345,7 @@ def _axis_tuple(axis, ndim):
 
 def _arr(a):
     """Tensors as they are, anything else (lists, numbers) as an ndarray."""
-    return a if isinstance(a, Tensor) else np.asarray(a)
+    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
 
 
 def _view(a, idx):
@@ -441,7 +444,7 @@ def _concat_jvp(tangents, ans, *xs, axis):
     k = next(i for i, t in enumerate(tangents) if t is not None)
     batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
     dtype = np.result_type(ans)
-    parts = [np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+    parts = [zeros_as(tangents[k], batch + np.shape(x), dtype) if t is None else t
              for t, x in zip(tangents, xs)]
     return np.concatenate(parts, axis=axis)
 
@@ -478,7 +481,7 @@ def _stack_jvp(tangents, ans, *xs, axis):
     k = next(i for i, t in enumerate(tangents) if t is not None)
     batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
     dtype = np.result_type(ans)
-    return np.stack([np.zeros(batch + np.shape(x), dtype=dtype) if t is None else t
+    return np.stack([zeros_as(tangents[k], batch + np.shape(x), dtype) if t is None else t
                      for t, x in zip(tangents, xs)], axis=axis)
 
 
@@ -860,13 +863,14 @@ def _triangle(m, mask):
 @implements(np.tril)
 def _tril(m, k=0):
     m = _arr(m)
-    return _triangle(m, np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool))
+    return _triangle(m, constant_like(np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool), m))
 
 
 @implements(np.triu)
 def _triu(m, k=0):
     m = _arr(m)
-    return _triangle(m, ~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool))
+    return _triangle(m, constant_like(~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool),
+                                      m))
 
 
 # ---------------------------------------------------------------- gathering
@@ -890,7 +894,8 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 @implements(np.take_along_axis)
 def _take_along_axis(arr, indices, axis=-1):
     arr = _arr(arr)
-    ind = np.asarray(_base(indices))
+    ind = _base(indices)
+    ind = ind if is_other(ind) else np.asarray(ind)     # device indices stay on the device
     if axis is None:
         if ind.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
