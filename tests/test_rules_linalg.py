@@ -261,6 +261,21 @@ CASES = [
          [S(3)]),
 ]
 
+try:        # SciPy's matrix functions (optional): chainrule.rules.linalg.matrix_functions
+    import scipy.linalg as _sl
+
+    from chainrule.rules.linalg import matrix_functions as _mf
+
+    def _matfun(name):
+        def f(a):
+            return (getattr(_mf, name) if isinstance(a, cr.Tensor) else getattr(_sl, name))(a)
+        return f
+    CASES += [Case("expm", lambda a: _matfun("expm")(a), [U(2, 3, 3)], float32=False),
+              Case("logm", lambda a: _matfun("logm")(a + I3), [U(3, 3)], float32=False),
+              Case("sqrtm", lambda a: _matfun("sqrtm")(a + I3), [U(3, 3)], float32=False)]
+except ImportError:
+    pass
+
 test_linalg = table_test(CASES)
 
 
