@@ -240,3 +240,37 @@ def test_expm_against_jax():
     a = RNG.normal(size=(3, 3))
     want = jax.grad(lambda a: jax.numpy.sum(jax.numpy.sin(jax.scipy.linalg.expm(a))))(a)
     np.testing.assert_allclose(cr.grad(lambda a: np.sum(np.sin(expm(a))))(a), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["eigh", "svd", "qr", "cholesky", "slogdet", "eig", "pinv",
+                                  "norm"])
+def test_second_order_of_complex_input(name):
+    """Hessian-vector products (forward over reverse) against finite differences of the
+    gradient, for real losses of complex matrices."""
+    rng = np.random.default_rng(3)
+
+    def rc_(*s):
+        return rng.normal(size=s) + 1j * rng.normal(size=s)
+    h = rc_(3, 3)
+    h = h + h.conj().T + np.diag([0.0, 5.0, 10.0])
+    b, c = rc_(4, 3), rc_(3, 3) + 3 * np.eye(3)
+    c3, c33, c43 = rc_(3), rc_(3, 3), rc_(4, 3)
+
+    def re(z):
+        return np.real(z * np.conj(z))
+    fs = {"eigh": (lambda a: np.sum(np.real(c3 * np.linalg.eigh(a)[0]))
+                   + np.sum(re(np.linalg.eigh(a)[1]) * np.real(c33)), h),
+          "svd": (lambda a: np.sum(np.real(c43 * (lambda u, s, vh: (u * s) @ vh)(
+              *np.linalg.svd(a, full_matrices=False)))), b),
+          "qr": (lambda a: np.sum(np.real(c43 * np.linalg.qr(a)[0])), b),
+          "cholesky": (lambda a: np.sum(np.real(c33 * np.linalg.cholesky(a))), h),
+          "slogdet": (lambda a: np.real(c3[0] * np.linalg.slogdet(a)[0])
+                      + np.linalg.slogdet(a)[1], c),
+          "eig": (lambda a: np.sum(np.real(c3 * np.linalg.eigvals(a))), c),
+          "pinv": (lambda a: np.sum(np.real(c43.T * np.linalg.pinv(a))), b),
+          "norm": (lambda a: np.linalg.norm(a, "nuc") + np.linalg.norm(a[0], 3), b)}
+    f, x = fs[name]
+    t = rc_(*x.shape)
+    g = cr.grad(f)
+    _, hv = cr.jvp(g, (x,), (t,))
+    np.testing.assert_allclose(hv, fd_directional(g, x, t, 1e-5), atol=1e-6)
