@@ -274,3 +274,25 @@ def test_second_order_of_complex_input(name):
     g = cr.grad(f)
     _, hv = cr.jvp(g, (x,), (t,))
     np.testing.assert_allclose(hv, fd_directional(g, x, t, 1e-5), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["vdot", "inner", "einsum", "tensordot", "dot", "matmul",
+                                  "outer"])
+def test_complex_products_against_jax(name):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    fs = {"vdot": lambda m: lambda a, b: m.vdot(a, b) * (1 + 2j),
+          "inner": lambda m: lambda a, b: m.inner(a, b),
+          "einsum": lambda m: lambda a, b: m.einsum("ij,jk->ik", a, b),
+          "tensordot": lambda m: lambda a, b: m.tensordot(a, b, axes=1),
+          "dot": lambda m: lambda a, b: m.dot(a, b),
+          "matmul": lambda m: lambda a, b: a @ b,
+          "outer": lambda m: lambda a, b: m.outer(a[0], b[1])}
+    a, b = rc(3, 3), rc(3, 3)
+    c = rc(*np.shape(fs[name](np)(a, b)))
+    for arg in (0, 1):
+        want = jax.grad(lambda a, b: jnp.sum(jnp.real(c * fs[name](jnp)(a, b))), argnums=arg)(
+            jnp.asarray(a), jnp.asarray(b))
+        got = cr.grad(lambda a, b: np.sum(np.real(c * fs[name](np)(a, b))), argnums=arg)(a, b)
+        np.testing.assert_allclose(got, np.asarray(want), atol=1e-12)
