@@ -8,6 +8,13 @@ domain of its values.  :func:`run_case` draws shapes (0-d, empty, broadcasting) 
 - that forward mode with a *batch* of tangents (what ``jacfwd`` and ``hessian`` push) equals
   one JVP per tangent;
 - that the value on tensors equals the value NumPy computes on plain arrays.
+
+Every case whose function NumPy computes on complex input also draws complex64/complex128
+arguments (real part as the ``Arg`` says, imaginary part in ``(ilo, ihi)``; ``complex=True``
+or ``False`` overrides the check); ``check_grads`` then perturbs them in complex directions
+and checks JAX's convention (SPEC section 5).  A function that NumPy computes on complex
+input but chainrule refuses (``TypeError``) says so with ``complex=False`` and a test of
+that error.
 """
 from dataclasses import dataclass, field
 
@@ -34,6 +41,9 @@ class Arg:
     avoid: tuple = ()
     away: float = 0.1
     integer: bool = False
+    ilo: float = -1.0
+    ihi: float = 1.0
+    real: bool = False          # stays real when the case draws complex arguments
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Case:
     modes: tuple = ("fwd", "rev")
     order: int = 2
     float32: bool = True
+    complex: bool = None        # None: when NumPy computes the function on complex input
     rtol: float = None
     atol: float = None
 
@@ -61,13 +72,20 @@ def _values(rng, arg, shape, dtype):
         x = np.where(close, p + np.where(x >= p, arg.away, -arg.away) * 1.5, x)
     if arg.integer:
         return np.round(x).astype(np.int64)
+    if np.dtype(dtype).kind == "c":
+        if arg.real:
+            return x.astype(np.float32 if dtype == np.complex64 else np.float64)
+        x = x + 1j * rng.uniform(arg.ilo, arg.ihi, size=shape)
     return x.astype(dtype)
 
 
 @st.composite
 def draws(draw, case):
     """(args, dtype) for one example of ``case``."""
-    dtype = draw(st.sampled_from([np.float64, np.float32] if case.float32 else [np.float64]))
+    dtypes = [np.float64, np.float32] if case.float32 else [np.float64]
+    if takes_complex(case):
+        dtypes += [np.complex128, np.complex64] if case.float32 else [np.complex128]
+    dtype = draw(st.sampled_from(dtypes))
     nd = draw(st.integers(case.min_dims, case.max_dims))
     lo = 0 if case.allow_empty else 1
     base = tuple(draw(st.lists(st.integers(lo, 3), min_size=nd, max_size=nd)))
@@ -105,7 +123,11 @@ def check_batched_jvp(fun, args, rtol=1e-6, atol=1e-6, batch=2, seed=0):
     rng = np.random.default_rng(seed)
     floats = [i for i, a in enumerate(args) if np.issubdtype(np.asarray(a).dtype, np.inexact)]
     for i in floats:
-        tb = rng.standard_normal((batch,) + np.shape(args[i])).astype(np.asarray(args[i]).dtype)
+        dt = np.asarray(args[i]).dtype
+        tb = rng.standard_normal((batch,) + np.shape(args[i]))
+        if dt.kind == "c":
+            tb = tb + 1j * rng.standard_normal(tb.shape)
+        tb = tb.astype(dt)
 
         def f_i(x, i=i):
             full = list(args)
@@ -119,14 +141,43 @@ def check_batched_jvp(fun, args, rtol=1e-6, atol=1e-6, batch=2, seed=0):
                                        err_msg=f"batched JVP of argument {i}")
 
 
-def fixed_draw(case):
-    """One deterministic float64 draw for ``case``: arguments without a fixed shape share the
-    base shape ``(3, 2, 4)[:nd]`` (no broadcasting, nothing empty)."""
+def fixed_draw(case, dtype=np.float64):
+    """One deterministic draw for ``case`` (float64, or ``dtype``): arguments without a fixed
+    shape share the base shape ``(3, 2, 4)[:nd]`` (no broadcasting, nothing empty)."""
     nd = max(case.min_dims, min(2, case.max_dims))
     base = (3, 2, 4)[:nd]
     rng = np.random.default_rng(0)
-    return [_values(rng, a, a.shape if a.shape is not None else base, np.float64)
-            for a in case.args], np.float64
+    return [_values(rng, a, a.shape if a.shape is not None else base, dtype)
+            for a in case.args], dtype
+
+
+_TAKES_COMPLEX = {}
+
+
+def _numpy_takes_complex(case):
+    key = id(case)
+    if key not in _TAKES_COMPLEX:
+        _TAKES_COMPLEX[key] = (case, _try_complex(case))
+    return _TAKES_COMPLEX[key][1]
+
+
+def _try_complex(case):
+    args, _ = fixed_draw(case, np.complex128)
+    if not any(np.asarray(a).dtype.kind == "c" for a in args):
+        return False
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            case.fun(*[np.asarray(a) for a in args])
+    except (TypeError, ValueError, NotImplementedError, np.exceptions.AxisError):
+        return False
+    return True
+
+
+def takes_complex(case):
+    """Whether ``case`` is checked on complex arguments too (see the module docstring)."""
+    return case.complex if case.complex is not None else _numpy_takes_complex(case)
 
 
 def run_case(case, data):
@@ -149,7 +200,7 @@ def check_case(case, args, dtype):
     cr.check_grads(f, *fargs, modes=case.modes, order=case.order, rtol=case.rtol,
                    atol=case.atol)
     if "fwd" in case.modes:
-        tol = 1e-4 if dtype == np.float32 else 1e-7
+        tol = 1e-4 if dtype in (np.float32, np.complex64) else 1e-7
         check_batched_jvp(f, fargs, rtol=tol, atol=tol)
 
 

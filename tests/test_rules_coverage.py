@@ -17,13 +17,21 @@ import chainrule as cr
 from chainrule import rules
 from rulecheck import Case, check_case, fixed_draw
 import test_rules_elementwise
+import test_rules_fft
 import test_rules_linalg
 import test_rules_reductions
 import test_rules_shape
 
 TABLES = (test_rules_elementwise.CASES + test_rules_reductions.CASES +
           test_rules_shape.INDEXING + test_rules_shape.SETITEM + test_rules_shape.SHAPES +
-          test_rules_linalg.CASES)
+          test_rules_linalg.CASES + test_rules_fft.CASES)
+try:                                    # SciPy's special functions, when SciPy is installed
+    import scipy.special  # noqa: F401
+except ImportError:
+    pass
+else:
+    import test_rules_special
+    TABLES = TABLES + test_rules_special.CASES
 
 # forward mode of in-place writes and of views runs through these helpers (tensor.py calls
 # them), not through a JVP rule of the primitive

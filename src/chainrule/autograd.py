@@ -8,6 +8,8 @@
 >>> dy.item(), autograd.grad(dy, x)[0].item()
 (12.0, 12.0)
 """
+import numpy as np
+
 from . import engine
 from .engine import STATE
 
@@ -102,7 +104,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "one of the inputs was not used to compute the outputs; pass "
                     "allow_unused=True to get None for it")
             result.append(None)
-        elif isinstance(g, Tensor):
+            continue
+        if np.iscomplexobj(g):
+            g = np.conj(g)      # PyTorch's convention, the conjugate of the engine's
+        if isinstance(g, Tensor):
             result.append(g)
         else:
             result.append(make_tensor(g, None, x._level, None))

@@ -7,6 +7,7 @@ protocols and :mod:`chainrule.numpy_bridge` read them.
 """
 
 UFUNCS = {}        # ufunc -> Primitive
+LATE_LOADERS = []  # loaders of rule tables that wait for their library (SciPy's special)
 FUNCTIONS = {}     # NumPy function -> handler(*args, **kwargs)
 NONDIFF = set()    # NumPy functions and ufuncs whose results carry no gradient
 
@@ -31,4 +32,15 @@ def nondiff(*funcs):
     NONDIFF.update(funcs)
 
 
-__all__ = ["UFUNCS", "FUNCTIONS", "NONDIFF", "implements", "register_ufunc", "nondiff"]
+def load_late_rules():
+    """Run the loaders of rule tables that wait for their library; True if one added rules
+    (the bridge asks when a ufunc without a rule meets a tensor).  A loader returns True
+    once it has loaded its table, and is then dropped."""
+    done = [load for load in LATE_LOADERS if load()]
+    for load in done:
+        LATE_LOADERS.remove(load)
+    return bool(done)
+
+
+__all__ = ["UFUNCS", "FUNCTIONS", "NONDIFF", "LATE_LOADERS", "implements", "register_ufunc",
+           "nondiff", "load_late_rules"]

@@ -1137,6 +1137,10 @@ def _deposit(leaf, g, create_graph):
     t = leaf.ref()
     if t is None:
         return
+    if leaf.dtype.kind == "c":
+        g = np.conj(g)      # .grad is PyTorch's convention (SPEC section 5); the engine's JAX's
+    elif np.iscomplexobj(g):
+        g = np.real(g)      # a real leaf's gradient is the real part of its cotangent
     if not isinstance(g, Tensor):
         g = _make(g, None, 0, None)
     if g.dtype != leaf.dtype and np.issubdtype(leaf.dtype, np.inexact):

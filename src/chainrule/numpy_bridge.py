@@ -14,8 +14,8 @@ import numpy as np
 
 from .api_arrays import needs_wrapping, wrap
 from .arrays import is_other
-from .dispatch import (FUNCTIONS, NONDIFF, UFUNCS, implements, nondiff,  # noqa: F401
-                       register_ufunc)
+from .dispatch import (FUNCTIONS, NONDIFF, UFUNCS, implements, load_late_rules,  # noqa: F401
+                       nondiff, register_ufunc)
 from .engine import apply
 from .tensor import Tensor, bad_operand, make_tensor, object_operand, plain, set_items
 
@@ -119,6 +119,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             raise TypeError(
                 f"np.{ufunc.__name__}: keyword(s) {sorted(kwargs)} are not supported on tensors")
         prim = UFUNCS.get(ufunc)
+        if prim is None and ufunc not in FUNCTIONS and ufunc not in NONDIFF and load_late_rules():
+            prim = UFUNCS.get(ufunc)                 # e.g. SciPy's, loaded on first use
         if prim is None and ufunc in FUNCTIONS:      # np.matmul is a ufunc and a function
             res = FUNCTIONS[ufunc](*inputs)
         elif prim is not None:

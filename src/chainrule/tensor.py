@@ -87,7 +87,8 @@ def tensor(data, dtype=None, requires_grad=False):
     """Make a :class:`Tensor` from numbers, (nested) lists, arrays or tensors.
 
     Floats are float64 by default; float32 and complex stay as they are.  A nested list that
-    mixes tensors and numbers is built differentiably:
+    mixes tensors and numbers is built differentiably, and a tensor that takes part in a
+    graph is copied with its gradient (``t.detach()`` gives one without):
 
     >>> import chainrule as cr
     >>> a = cr.tensor(2.0, requires_grad=True)
@@ -103,6 +104,10 @@ def tensor(data, dtype=None, requires_grad=False):
         if requires_grad:
             out.requires_grad_(True)
         return out
+    if isinstance(data, Tensor) and (data._node is not None or data._tangent is not None
+                                     or data._level > 0):
+        out = data.copy()       # a recorded copy: building a tensor never drops a gradient
+        return out.astype(dtype) if dtype is not None else out
     if isinstance(data, Tensor):
         arr = _to_array(_base_array(data), dtype)
     else:
@@ -742,7 +747,10 @@ def _object_operand(what, operands):
 def _checked_hook(fn):
     """``fn`` whose result, if not None, must be a gradient of the same shape."""
     def hook(g):
-        res = fn(g)
+        flip = np.iscomplexobj(g)       # hooks see gradients in PyTorch's convention
+        res = fn(np.conj(g) if flip else g)
+        if res is not None and flip:
+            res = np.conj(res)
         if res is not None:
             val = res if isinstance(res, Tensor) else np.asarray(res)
             if val.dtype.kind not in "biufc" or np.shape(val) != np.shape(g):
@@ -777,6 +785,8 @@ def _seed(t, gradient):
                 f"gradient= must be numbers of the tensor's kind ({t.dtype}), got "
                 f"{type(gradient).__name__} of dtype {g.dtype}")
         g = g.astype(_ones_like_raw(t.data).dtype, copy=False)
+    if np.iscomplexobj(g):
+        g = np.conj(g)      # the tensor API speaks PyTorch's convention, the engine JAX's
     if np.shape(g) != t.shape:
         raise ValueError(
             f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "

@@ -131,6 +131,7 @@ def _results(tree, fun):
 
 
 checked_outputs = _results      # the public name (chainrule.checking uses it)
+flatten_tree = _flatten         # the public name: (leaves, rebuild) of a tuple/list/dict tree
 
 
 def _check_ndim(ndim, name):
@@ -263,6 +264,8 @@ def _cast(g, like):
     if is_other(g):
         return g if g.dtype == dt else g.astype(dt)
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
+        if dt.kind != "c" and np.iscomplexobj(g):
+            g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)
         g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
     return g
 
@@ -301,6 +304,12 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 f"{np.shape(plain(out)) if not isinstance(out, (tuple, list, dict)) else type(out).__name__}. "
                 "Use cr.jacobian for vector outputs, cr.elementwise_grad for elementwise "
                 "functions, or reduce the output (e.g. .sum()).")
+        if plain(out).dtype.kind in "biu":
+            raise TypeError(
+                f"grad needs a function with a floating point (or complex) output; this one "
+                f"returned {plain(out).dtype}, whose gradient is not defined (a "
+                "predicate or a count is piecewise constant). Differentiate a float-valued "
+                "function; for a constant, return a float (e.g. float(...)) to get 0")
         if plain(out).dtype.kind == "c" and not all(
                 plain(_input(x)).dtype.kind == "c"
                 for a in nums for x in _flatten(args[a])[0]):

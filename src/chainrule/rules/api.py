@@ -20,6 +20,11 @@ Inside rules and handlers
     :func:`strong_over` / :func:`where0` (products with a strong zero), :func:`batch_ndim`,
     :func:`neg_axes`.
 
+Complex numbers (:mod:`.complex`, JAX's convention: docs/complex.md)
+    :func:`real_only` (refuse complex input with ``TypeError``, listed in :data:`REAL_ONLY`),
+    :func:`real_cotangent` (a real output's cotangent is real), :func:`conj_if`,
+    :func:`conj_transpose` (``.T`` that becomes ``.conj().T``).
+
 Arrays of other libraries (Dask, CuPy, array API; see ``chainrule.arrays``)
     :func:`is_other` (data of another library: no ``bool()`` of it, no ``np.asarray``),
     :func:`zeros_like` / :func:`zeros_as` / :func:`constant_like` (zeros and constants made
@@ -40,6 +45,7 @@ from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rul
                             numpy_name, run_on_values)
 from ..tensor import Tensor, make_tensor, plain
 from ..arrays import constant_like, is_other, scatter_add, zeros_as, zeros_like
+from .complex import REAL_ONLY, conj_if, conj_transpose, real_cotangent, real_only
 from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc, local_rule,
                        neg_axes, strong_over, strong_times, where0)
 
@@ -49,6 +55,7 @@ __all__ = [
     "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
+    "real_only", "REAL_ONLY", "real_cotangent", "conj_if", "conj_transpose",
     "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add",
 ]
 

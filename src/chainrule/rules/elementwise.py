@@ -20,8 +20,8 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 import numpy as np
 
 from .api import (Tensor, all_finite, defprim, defufunc, implements,
-                  is_other, local_rule, plain, register_ufunc, strong_over, strong_times,
-                  where0)
+                  is_other, local_rule, plain, real_cotangent, register_ufunc, strong_over,
+                  strong_times, where0)
 
 __all__ = []
 
@@ -72,6 +72,41 @@ def _over_r2(a, x, y):
     return a / r / r
 
 
+# ---------------------------------------------------------------- complex |z| and sign(z)
+def _unit_conj(x, ans):
+    """``conj(x) / |x|``, 0 where ``x == 0``."""
+    return np.conj(x) / np.where(ans == 0, 1, ans)
+
+
+def _abs_vjp(g, ans, x):
+    if np.iscomplexobj(x):
+        return real_cotangent(g) * _unit_conj(x, ans)
+    return g * np.sign(x)
+
+
+def _abs_jvp(t, ans, x):
+    if np.iscomplexobj(x):
+        return np.real(t * _unit_conj(x, ans))
+    return t * np.sign(x)
+
+
+def _sign_vjp(g, ans, x):
+    """sign(z) = z / r: ct_z = (ct - conj(sign) Re(ct sign)) / r (0 at z = 0, for real x)."""
+    if not np.iscomplexobj(x):
+        return g * 0
+    r = np.abs(x)
+    inv = 1 / np.where(r == 0, 1, r) * (r != 0)
+    return (g - np.conj(ans) * np.real(g * ans)) * inv
+
+
+def _sign_jvp(t, ans, x):
+    if not np.iscomplexobj(x):
+        return t * 0
+    r = np.abs(x)
+    inv = 1 / np.where(r == 0, 1, r) * (r != 0)
+    return (t - ans * np.real(np.conj(ans) * t)) * inv
+
+
 # ---------------------------------------------------------------- arithmetic
 # Each derivative is stated once (``d``: the local derivative, see ``defufunc``), from which
 # the VJP ``g * d`` and the JVP ``t * d`` follow; ``keep`` names what ``d`` reads.
@@ -97,11 +132,13 @@ _public(
     # know their kink at 0 and give 0 there instead (see docs/reliability.md)
     sqrt_p=defufunc(np.sqrt, d=lambda ans, x: 0.5 / ans, keep=()),
     cbrt_p=defufunc(np.cbrt, both=(lambda v, ans, x: _over(v, 3 * ans * ans),), keep=()),
-    absolute_p=defufunc(np.absolute, d=lambda ans, x: np.sign(x), finite=True, keep=("x",),
-                        keep_ans=False),
+    # |z| of complex z: d|z| = Re(conj(z) dz) / |z|, so the VJP is g conj(z) / |z| (JAX's
+    # convention, 0 at z = 0) and the JVP is real
+    absolute_p=defufunc(np.absolute, vjp=(_abs_vjp,), jvp=(_abs_jvp,), keep=("x",)),
     fabs_p=defufunc(np.fabs, d=lambda ans, x: np.sign(x), finite=True, keep=("x",),
                     keep_ans=False),
-    sign_p=defufunc(np.sign, both=(lambda v, ans, x: v * 0,), keep=(), keep_ans=False),
+    # sign(z) = z / |z| for complex z (NumPy 2): a derivative off 0; 0 for real x
+    sign_p=defufunc(np.sign, vjp=(_sign_vjp,), jvp=(_sign_jvp,), keep=("x",)),
     # x mod y = x - floor(x / y) * y
     mod_p=defufunc(np.remainder, d=(1, lambda ans, x, y: -np.floor(x / y)),
                    keep=((), ("x", "y")), keep_ans=False),
@@ -195,7 +232,9 @@ _public(
                       keep=("x",), keep_ans=False),
     arccos_p=defufunc(np.arccos, both=(lambda v, ans, x: _over(-v, np.sqrt(1 - x * x)),),
                       keep=("x",), keep_ans=False),
-    arctan_p=defufunc(np.arctan, both=(lambda v, ans, x: _over_r2(v, x, 1),), keep=("x",),
+    arctan_p=defufunc(np.arctan, both=(lambda v, ans, x: _over(v, 1 + x * x)
+                                       if np.iscomplexobj(x) else _over_r2(v, x, 1),),
+                      keep=("x",),
                       keep_ans=False),
     # d arctan2(y, x) = (x dy - y dx) / r^2 with r = hypot(x, y); NaN at the origin
     arctan2_p=defufunc(np.arctan2, d=(lambda ans, y, x: _over_r2(x, x, y),
@@ -208,7 +247,9 @@ _public(
     cosh_p=defufunc(np.cosh, d=lambda ans, x: np.sinh(x), keep=("x",), keep_ans=False),
     tanh_p=defufunc(np.tanh, both=(lambda v, ans, x: _dtanh(v, ans),), keep=()),
     # hypot(x, 1) and sqrt(x - 1) sqrt(x + 1) do not overflow for large x as x * x would
-    arcsinh_p=defufunc(np.arcsinh, both=(lambda v, ans, x: v / np.hypot(x, 1),), keep=("x",),
+    arcsinh_p=defufunc(np.arcsinh, both=(lambda v, ans, x: v / np.sqrt(1 + x * x)
+                                         if np.iscomplexobj(x) else v / np.hypot(x, 1),),
+                       keep=("x",),
                        keep_ans=False),
     arccosh_p=defufunc(np.arccosh,
                        both=(lambda v, ans, x: _over(v, np.sqrt(x - 1) * np.sqrt(x + 1)),),
@@ -251,7 +292,7 @@ _public(
 # ``real`` is ``g + 0j`` and that of ``imag`` is ``-1j * g``.  For real inputs, ``real`` is the
 # identity and ``imag`` is zero.
 def _real_vjp(g, ans, x):
-    return g.astype(np.result_type(x)) if np.iscomplexobj(x) else g
+    return real_cotangent(g).astype(np.result_type(x)) if np.iscomplexobj(x) else g
 
 
 def _copy(a):
@@ -260,7 +301,7 @@ def _copy(a):
 
 
 def _imag_vjp(g, ans, x):
-    return -1j * g.astype(np.result_type(x)) if np.iscomplexobj(x) else g * 0
+    return -1j * real_cotangent(g).astype(np.result_type(x)) if np.iscomplexobj(x) else g * 0
 
 
 _public(
@@ -289,6 +330,18 @@ def _angle(z, deg=False):
     """``arctan2(imag z, real z)``; for real ``z``, ``arctan2(0, z)`` (0 or pi, slope 0)."""
     a = np.arctan2(np.imag(z), np.real(z)) if np.iscomplexobj(z) else np.arctan2(0, z)
     return a * (180 / np.pi) if deg else a
+
+
+@implements(np.real_if_close)
+def _real_if_close(a, tol=100):
+    """``np.real(a)`` where every imaginary part is within ``tol`` (machine epsilons when
+    ``tol > 1``) of 0, else ``a``: which one is decided on the values, as NumPy does."""
+    if not np.iscomplexobj(a):
+        return a
+    v = plain(a)
+    if tol > 1:
+        tol = tol * np.finfo(v.dtype).eps
+    return np.real(a) if np.all(np.abs(np.imag(v)) < tol) else a
 
 
 # ---------------------------------------------------------------- sinc
@@ -450,9 +503,9 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     dt = np.result_type(_const(x))
     if not np.issubdtype(dt, np.inexact):
         return np.copy(x)
-    if np.issubdtype(dt, np.complexfloating):
-        raise NotImplementedError("np.nan_to_num of complex tensors is not supported; apply "
-                                  "it to np.real(z) and np.imag(z)")
+    if np.issubdtype(dt, np.complexfloating):     # each part, as NumPy does
+        return (_nan_to_num(np.real(x), copy, nan, posinf, neginf)
+                + 1j * _nan_to_num(np.imag(x), copy, nan, posinf, neginf))
     info = np.finfo(dt)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
@@ -473,8 +526,12 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     ``fp[0]`` (or ``right`` / ``left``, which may be tensors too).
     """
     x, xp, fp = (_arr(a) for a in (x, xp, fp))
-    if np.iscomplexobj(fp):
-        raise NotImplementedError("np.interp with complex fp is not supported on tensors")
+    if np.iscomplexobj(fp):     # complex values: the real and imaginary parts, as NumPy does
+        def part(f, v):
+            return None if v is None else f(v)
+        return (_interp(x, xp, np.real(fp), part(np.real, left), part(np.real, right), period)
+                + 1j * _interp(x, xp, np.imag(fp), part(np.imag, left), part(np.imag, right),
+                               period))
     x, xp, fp = (a.astype(np.float64) for a in (x, xp, fp))
     if np.ndim(xp) != 1 or np.ndim(fp) != 1:
         raise ValueError("Data points must be 1-D sequences")

@@ -318,8 +318,6 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
         if ddof != 0:
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
-    if np.iscomplexobj(a):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     if dtype is None and _is_exact(a):
         dtype = np.float64
     if dtype is not None:
@@ -338,7 +336,12 @@ def _variance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if mean is _NoValue:
         mean = _total(a, axes, True) / n
     d = a - mean
-    return _total(d * d, axes, keepdims_flag(keepdims)) / max(n - ddof, 0)
+    return _total(_abs2(d), axes, keepdims_flag(keepdims)) / max(n - ddof, 0)
+
+
+def _abs2(d):
+    """``|d|^2``: ``d * d``, or ``real(d * conj(d))`` (real, as NumPy's var) for complex ``d``."""
+    return np.real(d * np.conj(d)) if np.iscomplexobj(d) else d * d
 
 
 @implements(np.var)
@@ -774,8 +777,6 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
             raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
     a = _array(a)
-    if np.iscomplexobj(a):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     if not _inexact(a):
         return _variance(a, axis, dtype, ddof, keepdims, where, _NoValue, _NoValue,
                          name), False
@@ -790,7 +791,7 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
-    var = _total(d * d, axes, keep)
+    var = _total(_abs2(d), axes, keep)
     dof = np.sum(~mask, axis=axes, keepdims=keep) - ddof
     bad = dof <= 0
     return var / np.where(bad, 1, dof).astype(np.result_type(var)), bad
@@ -1095,7 +1096,7 @@ def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=
         fact = 0.0
     X = X - avg[:, None]
     X_T = X.T if w is None else (X * w).T
-    c = np.dot(X, X_T)
+    c = np.dot(X, np.conj(X_T) if np.iscomplexobj(X_T) else X_T)   # NumPy's X X^H
     c = c * np.true_divide(1, fact)
     return np.squeeze(c)
 
@@ -1108,7 +1109,9 @@ def _corrcoef(x, y=None, rowvar=True, *args, dtype=None, **kwargs):
     if np.ndim(c) != 2:
         return c / c
     d = np.diagonal(c)
-    stddev = np.sqrt(d)
+    stddev = np.sqrt(np.real(d))
     c = c / stddev[:, None]
     c = c / stddev[None, :]
+    if np.iscomplexobj(c):      # NumPy clips each part
+        return np.clip(np.real(c), -1, 1) + 1j * np.clip(np.imag(c), -1, 1)
     return np.clip(c, -1, 1)

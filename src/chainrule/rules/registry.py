@@ -121,6 +121,23 @@ def defufunc(ufunc, d=None, *, linear=False, bilinear=False, both=(), finite=Fal
     return p
 
 
+def scipy_rules(load=False):
+    """Load the rules of SciPy's special functions (:mod:`.special`) if SciPy is imported
+    (or with ``load=True``, importing it); True if they are (now) loaded.  The NumPy bridge
+    calls this when a ufunc without a rule meets a tensor, so chainrule never imports SciPy
+    itself just to start."""
+    if "chainrule.rules.special" in sys.modules:
+        return True
+    if not load and "scipy.special" not in sys.modules:
+        return False
+    try:
+        import importlib
+        importlib.import_module(__package__ + ".special")
+    except ImportError:
+        return False
+    return True
+
+
 def _keep_positions(keep, ds):
     """``keep`` with the names of ``d``'s inputs (its parameters after ``ans``) replaced by
     their positions: the rules made from ``d`` take ``*args``, so they name nothing."""
@@ -234,4 +251,5 @@ def neg_axes(axis, ndim):
     return tuple(sorted(out))
 
 
-__all__ = ["defprim", "defufunc", "batch_ndim", "neg_axes", "implements", "all_primitives"]
+__all__ = ["defprim", "defufunc", "batch_ndim", "neg_axes", "implements", "all_primitives",
+           "scipy_rules"]

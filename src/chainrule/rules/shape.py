@@ -190,8 +190,11 @@ def _astype_vjp(g, ans, x, dtype, src):
         return np.zeros(np.shape(g), dtype=xd if np.issubdtype(xd, np.inexact) else float)
     if not np.issubdtype(xd, np.inexact):
         return g * 0
-    if np.iscomplexobj(g) and not np.issubdtype(xd, np.complexfloating):
-        g = np.real(g)     # the transpose of a real-to-complex cast keeps the real part
+    if np.iscomplexobj(g) and not (np.issubdtype(xd, np.complexfloating)
+                                   and np.issubdtype(dtype, np.complexfloating)):
+        # the transpose of a real-to-complex cast keeps the real part; so does a cast to a
+        # real dtype (its output is real, so is its cotangent: JAX's convention)
+        g = np.real(g)
     return g.astype(xd)
 
 

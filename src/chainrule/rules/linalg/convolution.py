@@ -71,9 +71,15 @@ def _conv_args(a, v, name):
     if np.shape(v)[0] == 0:
         raise ValueError("v cannot be empty" if name == "convolve" else
                          "correlate: v cannot be empty")
-    if np.iscomplexobj(a) or np.iscomplexobj(v):
-        raise NotImplementedError(f"np.{name} of complex tensors is not supported")
     return a, v
+
+
+def _by_parts(f, a, v, mode, conj):
+    """``f`` (convolve or correlate) of complex ``a``, ``v`` from four real ones; ``conj``:
+    ``f`` conjugates ``v`` (np.correlate does)."""
+    ar, ai, vr, vi = np.real(a), np.imag(a), np.real(v), np.imag(v)
+    s = -1 if conj else 1
+    return (f(ar, vr, mode) - s * f(ai, vi, mode)) + 1j * (f(ai, vr, mode) + s * f(ar, vi, mode))
 
 
 def _mode_slice(full, n, m, mode, same_start):
@@ -91,6 +97,8 @@ def _mode_slice(full, n, m, mode, same_start):
 @implements(np.correlate)
 def _correlate(a, v, mode="valid"):
     a, v = _conv_args(a, v, "correlate")
+    if np.iscomplexobj(a) or np.iscomplexobj(v):
+        return _by_parts(_correlate, a, v, mode, conj=True)
     n, m = np.shape(a)[0], np.shape(v)[0]
     return _mode_slice(correlate_full_p(a, v), n, m, mode, (m - 1) // 2 if n >= m else n // 2)
 
@@ -98,5 +106,7 @@ def _correlate(a, v, mode="valid"):
 @implements(np.convolve)
 def _convolve(a, v, mode="full"):
     a, v = _conv_args(a, v, "convolve")
+    if np.iscomplexobj(a) or np.iscomplexobj(v):
+        return _by_parts(_convolve, a, v, mode, conj=False)
     n, m = np.shape(a)[0], np.shape(v)[0]
     return _mode_slice(convolve_full_p(a, v), n, m, mode, (min(n, m) - 1) // 2)

@@ -1,0 +1,118 @@
+"""SciPy's special functions (``scipy.special`` ufuncs): one local derivative each.
+
+Imported only when SciPy is: :mod:`chainrule.rules` loads this table when ``scipy.special``
+is already imported, and the NumPy bridge loads it the first time a SciPy ufunc meets a
+tensor, so ``scipy.special.expit(t)`` works on tensors without chainrule importing SciPy.
+Functions of SciPy that are not ufuncs (``logsumexp``, ``softmax``, ``polygamma``,
+``scipy.stats.norm``) are in :mod:`chainrule.scipy`.
+
+Each derivative is written with primitives, so every order is differentiable.  The Bessel
+functions differentiate through the order-``v`` families (``jv``, ``yv``, ``iv``, ``ive``,
+differentiable in ``x``; the order ``v`` has no derivative).  Complex input: ``erf``,
+``erfc`` (holomorphic: the same rule, JAX's convention); the others are real functions in
+SciPy and refuse complex input with NumPy's ``TypeError``.
+
+>>> import numpy as np, scipy.special, chainrule as cr
+>>> float(cr.grad(scipy.special.expit)(0.0))
+0.25
+"""
+import numpy as np
+import scipy.special as sc
+
+from .api import defprim, defufunc
+from .complex import real_only
+
+__all__ = []
+
+_SQRT_PI = np.sqrt(np.pi)
+_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+
+
+def _declare(ufunc, d, real):
+    """``ufunc`` with local derivative(s) ``d`` (see ``defufunc``); ``real``: why it refuses
+    complex input (SciPy computes it, but the rule is for real input only)."""
+    p = defufunc(ufunc, d=d, fn=real_only(ufunc, real) if real else None)
+    globals()[ufunc.__name__ + "_p"] = p
+    __all__.append(ufunc.__name__ + "_p")
+    return p
+
+
+def _unary(ufunc, d, real=None):
+    """A one-argument ufunc whose derivative at ``x`` is ``d(ans, x)``."""
+    return _declare(ufunc, d, real)
+
+
+def _order_x(ufunc, d, real=None):
+    """``ufunc(v, x)`` differentiable in ``x`` with derivative ``d(ans, v, x)``; not in ``v``."""
+    return _declare(ufunc, (None, d), real)
+
+
+def _binary(ufunc, dx, dy):
+    """A two-argument ufunc with partial derivatives ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+    return _declare(ufunc, (dx, dy), None)
+
+
+def _sign(x):
+    return np.sign(np.real(x))
+
+
+# logistic and its inverse
+_unary(sc.expit, lambda ans, x: ans * (1 - ans))
+_unary(sc.logit, lambda ans, x: 1 / (x * (1 - x)))
+# gamma family: the Hurwitz zeta function zeta(s, x) carries the polygamma functions
+# (polygamma(n, x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1); d/dx zeta(s, x) = -s zeta(s+1, x)
+def _dzeta(v, ans, s, x):
+    return v * -s * zeta_p(s + 1, x)
+
+
+zeta_p = defprim(lambda s, x: sc.zeta(s, x), name="zeta", elementwise=True, raw=True,
+                 vjp=(None, _dzeta), jvp=(None, _dzeta), keep=("s", "x"), keep_ans=False)
+__all__.append("zeta_p")
+_NO_TRIGAMMA = "SciPy has no complex polygamma for the derivative"
+_unary(sc.psi, lambda ans, x: zeta_p(2.0, x), real=_NO_TRIGAMMA)
+_unary(sc.gammaln, lambda ans, x: sc.psi(x))
+_unary(sc.gamma, lambda ans, x: ans * sc.psi(x), real=_NO_TRIGAMMA)
+_unary(sc.rgamma, lambda ans, x: -ans * sc.psi(x), real=_NO_TRIGAMMA)
+_unary(sc.gammasgn, lambda ans, x: x * 0)
+_binary(sc.beta, lambda ans, a, b: ans * (sc.psi(a) - sc.psi(a + b)),
+        lambda ans, a, b: ans * (sc.psi(b) - sc.psi(a + b)))
+_binary(sc.betaln, lambda ans, a, b: sc.psi(a) - sc.psi(a + b),
+        lambda ans, a, b: sc.psi(b) - sc.psi(a + b))
+# regularized incomplete gamma functions: differentiable in x (the order a has no rule)
+_order_x(sc.gammainc, lambda ans, a, x: np.exp((a - 1) * np.log(x) - x - sc.gammaln(a)))
+_order_x(sc.gammaincc, lambda ans, a, x: -np.exp((a - 1) * np.log(x) - x - sc.gammaln(a)))
+# error functions (erf, erfc holomorphic: complex input follows the same rule)
+_unary(sc.erf, lambda ans, x: 2 / _SQRT_PI * np.exp(-x * x))
+_unary(sc.erfc, lambda ans, x: -2 / _SQRT_PI * np.exp(-x * x))
+_unary(sc.erfinv, lambda ans, x: _SQRT_PI / 2 * np.exp(ans * ans))
+_unary(sc.erfcinv, lambda ans, x: -_SQRT_PI / 2 * np.exp(ans * ans))
+# the normal distribution's CDF, its log and its inverse (scipy.stats.norm reduces to them)
+_unary(sc.ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI))
+_unary(sc.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans))
+_unary(sc.ndtri, lambda ans, x: np.exp(0.5 * ans * ans + _LOG_SQRT_2PI))
+# the CDFs of Student's t and of the beta distribution, differentiable in x
+_order_x(sc.stdtr, lambda ans, df, x: np.exp(
+    sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * np.log(df * np.pi)
+    - (df + 1) / 2 * np.log1p(x * x / df)))
+
+
+_declare(sc.betainc, (None, None, lambda ans, a, b, x: np.exp(
+    (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b))), None)
+# x log y and x log(1 + y); the x-derivative at x == 0 is log y, as in JAX
+_binary(sc.xlogy, lambda ans, x, y: np.log(y), lambda ans, x, y: x / y)
+_binary(sc.xlog1py, lambda ans, x, y: np.log1p(y), lambda ans, x, y: x / (1 + y))
+# Bessel functions: the order-v families first, then the named orders through them
+_order_x(sc.jv, lambda ans, v, x: (sc.jv(v - 1, x) - sc.jv(v + 1, x)) / 2)   # also jn
+_order_x(sc.yn, lambda ans, n, x: (sc.yn(n - 1, x) - sc.yn(n + 1, x)) / 2)
+_order_x(sc.yv, lambda ans, v, x: (sc.yv(v - 1, x) - sc.yv(v + 1, x)) / 2)
+_order_x(sc.iv, lambda ans, v, x: (sc.iv(v - 1, x) + sc.iv(v + 1, x)) / 2)
+_order_x(sc.ive, lambda ans, v, x: (sc.ive(v - 1, x) + sc.ive(v + 1, x)) / 2 - _sign(x) * ans,
+         real="exp(-|Re z|) is not holomorphic; its rule is written for real x")
+_unary(sc.j0, lambda ans, x: -sc.j1(x))
+_unary(sc.j1, lambda ans, x: (sc.j0(x) - sc.jv(2, x)) / 2)
+_unary(sc.y0, lambda ans, x: -sc.y1(x))
+_unary(sc.y1, lambda ans, x: (sc.y0(x) - sc.yv(2, x)) / 2)
+_unary(sc.i0, lambda ans, x: sc.i1(x))
+_unary(sc.i1, lambda ans, x: (sc.i0(x) + sc.iv(2, x)) / 2)
+_unary(sc.i0e, lambda ans, x: sc.i1e(x) - _sign(x) * ans)
+_unary(sc.i1e, lambda ans, x: (sc.i0e(x) + sc.ive(2, x)) / 2 - _sign(x) * ans)
