@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, maybe_nonzero, plain
+from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
@@ -28,14 +28,8 @@ def mT(x):
                         tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def conj(x):
-    """``np.conj(x)`` for complex ``x``; ``x`` itself (no copy, no node) for real ``x``."""
-    return np.conj(x) if np.iscomplexobj(x) else x
-
-
-def mH(x):
-    """The conjugate transpose of each matrix in a stack (the transpose for real ``x``)."""
-    return mT(conj(x))
+conj = conj_if          # conj(x) for complex x; x itself (no copy, no node) for real x
+mH = conj_transpose     # the conjugate transpose of each matrix in a stack
 
 
 _MT_PERMS = [None, None] + [tuple(range(n - 2)) + (n - 1, n - 2) for n in range(2, 8)]

@@ -19,11 +19,6 @@ from .common import mT
 
 __all__ = ["expm", "logm", "sqrtm", "frechet"]
 
-try:
-    import scipy.linalg as _sl
-except ImportError:         # pragma: no cover - SciPy is optional
-    _sl = None
-
 
 def _stacked(f):
     """``f`` (SciPy's, for one matrix) over a stack of matrices."""
@@ -55,31 +50,32 @@ def _matrix_function(fn, name):
     return prim
 
 
-if _sl is not None:
-    expm_p = _matrix_function(_sl.expm, "expm")
-    logm_p = _matrix_function(lambda a: _sl.logm(a, disp=False)[0], "logm")
-    sqrtm_p = _matrix_function(lambda a: _sl.sqrtm(a, disp=False)[0], "sqrtm")
-    __all__ += ["expm_p", "logm_p", "sqrtm_p"]
+_PRIMS = {}     # made on first use: importing chainrule must not import SciPy
 
 
-def _need_scipy(name):
-    if _sl is None:
-        raise ImportError(f"{name} needs SciPy: pip install scipy")
+def _prim(name):
+    prim = _PRIMS.get(name)
+    if prim is None:
+        try:
+            import scipy.linalg as sl
+        except ImportError:
+            raise ImportError(f"{name} needs SciPy: pip install scipy") from None
+        fn = {"expm": sl.expm, "logm": lambda a: sl.logm(a, disp=False)[0],
+              "sqrtm": lambda a: sl.sqrtm(a, disp=False)[0]}[name]
+        prim = _PRIMS[name] = _matrix_function(fn, name)
+    return prim
 
 
 def expm(a):
     """``scipy.linalg.expm`` on tensors (and arrays): the matrix exponential."""
-    _need_scipy("expm")
-    return expm_p(a)
+    return _prim("expm")(a)
 
 
 def logm(a):
     """``scipy.linalg.logm`` on tensors: the principal matrix logarithm."""
-    _need_scipy("logm")
-    return logm_p(a)
+    return _prim("logm")(a)
 
 
 def sqrtm(a):
     """``scipy.linalg.sqrtm`` on tensors: the principal matrix square root."""
-    _need_scipy("sqrtm")
-    return sqrtm_p(a)
+    return _prim("sqrtm")(a)
