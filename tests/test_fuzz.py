@@ -867,3 +867,62 @@ def test_scalar_conversions_inside_transforms(x, conv, transform, name, constant
     else:
         assert isinstance(res, Raised) and isinstance(res.exc, TypeError), res
         assert "np.exp" in str(res.exc) and "differentiating" in str(res.exc)
+
+
+# ---------------------------------------------------------------------- degenerate matrices
+@st.composite
+def degenerate_matrices(draw):
+    """(kind, matrix): a singular matrix of random rank, a symmetric matrix with repeated
+    eigenvalues, or a matrix with repeated singular values (random orthogonal factors)."""
+    n = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    kind = draw(st.sampled_from(["singular", "repeated_eigenvalues", "repeated_singular"]))
+    q1, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    q2, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    if kind == "singular":
+        rank = draw(st.integers(0, n - 1))
+        a = rng.normal(size=(n, rank)) @ rng.normal(size=(rank, n))
+        if draw(st.booleans()):
+            a = np.round(a)          # exact zeros in the determinant, as in [[1, 2], [2, 4]]
+        return kind, a
+    levels = draw(st.lists(st.sampled_from([-1.0, 1.0, 2.0]), min_size=n, max_size=n))
+    if kind == "repeated_eigenvalues":
+        return kind, q1 @ np.diag(levels) @ q1.T
+    return kind, q1 @ np.diag(np.abs(levels) + 1) @ q2
+
+
+def _cofactors(a):
+    n = a.shape[0]
+    c = np.ones((n, n))
+    for i in range(n):
+        for j in range(n):
+            if n > 1:
+                c[i, j] = (-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1))
+    return c
+
+
+@FUZZ
+@given(case=degenerate_matrices())
+def test_degenerate_matrices(case):
+    """Derivatives that exist at degenerate matrices come out finite and right: det's
+    cofactors at singular matrices (both modes), sums of eigenvalues (the identity) and of
+    singular values (the polar factor U V^T) where they repeat."""
+    kind, a = case
+    note(repr(a))
+    t = np.random.default_rng(1).normal(size=a.shape)
+    if kind == "singular":
+        g = cr.grad(np.linalg.det)(a)
+        np.testing.assert_allclose(g, _cofactors(a), atol=1e-8)
+        _, jt = cr.jvp(np.linalg.det, (a,), (t,))
+        assert jt == pytest.approx(np.sum(g * t), abs=1e-8)
+    elif kind == "repeated_eigenvalues":
+        g = cr.grad(lambda m: np.linalg.eigvalsh(m).sum())(a)
+        np.testing.assert_allclose(g, np.eye(len(a)), atol=1e-8)
+        _, jt = cr.jvp(lambda m: np.linalg.eigvalsh(m).sum(), (a,), (t + t.T,))
+        assert jt == pytest.approx(np.trace(t + t.T), abs=1e-8)
+    else:
+        g = cr.grad(lambda m: np.linalg.svd(m)[1].sum())(a)
+        u, _, vh = np.linalg.svd(a)
+        np.testing.assert_allclose(g, u @ vh, atol=1e-8)
+        _, jt = cr.jvp(lambda m: np.linalg.svd(m)[1].sum(), (a,), (t,))
+        assert jt == pytest.approx(np.sum(g * t), abs=1e-8)

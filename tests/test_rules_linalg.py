@@ -39,6 +39,12 @@ _CROSSES_2 = _numpy_crosses_2_vectors()
 SPREAD3 = np.diag([0.0, 5.0, 10.0])          # eigenvalues of a + SPREAD3 stay apart
 SV32 = np.array([[4.0, 0.0], [0.0, 2.0], [0.0, 0.0]])   # singular values ~4 and ~2
 SV33 = np.diag([6.0, 3.0, 1.5])
+ROT = np.array([[0.0, -3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 8.0]])   # eigenvalues 8, +-3i
+
+
+def modulus2(z):
+    """``|z|**2`` through ``z * conj(z)``: invariant to the phase of eigenvectors."""
+    return np.real(z * np.conj(z))
 
 
 def svd_parts(a, full=False):
@@ -254,27 +260,48 @@ CASES = [
     Case("qr_r", lambda a: np.linalg.qr(a + SV32)[1], [U(2, 3, 2)]),
     Case("qr_square", lambda a: np.linalg.qr(a + SV33).Q, [U(3, 3)]),
     Case("qr_mode_r", lambda a: np.linalg.qr(a + SV33, mode="r"), [U(3, 3)]),
+    # ------------------------------------------------------------ general eig
+    Case("eigvals_real", lambda a: np.linalg.eigvals(a + SPREAD3), [U(3, 3)], float32=False),
+    Case("eig_vectors_real", lambda a: np.linalg.eig(a + SPREAD3)[1], [U(2, 3, 3)],
+         float32=False),
+    Case("eigvals_complex_pair", lambda a: np.linalg.eigvals(a + ROT), [U(3, 3)],
+         float32=False),
+    Case("eig_vectors_complex_pair", lambda a: modulus2(np.linalg.eig(a + ROT)[1]),
+         [U(3, 3)], float32=False),
+    # ------------------------------------------------------------ degenerate matrices
+    Case("det_rank_deficient", lambda a: np.linalg.det(
+        np.concatenate([a[..., :1, :], 2 * a[..., :1, :], a[..., 1:2, :]], axis=-2)),
+        [S(2, 3, 3)]),
+    Case("det_outer", lambda v: np.linalg.det(v[..., :, None] * v[..., None, :] + 0 * I3),
+         [S(3)]),
 ]
 
-# decompositions and norms whose rules are for real matrices so far: chainrule refuses complex
-# input to them (TypeError, checked below) rather than give a wrong derivative
-REAL_ONLY = ("norm", "vector_norm", "matrix_norm", "tensor_norm", "slogdet", "pinv", "lstsq",
-             "cond", "cholesky", "eigh", "eigvalsh", "svd", "qr")
+try:        # SciPy's matrix functions (optional): chainrule.rules.linalg.matrix_functions
+    import scipy.linalg as _sl
+
+    from chainrule.rules.linalg import matrix_functions as _mf
+
+    def _matfun(name):
+        def f(a):
+            return (getattr(_mf, name) if isinstance(a, cr.Tensor) else getattr(_sl, name))(a)
+        return f
+    CASES += [Case("expm", lambda a: _matfun("expm")(a), [U(2, 3, 3)], float32=False),
+              Case("logm", lambda a: _matfun("logm")(a + I3), [U(3, 3)], float32=False),
+              Case("sqrtm", lambda a: _matfun("sqrtm")(a + I3), [U(3, 3)], float32=False)]
+except ImportError:
+    pass
+
+# eigenvectors and singular vectors of complex input are defined up to a phase: the table
+# checks them through phase-invariant functions only (tests/test_linalg_degenerate_complex.py
+# checks the complex ones)
+PHASE_DEPENDENT = ("eigh_vectors", "eigh_upper", "svd_u_", "svd_v_", "svd_square",
+                   "eig_vectors_real",
+                   "cholesky_sym")      # (and a a^T is positive definite for real a only)
 for _case in CASES:
-    if _case.name.startswith(REAL_ONLY):
+    if _case.name.startswith(PHASE_DEPENDENT):
         _case.complex = False
 
 test_linalg = table_test(CASES)
-
-
-@pytest.mark.parametrize("f", [np.linalg.norm, np.linalg.slogdet, np.linalg.pinv,
-                               np.linalg.cond, np.linalg.cholesky, np.linalg.eigh,
-                               np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
-                               lambda a: np.linalg.lstsq(a, a)])
-def test_real_only_decompositions_refuse_complex(f):
-    a = cr.tensor(np.eye(2) * 2 + 0.5j, requires_grad=True)
-    with pytest.raises(TypeError, match="complex input"):
-        f(a)
 
 
 # ------------------------------------------------------------------ beyond the table
@@ -344,14 +371,15 @@ def test_unsupported_options_are_loud():
         np.linalg.norm(cr.tensor(np.ones((2, 2, 2)), requires_grad=True), ord=2)
 
 
-def test_general_eig_has_no_rule_and_says_so():
-    a = cr.tensor(np.array([[2.0, 1.0], [0.5, 3.0]]), requires_grad=True)
-    for f in (np.linalg.eig, np.linalg.eigvals):
-        with pytest.raises(TypeError, match=r"no derivative rule.*eigh"):
-            f(a)
-        # without a gradient to lose it runs on the values
-        np.testing.assert_allclose(np.sort(np.linalg.eigvals(a.detach()).numpy()),
-                                   np.sort(np.linalg.eigvals(a.numpy())))
+def test_eig_at_a_repeated_eigenvalue_says_so():
+    a = np.array([[2.0, 1.0], [0.0, 2.0]])
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalue"):
+        cr.grad(lambda a: np.real(np.linalg.eigvals(a)).sum())(a)
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalue"):
+        cr.jvp(np.linalg.eigvals, (a,), (np.eye(2),))
+    # without a gradient it runs on the values
+    t = cr.tensor(a)
+    np.testing.assert_allclose(np.linalg.eigvals(t).numpy(), np.linalg.eigvals(a))
 
 
 def test_multi_dot_keeps_numpys_order():

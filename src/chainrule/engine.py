@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 __all__ = [
-    "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "backward_pass",
-    "set_grad_enabled", "no_grad", "enable_grad", "new_level", "watch_ops",
+    "Primitive", "Node", "Leaf", "new_node", "apply", "apply1", "apply2", "apply_multi",
+    "backward_pass", "set_grad_enabled", "no_grad", "enable_grad", "new_level", "watch_ops",
 ]
 
 
@@ -237,6 +237,12 @@ class Primitive:
     - a primitive that is linear in all its inputs jointly may give ``jvp_joint(tangents, ans,
       *args, **kwargs)`` instead, with ``None`` for inputs without a tangent.
 
+    A primitive with ``multiple_results=True`` returns a tuple of arrays (``eigh``, ``svd``,
+    ``divmod``); its tensors' outputs are a tuple of tensors.  Its rules see ``ans`` as that
+    tuple; a VJP rule gets ``g`` as a tuple with one cotangent per output (zeros where an
+    output was not used) and a JVP rule returns a tuple with one tangent per output.  Outputs
+    that are not floating point (``frexp``'s exponent) carry no derivative.
+
     Variadic primitives (``nary=True``, such as ``concatenate``) get their argument number as
     the first parameter of each rule.  With ``joint_vjp=True`` the one VJP rule is called once
     per node for all inputs, ``vjp(g, ans, *args, **kwargs)``, and returns a sequence of
@@ -251,9 +257,13 @@ class Primitive:
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
                  "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "__weakref__")
+    multiple_results = False
+
+    def __new__(cls, *args, multiple_results=False, **kwargs):
+        return object.__new__(MultiPrimitive if multiple_results and cls is Primitive else cls)
 
     def __init__(self, fn, name=None, nary=False, nondiff=False, elementwise=False, keep=None,
-                 keep_ans=True, joint_vjp=False):
+                 keep_ans=True, joint_vjp=False, multiple_results=False):
         self.fn = fn
         self.joint_vjp = joint_vjp
         self.vjp_joint = None
@@ -290,6 +300,8 @@ class Primitive:
         if keep_ans is not _SAME:
             self.keep_ans = keep_ans
         self.vjps = list(rules)
+        if self.multiple_results:
+            rules = tuple(r if r is None else _multi_rule(r) for r in rules)
         if self.joint_vjp:
             self.vjp_joint = rules[0] if rules else None
             rules = ()
@@ -327,6 +339,54 @@ class Primitive:
         return jvps[i] if i < len(jvps) else None
 
 
+class MultiPrimitive(Primitive):
+    """A primitive whose implementation returns a tuple of arrays (see :class:`Primitive`):
+    ``Primitive(fn, multiple_results=True)`` makes one."""
+
+    __slots__ = ()
+    multiple_results = True
+
+
+def _multi_rule(rule):
+    """A multiple-results VJP rule as the backward pass calls it: ``g`` arrives as the
+    collected cotangents of the outputs, and the rule sees them as a tuple."""
+    def run(g, ans, *args, **kwargs):
+        return rule(g.parts() if type(g) is Cotangents else g, ans, *args, **kwargs)
+    run.rule = rule
+    return run
+
+
+class Cotangents:
+    """The cotangents collected for the outputs of a multiple-results node (``None`` for an
+    output not reached yet); adding two merges them output by output."""
+
+    __slots__ = ("like", "items")
+
+    def __init__(self, like, items):
+        self.like = like            # ((shape, dtype), ...) of the outputs
+        self.items = items
+
+    def __add__(self, other):
+        items = self.items
+        for i, b in enumerate(other.items):
+            if b is not None:
+                a = items[i]
+                items[i] = b if a is None else a + b
+        return self
+
+    def parts(self):
+        """One cotangent per output, zeros where none arrived."""
+        return tuple(np.zeros(s, d) if g is None else g
+                     for g, (s, d) in zip(self.items, self.like))
+
+
+def _select_rule(g, ans, base, i, like):
+    """The VJP of output ``i`` of a multiple-results node: ``g`` in its place."""
+    items = [None] * len(like)
+    items[i] = g
+    return Cotangents(like, items)
+
+
 def identity(g, ans, *args, **kwargs):
     """The VJP rule of an input that the output depends on with derivative 1 (the backward
     pass passes ``g`` on without calling it)."""
@@ -339,6 +399,8 @@ def _param_names(rules, nary):
     import inspect
     skip = 3 if nary else 2
     for r in rules:
+        while hasattr(r, "rule"):       # a wrapper made by defvjp: the rule it wraps
+            r = r.rule
         if r is None or r is identity:
             continue
         try:
@@ -413,10 +475,12 @@ class _NaryRules:
 
 
 def primitive_from(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-                   elementwise=False, keep=None, keep_ans=True, joint_vjp=False):
+                   elementwise=False, keep=None, keep_ans=True, joint_vjp=False,
+                   multiple_results=False):
     """Declare a primitive with its rules in one place (the rule tables use this)."""
     p = Primitive(fn, name=name, nary=nary, nondiff=nondiff, elementwise=elementwise,
-                  keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp)
+                  keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp,
+                  multiple_results=multiple_results)
     p.defvjp(*vjp)
     p.defjvp(*jvp, joint=joint)
     return p
@@ -461,8 +525,9 @@ _new = object.__new__
 _next_seq = _seq.__next__
 
 
-def new_node(prim, parents, raws, kw, ans, level):
-    """Record one operation (a plain function, not ``Node(...)``: it runs once per op)."""
+def new_node(prim, parents, raws, kw, ans, level, shape=None):
+    """Record one operation (a plain function, not ``Node(...)``: it runs once per op).
+    ``shape``: the output's shape, if not ``ans``'s (a multiple-results node: ``()``)."""
     if not prim.vjps:
         _no_rule(prim, "reverse")
     n = _new(Node)
@@ -471,10 +536,13 @@ def new_node(prim, parents, raws, kw, ans, level):
     n.raws = raws
     n.kw = kw
     n.ans = ans if prim.uses_ans else None
-    try:
-        n.shape = ans.shape
-    except AttributeError:
-        n.shape = np.shape(ans)
+    if shape is not None:
+        n.shape = shape
+    else:
+        try:
+            n.shape = ans.shape
+        except AttributeError:
+            n.shape = np.shape(ans)
     n.seq = _next_seq()
     n.level = level
     n.hooks = None
@@ -569,6 +637,12 @@ def _anomaly(node, i, gi):
         "log at 0, division by 0) or clip them away from the bad point.")
 
 
+def _finite(g):
+    if type(g) is Cotangents:
+        return all(_finite(x) for x in g.items if x is not None)
+    return np.all(np.isfinite(_value(g)))
+
+
 def _value(x):
     while isinstance(x, Tensor):
         x = x.data
@@ -578,6 +652,8 @@ def _value(x):
 # --------------------------------------------------------------------------- forward
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
+    if prim.multiple_results:
+        return apply_multi(prim, args, kw)
     if len(args) == 1:
         return apply1(prim, args[0], kw)
     if len(args) == 2 and not kw:
@@ -717,6 +793,77 @@ class watch_ops:
 _watching = [0]     # threads inside watch_ops: the general path skips the check when none
 
 
+def apply_multi(prim, args, kw):
+    """``apply`` for a primitive with several outputs: a tuple of tensors.
+
+    One node records the operation; each output tensor gets a small node of its own whose
+    rule puts the output's cotangent in its place among the node's (:class:`Cotangents`).
+    """
+    T = Tensor
+    top = -1
+    for a in args:
+        if isinstance(a, T):
+            if a._base is not None:
+                _refresh_view(a)
+            if a._level > top:
+                top = a._level
+    if top < 0:
+        return prim.fn(*args, **kw) if kw else prim.fn(*args)
+    raws = []
+    parents = []
+    recorded = tangent = False
+    for a in args:
+        if isinstance(a, T) and a._level == top:
+            raws.append(a.data)
+            p = a._node
+            parents.append(p)
+            recorded = recorded or p is not None
+            tangent = tangent or a._tangent is not None
+        else:
+            raws.append(a)
+            parents.append(None)
+    ans = tuple(prim.fn(*raws, **kw) if kw else prim.fn(*raws))
+    if prim.nondiff:
+        return tuple(_make(a, None, top, None) for a in ans)
+    like = tuple((np.shape(a), _dtype(a)) for a in ans)
+    nodes = (None,) * len(ans)
+    if recorded and not STATE.off:
+        node = new_node(prim, tuple(parents), _kept(prim, parents, raws), kw, ans, top, ())
+        nodes = _output_nodes(node, like, top)
+    tangents = (None,) * len(ans)
+    if tangent:
+        tangents = _push_tangents(prim, args, raws, kw or {}, ans, top)
+    return tuple(_make(a, n, top, t if _inexact(d) else None)
+                 for a, n, t, (s, d) in zip(ans, nodes, tangents, like))
+
+
+def _dtype(a):
+    d = getattr(a, "dtype", None)
+    return d if d is not None else np.result_type(a)
+
+
+def _inexact(dtype):
+    return dtype.kind in "fc"
+
+
+# the primitive of the nodes that pick one output of a multiple-results node
+_select = Primitive(None, name="output", keep=(), keep_ans=False)
+_select.defvjp(_select_rule)
+_select.same_shape = True       # its rule hands g on as it is
+
+
+def _output_nodes(node, like, level):
+    """One node per floating-point output of multiple-results ``node`` (None for others)."""
+    out = []
+    for i, (shape, dtype) in enumerate(like):
+        if not _inexact(dtype):
+            out.append(None)
+            continue
+        out.append(new_node(_select, (node,), (None,), {"i": i, "like": like}, None, level,
+                            shape))
+    return tuple(out)
+
+
 def _ndim(x):
     return len(np.shape(x))
 
@@ -728,9 +875,10 @@ def _push_tangents(prim, args, raws, kw, ans, top):
     the engine lines each tangent up with the output first, so rules need not care.
     """
     tangents = [a._tangent if isinstance(a, Tensor) and a._level == top else None for a in args]
-    out_nd = _ndim(ans)
     batch = None
+    multi = prim.multiple_results
     if prim.elementwise:
+        out_nd = _ndim(ans[0] if multi else ans)
         for i, t in enumerate(tangents):
             if t is None:
                 continue
@@ -750,12 +898,25 @@ def _push_tangents(prim, args, raws, kw, ans, top):
             if rule is None:
                 _no_rule(prim, "forward", i)
             ti = rule(t, ans, *raws, **kw)
-            out = ti if out is None else out + ti
+            out = ti if out is None else (
+                tuple(_add_tangent(a, b) for a, b in zip(out, ti)) if multi else out + ti)
     if batch is not None:
-        full = batch + np.shape(ans)
-        if np.shape(out) != full:
-            out = np.broadcast_to(out, full)
+        if multi:
+            return tuple(_batch_broadcast(o, batch, a) for o, a in zip(out, ans))
+        out = _batch_broadcast(out, batch, ans)
     return out
+
+
+def _batch_broadcast(out, batch, ans):
+    """The tangent ``out`` broadcast to ``batch + ans.shape`` (a rule may give less)."""
+    full = batch + np.shape(ans)
+    if out is not None and np.shape(out) != full:
+        out = np.broadcast_to(out, full)
+    return out
+
+
+def _add_tangent(a, b):
+    return b if a is None else a if b is None else a + b
 
 
 def _no_rule(prim, mode, i=None):
@@ -791,8 +952,10 @@ def _check_versions(node):
     for j, r in enumerate(node.raws):
         if r is not None and _written_after(r, seq):
             _inplace_error(node, f"input {j}")
-    if node.ans is not None and _written_after(node.ans, seq):
-        _inplace_error(node, "its output")
+    ans = node.ans
+    for a in (ans if type(ans) is tuple else (ans,)):
+        if a is not None and _written_after(a, seq):
+            _inplace_error(node, "its output")
 
 
 def _inplace_error(node, what):
@@ -937,7 +1100,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                     same = False
                 if not same:
                     gi = unbroadcast(gi, p.shape)
-            if anomaly and not np.all(np.isfinite(_value(gi))):
+            if anomaly and not _finite(gi):
                 _anomaly(node, i, gi)
             prev = adj.get(p)
             if prev is None:
@@ -1002,8 +1165,17 @@ def _recorded_inputs(node, g):
     level = node.level
     raws = tuple(_make(r, p, level, None) if p is not None and r is not None else r
                  for r, p in zip(node.raws, node.parents))
-    ans = _make(node.ans, node, level, None) if node.ans is not None else None
-    if not isinstance(g, Tensor) or g._level != level:
+    ans = node.ans
+    if type(ans) is tuple:          # a multiple-results node: its outputs, recorded anew
+        like = tuple((np.shape(a), _dtype(a)) for a in ans)
+        ans = tuple(_make(a, n, level, None) if n is not None else a
+                    for a, n in zip(ans, _output_nodes(node, like, level)))
+    elif ans is not None:
+        ans = _make(ans, node, level, None)
+    if type(g) is Cotangents:
+        g = Cotangents(g.like, [x if x is None or isinstance(x, Tensor) and x._level == level
+                                else _make(x, None, level, None) for x in g.items])
+    elif not isinstance(g, Tensor) or g._level != level:
         g = _make(g, None, level, None)
     return raws, ans, g
 

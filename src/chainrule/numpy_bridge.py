@@ -35,6 +35,23 @@ def is_traced(x):
     return False
 
 
+def maybe_nonzero(x):
+    """Where ``x`` may be nonzero, as a plain bool array: its value is nonzero, or a
+    forward-mode tangent it carries is (at any level).  A zero value with a nonzero tangent
+    is not a zero to mask: ``jacrev`` pulls back cotangents that are zeros carrying basis
+    tangents."""
+    if isinstance(x, Tensor):
+        m = maybe_nonzero(x.data)
+        t = x._tangent
+        if t is not None:
+            tm = maybe_nonzero(t)
+            if np.ndim(tm) > np.ndim(m):
+                tm = np.any(np.reshape(tm, (-1,) + np.shape(m)), axis=0)
+            m = m | tm
+        return m
+    return np.not_equal(x, 0)
+
+
 def constant(res):
     """NumPy results (arrays and scalars, also in tuples and lists) as constant tensors of
     level 0 (no graph); anything else as it is."""

@@ -11,6 +11,7 @@ Declaring a primitive
 
 Inside rules and handlers
     :func:`plain` (the plain values under tensors), :func:`is_traced` (takes part in a graph),
+    :func:`maybe_nonzero` (where a value or its tangents are not 0: what a strong zero masks),
     :func:`constant` / :func:`at_level` (a constant tensor, at the level of given inputs),
     :func:`run_on_values` (a function without a derivative, on values),
     :func:`unbroadcast` (sum a gradient down to a shape), :func:`write_out` (``out=``),
@@ -40,8 +41,8 @@ import numpy as np
 
 from ..dispatch import implements, nondiff, register_ufunc
 from ..engine import Primitive, apply, identity, unbroadcast
-from ..numpy_bridge import (at_level, constant, is_traced, no_rule_error, numpy_name,
-                            run_on_values)
+from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rule_error,
+                            numpy_name, run_on_values)
 from ..tensor import Tensor, make_tensor, plain
 from ..arrays import constant_like, is_other, scatter_add, zeros_as, zeros_like
 from .complex import REAL_ONLY, conj_if, conj_transpose, real_cotangent, real_only
@@ -51,7 +52,7 @@ from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc
 __all__ = [
     "Primitive", "Tensor", "apply", "identity", "defprim", "defufunc", "local_rule",
     "implements", "register_ufunc", "nondiff", "all_primitives",
-    "plain", "is_traced", "constant", "at_level", "make_tensor", "run_on_values",
+    "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
     "real_only", "REAL_ONLY", "real_cotangent", "conj_if", "conj_transpose",

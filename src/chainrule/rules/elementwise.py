@@ -7,8 +7,8 @@ for a rule ``(v, ans, *args)`` that serves both modes.  ``keep``/``keep_ans`` de
 rules read.  The engine undoes broadcasting for VJPs and lines tangents up with the output for
 JVPs, so each derivative is the textbook one.
 
-Below the primitives, functions built from them need no rules of their own: ``frexp``,
-``modf``, ``divmod``, ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
+``frexp``, ``modf`` and ``divmod`` are primitives with two results.  Below the primitives,
+functions built from them need no rules of their own: ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
 (piecewise linear, differentiable in ``x``, ``xp`` and ``fp``; at a knot, the slope of the
 segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``, ``sign``,
 ``heaviside`` in x1), the derivative is that of the piece the value is on.
@@ -20,7 +20,7 @@ segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``,
 import numpy as np
 
 from ..arrays import as_array, like_of
-from .api import (Tensor, all_finite, at_level, constant, defprim, defufunc, implements,
+from .api import (Tensor, all_finite, defprim, defufunc, implements,
                   is_other, local_rule, plain, real_cotangent, register_ufunc, strong_over,
                   strong_times, where0)
 
@@ -164,31 +164,25 @@ _public(
 )
 
 
-def _frexp(x, /):
-    """``np.frexp``: the mantissa is ``ldexp(x, -e)``, so it is differentiable; the exponent
-    is an integer (no gradient)."""
-    e = at_level(constant(np.frexp(plain(x))[1]), (x,))   # a constant of x's level
-    return np.ldexp(x, -e), e
-
-
-def _modf(x, /):
-    """``np.modf``: the fractional part ``x - trunc(x)`` has slope 1, the integral part 0."""
-    whole = np.trunc(x)
-    frac = x - whole
-    v = as_array(plain(x))
-    if np.isinf(v).any():   # inf - inf: NumPy gives a signed 0 there
-        frac = np.where(np.isinf(v), np.copysign(0.0, v), frac)
-    return frac, whole
-
-
-def _divmod(x, y, /):
-    """``np.divmod``: ``(x // y, x % y)``."""
-    return np.floor_divide(x, y), np.remainder(x, y)
-
-
-implements(np.frexp)(_frexp)
-implements(np.modf)(_modf)
-implements(np.divmod)(_divmod)
+# ufuncs with two results: primitives with multiple results (one NumPy call for both)
+_public(
+    # x = m * 2**e: the mantissa m = ldexp(x, -e) has slope 2**-e; the exponent is an integer
+    frexp_p=defprim(np.frexp, name="frexp", multiple_results=True, elementwise=True,
+                    vjp=(lambda g, ans, x: np.ldexp(g[0], -ans[1]),),
+                    jvp=(lambda t, ans, x: (np.ldexp(t, -ans[1]), None),), keep=()),
+    # (x - trunc(x), trunc(x)): slope 1 for the fraction, 0 for the integral part
+    modf_p=defprim(np.modf, name="modf", multiple_results=True, elementwise=True,
+                   vjp=(lambda g, ans, x: g[0],), jvp=(lambda t, ans, x: (t, t * 0),), keep=(),
+                   keep_ans=False),
+    # (x // y, x % y) with x % y = x - (x // y) * y; the quotient is flat
+    divmod_p=defprim(np.divmod, name="divmod", multiple_results=True, elementwise=True,
+                     vjp=(lambda g, ans, x, y: g[1], lambda g, ans, x, y: -g[1] * ans[0]),
+                     jvp=(lambda t, ans, x, y: (t * 0, t),
+                          lambda t, ans, x, y: (t * 0, -t * ans[0])), keep=()),
+)
+implements(np.frexp)(lambda x, /: frexp_p(x))
+implements(np.modf)(lambda x, /: modf_p(x))
+implements(np.divmod)(lambda x, y, /: divmod_p(x, y))
 
 # ---------------------------------------------------------------- exponentials and logs
 _LN2, _LN10 = np.log(2.0), np.log(10.0)

@@ -21,8 +21,13 @@ def all_primitives():
 
 
 def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False,
-            elementwise=False, raw=False, keep=None, keep_ans=True, joint_vjp=False):
+            elementwise=False, raw=False, keep=None, keep_ans=True, joint_vjp=False,
+            multiple_results=False):
     """Declare a primitive: its implementation and its rules, in one place.
+
+    ``multiple_results=True``: ``fn`` returns a tuple of arrays, and the rules take and give
+    tuples (see :class:`~chainrule.engine.Primitive`); ``joint_vjp=True``: ``vjp`` is one
+    rule for all inputs, returning a tuple of cotangents.
 
     ``raw=True`` marks an implementation that only understands ndarrays (not a NumPy
     function that dispatches on tensors): given lower-level tensors, it is sent back through
@@ -32,7 +37,8 @@ def defprim(fn, vjp=(), jvp=(), name=None, nary=False, joint=None, nondiff=False
     not declare.
     """
     p = Primitive(lowered(fn) if raw else fn, name=name, nary=nary, nondiff=nondiff,
-                  elementwise=elementwise, keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp)
+                  elementwise=elementwise, keep=keep, keep_ans=keep_ans, joint_vjp=joint_vjp,
+                  multiple_results=multiple_results)
     if raw:
         p.fn.prim = p
     p.defvjp(*vjp)

@@ -3,7 +3,7 @@ primitives whose VJPs are correlations again.
 """
 import numpy as np
 
-from ..api import defprim, implements, is_traced, no_rule_error, numpy_name, run_on_values
+from ..api import defprim, implements
 
 __all__ = ["convolve_full_p", "correlate_full_p"]
 
@@ -111,24 +111,3 @@ def _convolve(a, v, mode="full"):
         return _by_parts(_convolve, a, v, mode, conj=False)
     n, m = np.shape(a)[0], np.shape(v)[0]
     return _mode_slice(convolve_full_p(a, v), n, m, mode, (min(n, m) - 1) // 2)
-
-
-# ---------------------------------------------------------------- no rule, said clearly
-def _no_rule_because(func, why):
-    """A handler that runs ``func`` on values when nothing needs a derivative, and otherwise
-    raises the bridge's TypeError with ``why`` added."""
-
-    def handler(*args, **kwargs):
-        if not (is_traced(args) or is_traced(kwargs)):
-            return run_on_values(func, args, kwargs)
-        err = no_rule_error(numpy_name(func))
-        raise TypeError(f"{err} {why}")
-    handler.__name__ = func.__name__
-    return handler
-
-
-for _f in (np.linalg.eig, np.linalg.eigvals):
-    implements(_f)(_no_rule_because(
-        _f, "(The eigenvectors of a general matrix are complex and defined only up to scale; "
-            "for a real symmetric matrix use np.linalg.eigh or np.linalg.eigvalsh, which have "
-            "rules.)"))

@@ -1,206 +1,268 @@
-"""Decompositions: ``cholesky``, ``eigh``/``eigvalsh``, ``svd`` (and its singular values),
-``qr``.  The general ``eig``/``eigvals`` have no rule and say so (use ``eigh`` for symmetric
-matrices).
+"""Decompositions: ``cholesky``, ``eigh``/``eigvalsh``, ``eig``/``eigvals``, ``svd`` (and its
+singular values), ``qr``; real and complex input.
+
+``eigh``, ``eig``, ``svd`` and ``qr`` are primitives with several results (one LAPACK call
+gives them all).  VJP rules are written in the conjugate convention (the textbook formulas,
+with ``mH`` where a real rule has ``.T``) and turned into the engine's (JAX's) convention by
+:func:`~.common.conj_convention`.  Couplings ``1 / (w_j - w_i)`` between equal eigenvalues
+(or singular values) are infinite; they multiply with a strong zero (:func:`~.common.
+masked_times`), so a function of the eigenvalues alone has its derivative at a degenerate
+matrix (the identity, say), while the eigenvectors themselves honestly have none there.
 """
 import numpy as np
 
-from ..api import defprim, implements
-from .common import hermitian_part, mT, reshape_to, result_dtype, result_type_of
+from ..api import defprim, implements, maybe_nonzero, plain
+from .common import (conj, conj_convention, diag_part, eye_like, hermitian_part, mH, mT,
+                     masked_over, masked_times, offdiag_inv, reshape_to, result_type_of)
 
-__all__ = ["cholesky_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
-
-
-# ---------------------------------------------------------------- decompositions
-# Each returns several arrays; the primitive packs them into one array (stacked along the
-# row axis) and the handler slices them apart, so one call computes them all.
-def _masks(n, dt):
-    """Lower triangle with diagonal, and strictly lower triangle, as 0/1 matrices."""
-    low = np.tril(np.ones((n, n), dtype=dt))
-    return low, low - np.eye(n, dtype=dt)
+__all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
 
 
-def _sym_from_lower(t):
-    """The symmetric matrix that LAPACK sees when it reads the lower triangle of ``t``."""
-    low, strict = _masks(np.shape(t)[-1], result_dtype(t))
-    return t * low + mT(t * strict)
+def _row(v):
+    """A vector (stack) as a row matrix: ``(..., 1, n)``."""
+    return reshape_to(v, np.shape(v)[:-1] + (1, np.shape(v)[-1]))
 
 
-def _lower_grad(s):
-    """Cotangent of the input from the cotangent ``s`` of the symmetric matrix it stands for
-    (adjoint of :func:`_sym_from_lower`)."""
-    low, strict = _masks(np.shape(s)[-1], result_dtype(s))
-    return s * low + mT(s) * strict
+def _col(v):
+    return reshape_to(v, np.shape(v) + (1,))
+
+
+def _real(x):
+    return np.real(x) if np.iscomplexobj(x) else x
+
+
+def _tri(x, upper, strict):
+    """The lower (or upper) triangle of each matrix, with or without its diagonal."""
+    return np.triu(x, 1 if strict else 0) if upper else np.tril(x, -1 if strict else 0)
+
+
+def _real_diag(x):
+    """The diagonal of ``x`` as a diagonal matrix, real part only (LAPACK ignores the
+    imaginary part of a Hermitian matrix's diagonal)."""
+    return _real(x * eye_like(x))
+
+
+def _herm_from(t, upper=False):
+    """The Hermitian matrix LAPACK sees when it reads one triangle of ``t``."""
+    s = _tri(t, upper, True)
+    return s + mH(s) + _real_diag(t)
+
+
+def _herm_grad(m, upper=False):
+    """Adjoint of :func:`_herm_from` (conjugate convention): the cotangent of the matrix
+    whose triangle was read, from the cotangent ``m`` of the Hermitian matrix."""
+    return _tri(m, upper, True) + _tri(mH(m), upper, True) + _real_diag(m)
+
+
+# ---------------------------------------------------------------- cholesky
+def _phi(x):
+    """The strictly lower triangle plus half the diagonal."""
+    return np.tril(x, -1) + 0.5 * (x * eye_like(x))
 
 
 def _cholesky_vjp(g, ans, a):
-    n = np.shape(a)[-1]
-    low, strict = _masks(n, result_dtype(a))
     li = np.linalg.inv(ans)
-    p = np.matmul(mT(ans), g) * (strict + 0.5 * np.eye(n, dtype=result_dtype(a)))
-    return _lower_grad(np.matmul(mT(li), np.matmul(p, li)))
+    return _herm_grad(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
 
 
 def _cholesky_jvp(t, ans, a):
-    n = np.shape(a)[-1]
-    low, strict = _masks(n, result_dtype(a))
     li = np.linalg.inv(ans)
-    x = np.matmul(li, np.matmul(_sym_from_lower(t), mT(li)))
-    return np.matmul(ans, x * (strict + 0.5 * np.eye(n, dtype=result_dtype(a))))
+    return np.matmul(ans, _phi(np.matmul(li, np.matmul(_herm_from(t), mH(li)))))
 
 
 # reads the lower triangle of a, as NumPy does
-cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(_cholesky_vjp,),
-                     jvp=(_cholesky_jvp,), keep=('a',))
+cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(conj_convention(_cholesky_vjp),),
+                     jvp=(_cholesky_jvp,), keep=("a",))
 
 
 @implements(np.linalg.cholesky)
 def _cholesky(a, /, *, upper=False):
-    if upper:   # the upper factor reads the upper triangle: transpose in and out
-        return mT(cholesky_p(mT(a)))
+    if upper:   # the upper factor of a is the conjugate transpose of the lower one of a^H
+        return mH(cholesky_p(mH(a)))
     return cholesky_p(a)
 
 
-def _pack(parts, widths, n):
-    """Stack matrices ``parts`` (each ``(..., r_i, n)``) along the row axis, differentiably:
-    ``sum_i E_i @ part_i`` with constant selection matrices ``E_i``."""
-    total = sum(widths)
-    out, row = None, 0
-    for p, r in zip(parts, widths):
-        e = np.zeros((total, r), dtype=result_dtype(p))
-        e[row:row + r] = np.eye(r, dtype=e.dtype)
-        term = np.matmul(e, p)
-        out = term if out is None else out + term
-        row += r
-    return out
+# ---------------------------------------------------------------- eigh
+def _used_columns(gw, *others):
+    """The columns whose values' cotangents ``gw`` are not 0 (in some matrix of the stack),
+    or None where a vector's cotangent in ``others`` is not 0 or every column is used.
+
+    A function of the eigenvalues alone then has the VJP ``V[:, k] gw[k] V[:, k]^H`` over
+    those columns only: its own derivative (second order) then needs no eigenvector whose
+    eigenvalue is repeated, where the eigenvectors have none."""
+    if any(np.any(maybe_nonzero(o)) for o in others):
+        return None
+    used = np.any(np.reshape(maybe_nonzero(gw), (-1, np.shape(gw)[-1])), axis=0)
+    return None if used.all() else np.flatnonzero(used)
 
 
-def _row(v):
-    return reshape_to(v, np.shape(v)[:-1] + (1, np.shape(v)[-1]))
+def _eigh_vjp(g, ans, a, UPLO):
+    gw, gv = g
+    w, v = ans
+    cols = _used_columns(gw, gv)
+    if cols is not None:
+        vk = v[..., cols]
+        return _herm_grad(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)), UPLO == "U")
+    f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
+    inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
+    return _herm_grad(np.matmul(v, np.matmul(inner, mH(v))), UPLO == "U")
 
 
-def _offdiag_inv(d):
-    """``1 / d`` off the diagonal of the last two axes, 0 on it."""
-    n = np.shape(d)[-1]
-    eye = np.eye(n, dtype=bool)
-    return np.where(eye, np.zeros_like(d), 1 / np.where(eye, np.ones_like(d), d))
+def _eigh_jvp(t, ans, a, UPLO):
+    w, v = ans
+    y = np.matmul(mH(v), np.matmul(_herm_from(t, UPLO == "U"), v))
+    f = offdiag_inv(_row(w) - mT(_row(w)))
+    return _real(diag_part(y)), np.matmul(v, masked_times(f, y))
 
 
-def _eigh_fn(a):
-    w, v = np.linalg.eigh(a)
-    return np.concatenate([v, w[..., None, :]], axis=-2)
-
-
-def _eigh_parts(ans):
-    n = np.shape(ans)[-1]
-    v, w = ans[..., :n, :], ans[..., n, :]
-    return w, v, _offdiag_inv(_row(w) - mT(_row(w)))   # F_ij = 1 / (w_j - w_i)
-
-
-def _eigh_vjp(g, ans, a):
-    w, v, f = _eigh_parts(ans)
-    n = np.shape(a)[-1]
-    gv, gw = g[..., :n, :], g[..., n, :]
-    inner = f * np.matmul(mT(v), gv) + _row(gw) * np.eye(n, dtype=result_dtype(a))
-    return _lower_grad(np.matmul(v, np.matmul(inner, mT(v))))
-
-
-def _eigh_jvp(t, ans, a):
-    w, v, f = _eigh_parts(ans)
-    y = np.matmul(mT(v), np.matmul(_sym_from_lower(t), v))
-    n = np.shape(a)[-1]
-    dw = np.sum(y * np.eye(n, dtype=result_dtype(a)), axis=-2)
-    dv = np.matmul(v, f * y)
-    return _pack([dv, _row(dw)], [n, 1], n)
-
-
-# eigenvectors (rows :n) and eigenvalues (row n) of the lower triangle of a
-eigh_p = defprim(_eigh_fn, name="eigh", raw=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,), keep=('a',))
+# eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads it)
+eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", raw=True,
+                 multiple_results=True, vjp=(conj_convention(_eigh_vjp),), jvp=(_eigh_jvp,),
+                 keep=())
 
 _EighResult = result_type_of(np.linalg.eigh(np.eye(1)))
 
 
-@implements(np.linalg.eigh)
-def _eigh(a, UPLO="L"):
+def _uplo(UPLO):
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
-    if UPLO == "U":
-        a = mT(a)   # the upper triangle of a is the lower triangle of a.T
-    packed = eigh_p(a)
-    n = np.shape(a)[-1]
-    return _EighResult(packed[..., n, :], packed[..., :n, :])
+    return UPLO
+
+
+@implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):
+    return _EighResult(*eigh_p(a, UPLO=_uplo(UPLO)))
 
 
 @implements(np.linalg.eigvalsh)
 def _eigvalsh(a, UPLO="L"):
-    return _eigh(a, UPLO).eigenvalues
+    return eigh_p(a, UPLO=_uplo(UPLO))[0]
 
 
-def _svd_fn(a):
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return np.concatenate([u, s[..., None, :], mT(vh)], axis=-2)
+# ---------------------------------------------------------------- eig (general)
+def _eig_coupling(w):
+    """``F_ij = 1 / (w_j - w_i)``; a repeated eigenvalue has no derivative: say so."""
+    d = _row(w) - mT(_row(w))
+    if np.any((plain(d) == 0) & ~np.eye(np.shape(d)[-1], dtype=bool)):
+        raise np.linalg.LinAlgError(
+            "np.linalg.eig: the matrix has a repeated eigenvalue, where its eigenvalues and "
+            "eigenvectors have no derivative. For a Hermitian matrix use np.linalg.eigh, whose "
+            "eigenvalues have one; otherwise perturb the matrix")
+    return offdiag_inv(d)
 
 
-def _svd_parts(ans, a):
-    m, n = np.shape(a)[-2:]
-    u, s, v = ans[..., :m, :], ans[..., m, :], ans[..., m + 1:, :]
-    s2 = _row(s * s)
-    return u, s, v, _offdiag_inv(s2 - mT(s2))   # F_ij = 1 / (s_j^2 - s_i^2)
+def _eig_vjp(g, ans, a):
+    gw, gv = g
+    w, v = ans
+    f = _eig_coupling(w)
+    vhgv = np.matmul(mH(v), gv)
+    vhgv = vhgv - np.matmul(mH(v), v * _row(_real(diag_part(vhgv))))   # unit-norm columns
+    c = vhgv * conj(f) + _row(gw) * eye_like(v)
+    res = np.linalg.solve(mH(v), np.matmul(c, mH(v)))                # V^-H C V^H
+    return res if np.iscomplexobj(a) else np.real(res)
 
 
-def _svd_jvp(t, ans, a):
-    u, s, v, f = _svd_parts(ans, a)
-    m, n = np.shape(a)[-2:]
-    k = min(m, n)
-    eye = np.eye(k, dtype=result_dtype(a))
-    tv = np.matmul(t, v)
-    dp = np.matmul(mT(u), tv)
-    ds = np.sum(dp * eye, axis=-2)
-    sr = _row(s)
-    du = np.matmul(u, f * (dp * sr + mT(dp * sr)))
-    dv = np.matmul(v, f * (mT(sr) * dp + mT(mT(sr) * dp)))
-    if m > k:
-        du = du + (tv - np.matmul(u, np.matmul(mT(u), tv))) / sr
-    if n > k:
-        tu = np.matmul(mT(t), u)
-        dv = dv + (tu - np.matmul(v, np.matmul(mT(v), tu))) / sr
-    return _pack([du, _row(ds), dv], [m, 1, n], k)
+def _eig_jvp(t, ans, a):
+    w, v = ans
+    f = _eig_coupling(w)
+    y = np.matmul(np.linalg.solve(v, t), v)                           # V^-1 dA V
+    dv = np.matmul(v, f * y)
+    dv = dv - v * _row(_real(np.sum(conj(v) * dv, axis=-2)))          # keep columns unit-norm
+    dw = diag_part(y)
+    if not np.iscomplexobj(w):      # NumPy gives real results when all eigenvalues are real
+        dw, dv = _real(dw), _real(dv)
+    return dw, dv
 
 
+# eigenvalues and (unit-norm) right eigenvectors of a general matrix
+eig_p = defprim(lambda a: tuple(np.linalg.eig(a)), name="eig", raw=True, multiple_results=True,
+                vjp=(conj_convention(_eig_vjp),), jvp=(_eig_jvp,), keep=("a",))
+
+_EigResult = result_type_of(np.linalg.eig(np.eye(1)))
+
+
+@implements(np.linalg.eig)
+def _eig(a):
+    return _EigResult(*eig_p(a))
+
+
+@implements(np.linalg.eigvals)
+def _eigvals(a):
+    return eig_p(a)[0]
+
+
+# ---------------------------------------------------------------- svd
 def _svd_vjp(g, ans, a):
-    u, s, v, f = _svd_parts(ans, a)
+    gu, gs, gvh = g
+    u, s, vh = ans
+    cols = _used_columns(gs, gu, gvh)
+    if cols is not None:
+        return np.matmul(u[..., cols] * _row(_real(gs[..., cols])), vh[..., cols, :])
+    v, gv = mH(vh), mH(gvh)
     m, n = np.shape(a)[-2:]
     k = min(m, n)
-    gu, gs, gv = g[..., :m, :], g[..., m, :], g[..., m + 1:, :]
     sr = _row(s)
-    j = f * np.matmul(mT(u), gu)
-    kk = f * np.matmul(mT(v), gv)
-    mid = (j + mT(j)) * sr + mT(sr) * (kk + mT(kk)) + _row(gs) * np.eye(k, dtype=result_dtype(a))
-    res = np.matmul(u, np.matmul(mid, mT(v)))
+    s2 = _row(s * s)
+    f = offdiag_inv(s2 - mT(s2))                     # F_ij = 1 / (s_j^2 - s_i^2)
+    xu = np.matmul(mH(u), gu)
+    ju = masked_times(f, xu)
+    jv = masked_times(f, np.matmul(mH(v), gv))
+    mid = (ju + mH(ju)) * sr + mT(sr) * (jv + mH(jv)) + _row(_real(gs)) * eye_like(s, k)
+    if np.iscomplexobj(a):          # the phase of each pair of singular vectors: U carries it
+        im = np.imag(xu) * eye_like(s, k)
+        mid = mid + 1j * masked_over(im, sr)
+    res = np.matmul(u, np.matmul(mid, vh))
     if m > k:
-        gus = gu / sr
-        res = res + np.matmul(gus - np.matmul(u, np.matmul(mT(u), gus)), mT(v))
+        gus = masked_over(gu, sr)
+        res = res + np.matmul(gus - np.matmul(u, np.matmul(mH(u), gus)), vh)
     if n > k:
-        gvs = gv / sr
-        res = res + np.matmul(u, mT(gvs - np.matmul(v, np.matmul(mT(v), gvs))))
+        gvs = masked_over(gv, sr)
+        res = res + np.matmul(u, mH(gvs - np.matmul(v, np.matmul(vh, gvs))))
     return res
 
 
-# reduced SVD packed as rows: U (m), s (1), V = Vh.T (n); all have k = min(m, n) columns
-svd_p = defprim(_svd_fn, name="svd", raw=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,), keep=('a',))
+def _svd_jvp(t, ans, a):
+    u, s, vh = ans
+    v = mH(vh)
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    tv = np.matmul(t, v)
+    dp = np.matmul(mH(u), tv)
+    ds = _real(diag_part(dp))
+    sr = _row(s)
+    s2 = _row(s * s)
+    f = offdiag_inv(s2 - mT(s2))
+    du = np.matmul(u, masked_times(f, dp * sr + mH(dp * sr)))
+    dv = np.matmul(v, masked_times(f, mT(sr) * dp + mH(mT(sr) * dp)))
+    if np.iscomplexobj(dp):
+        du = du + np.matmul(u, masked_over(1j * np.imag(dp) * eye_like(dp, k), sr))
+    if m > k:
+        du = du + masked_over(tv - np.matmul(u, np.matmul(mH(u), tv)), sr)
+    if n > k:
+        tu = np.matmul(mH(t), u)
+        dv = dv + masked_over(tu - np.matmul(v, np.matmul(vh, tu)), sr)
+    return du, ds, mH(dv)
+
+
+# the reduced SVD: U (m x k), s (k), Vh (k x n) with k = min(m, n)
+svd_p = defprim(lambda a: tuple(np.linalg.svd(a, full_matrices=False)), name="svd", raw=True,
+                multiple_results=True, vjp=(conj_convention(_svd_vjp),), jvp=(_svd_jvp,),
+                keep=("a",))
 
 
 def _svdvals_vjp(g, ans, a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return np.matmul(u * _row(g), vh)
+    return np.matmul(u * _row(_real(g)), vh)
 
 
 def _svdvals_jvp(t, ans, a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return np.sum(u * np.matmul(t, mT(vh)), axis=-2)
+    return _real(np.sum(conj(u) * np.matmul(t, mH(vh)), axis=-2))
 
 
 svdvals_p = defprim(lambda a: np.linalg.svd(a, compute_uv=False), name="svdvals", raw=True,
-                    vjp=(_svdvals_vjp,), jvp=(_svdvals_jvp,), keep=('a',), keep_ans=False)
+                    vjp=(conj_convention(_svdvals_vjp),), jvp=(_svdvals_jvp,), keep=("a",),
+                    keep_ans=False)
 
 _SVDResult = result_type_of(np.linalg.svd(np.eye(1)))
 
@@ -221,48 +283,48 @@ def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         raise NotImplementedError(
             "np.linalg.svd(full_matrices=True) of a non-square tensor: the extra singular "
             "vectors are not unique, so they have no derivative; pass full_matrices=False")
-    packed = svd_p(a)
-    return _SVDResult(packed[..., :m, :], packed[..., m, :], mT(packed[..., m + 1:, :]))
+    return _SVDResult(*svd_p(a))
 
 
 if hasattr(np.linalg, "svdvals"):
     implements(np.linalg.svdvals)(lambda x, /: svdvals_p(x))
 
 
-def _qr_fn(a):
-    q, r = np.linalg.qr(a)
-    return np.concatenate([q, r], axis=-2)
-
-
-def _qr_parts(ans, a):
-    m, n = np.shape(a)[-2:]
-    return ans[..., :m, :], ans[..., m:, :]
+# ---------------------------------------------------------------- qr
+def _right_solve_r(x, r):
+    """``x R^-1`` for the upper-triangular ``r``."""
+    return mT(np.linalg.solve(mT(r), mT(x)))
 
 
 def _qr_jvp(t, ans, a):
-    q, r = _qr_parts(ans, a)
-    m, n = np.shape(a)[-2:]
-    low, strict = _masks(n, result_dtype(a))
-    tri = mT(np.linalg.solve(mT(r), mT(t)))           # dA R^-1
-    x = np.matmul(mT(q), tri)
-    om = x * strict - mT(x * strict)
+    q, r = ans
+    tri = _right_solve_r(t, r)                       # dA R^-1
+    x = np.matmul(mH(q), tri)
+    low = np.tril(x, -1)
+    om = low - mH(low)                               # skew-Hermitian
+    if np.iscomplexobj(x):
+        om = om + 1j * np.imag(x) * eye_like(x)
     dr = np.matmul(x - om, r)
-    dq = np.matmul(q, om) + tri - np.matmul(q, x)
-    return _pack([dq, dr], [m, n], n)
+    dq = np.matmul(q, om - x) + tri
+    return dq, dr
 
 
 def _qr_vjp(g, ans, a):
-    q, r = _qr_parts(ans, a)
-    m, n = np.shape(a)[-2:]
-    low, strict = _masks(n, result_dtype(a))
-    gq, gr = g[..., :m, :], g[..., m:, :]
-    mm = np.matmul(gr, mT(r)) - np.matmul(mT(q), gq)
-    c = mm - (mm - mT(mm)) * strict
-    return mT(np.linalg.solve(r, mT(gq + np.matmul(q, c))))   # (gQ + Q C) R^-T
+    gq, gr = g
+    q, r = ans
+    qhgq = np.matmul(mH(q), gq)
+    n_ = qhgq - np.matmul(gr, mH(r))
+    low = np.tril(n_, -1)
+    c = np.matmul(gr, mH(r)) + low - mH(np.triu(n_, 1))
+    if np.iscomplexobj(n_):
+        c = c + 1j * np.imag(n_) * eye_like(n_)
+    tcoef = np.matmul(q, c) + gq - np.matmul(q, qhgq)
+    return mH(np.linalg.solve(r, mH(tcoef)))         # T R^-H
 
 
-# reduced QR (m >= n) packed as rows: Q (m), R (n)
-qr_p = defprim(_qr_fn, name="qr", raw=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,), keep=('a',))
+# reduced QR (m >= n)
+qr_p = defprim(lambda a: tuple(np.linalg.qr(a)), name="qr", raw=True, multiple_results=True,
+               vjp=(conj_convention(_qr_vjp),), jvp=(_qr_jvp,), keep=())
 
 _QRResult = result_type_of(np.linalg.qr(np.eye(1)))
 
@@ -276,8 +338,7 @@ def _qr(a, mode="reduced"):
         raise NotImplementedError(
             "np.linalg.qr of a tensor needs rows >= columns (and mode='complete' a square "
             "matrix): otherwise the factors are not unique, so they have no derivative")
-    packed = qr_p(a)
-    r = packed[..., m:, :]
+    q, r = qr_p(a)
     if mode == "r":
         return r
-    return _QRResult(packed[..., :m, :], r)
+    return _QRResult(q, r)

@@ -46,31 +46,51 @@ def _vnorm_fn(x, ord, axis, keepdims):
     return s ** (1.0 / ord)
 
 
+def _unit(x):
+    """``conj(x) / |x|`` (``sign(x)`` for real ``x``), 0 at 0: the derivative of ``|x|``."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    m = _modulus(x)
+    return np.conj(x) / _safe(m == 0, m, 1)
+
+
+def _modulus(x):
+    """``|x|`` of complex ``x`` as ``sqrt(re**2 + im**2)``, with derivative 0 at 0."""
+    sq = np.real(x * np.conj(x))
+    zero = sq == 0
+    return _safe(zero, np.sqrt(_safe(zero, sq, 1)), 0)
+
+
 def _vnorm_weight(ans, x, ord, axis, keepdims):
-    """``w`` with ``d norm = sum(w * dx, axis)`` (0 where the norm has no derivative)."""
+    """``w`` with ``d norm = Re(sum(w * dx, axis))`` (0 where the norm has no derivative); for
+    complex ``x`` it holds ``conj(x)``, which is also JAX's cotangent convention."""
     n = _keep(ans, x, axis, keepdims)
     if ord == 2:   # 0 at 0, also its derivative: norm''(0) = 0, as abs''(0) = 0
-        return _safe(n == 0, x / _safe(n == 0, n, 1), 0)
+        return _safe(n == 0, np.conj(x) if np.iscomplexobj(x) else x, 0) / _safe(n == 0, n, 1)
     if ord == 1:
-        return np.sign(x)
+        return _unit(x)
     if ord in (np.inf, -np.inf):
         hit = np.abs(x) == n
-        return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+        return _unit(x) * hit / np.sum(hit, axis=axis, keepdims=True)
     if ord == 0:
-        return x * 0
+        return np.real(x) * 0
     zero = x == 0
-    ax = np.abs(_safe(zero, x, 1))
-    w = np.sign(x) * ax ** (ord - 1) / _safe(n == 0, n, 1) ** (ord - 1)
+    ax = _modulus(x) if np.iscomplexobj(x) else np.abs(_safe(zero, x, 1))
+    w = _unit(x) * _safe(zero, ax, 1) ** (ord - 1) / _safe(n == 0, n, 1) ** (ord - 1)
     return _safe(zero, w, 0)
 
 
+def _real(x):
+    return np.real(x) if np.iscomplexobj(x) else x
+
+
 def _vnorm_vjp(g, ans, x, ord, axis, keepdims):
-    return _keep(g, x, axis, keepdims) * _vnorm_weight(ans, x, ord, axis, keepdims)
+    return _keep(_real(g), x, axis, keepdims) * _vnorm_weight(ans, x, ord, axis, keepdims)
 
 
 def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
     w = _vnorm_weight(ans, x, ord, axis, keepdims)
-    return np.sum(t * w, axis=axis, keepdims=keepdims)
+    return _real(np.sum(t * w, axis=axis, keepdims=keepdims))
 
 
 # the p-norm over ``axis`` (a tuple of negative axes); ord 2 has gradient 0 at 0, not NaN

@@ -6,12 +6,13 @@ import numbers
 import numpy as np
 
 from ..api import batch_ndim, defprim, implements, plain
-from .common import hermitian_part, mT, pad_tangent, reshape_to, result_dtype, result_type_of
+from .common import (conj, conj_convention, hermitian_part, mH, mT, pad_tangent, reshape_to,
+                     result_dtype, result_type_of)
 from .decompositions import svdvals_p
 from .norms import linalg_norm
 from .products import matmul_p
 
-__all__ = ["det_p", "inv_p", "logabsdet_p", "pinv_p", "slogdet_sign_p", "solve_p"]
+__all__ = ["cofactor", "det_p", "inv_p", "pinv_p", "slogdet_p", "solve_p"]
 
 
 # ---------------------------------------------------------------- inverse, determinant, solve
@@ -33,16 +34,73 @@ def _inv_T(a):
     return mT(np.linalg.inv(a))
 
 
+def _singular(a):
+    """True if a matrix of the stack is singular to working precision (its determinant is
+    below ``n * eps`` times Hadamard's bound, the product of its column norms)."""
+    v = plain(a)                # in its own library (a guard when compiled)
+    n = np.shape(v)[-1]
+    if n == 0:
+        return False
+    bound = np.prod(np.linalg.norm(v, axis=-2), axis=-1)
+    eps = np.finfo(v.dtype).eps if v.dtype.kind in "fc" else np.finfo(float).eps
+    return bool(np.any(np.abs(np.linalg.det(v)) <= n * eps * bound))
+
+
+_MINORS_MAX = 16      # cofactors of a singular matrix from minors up to this size
+
+
+def cofactor(a, det=None):
+    """The cofactor matrix of each matrix in a stack: ``d det(a) = sum(cofactor * da)``.
+
+    ``det * inv(a).T`` where ``a`` is invertible; from the minors (determinants of the
+    ``(n-1) x (n-1)`` submatrices, so derivatives of any order exist) where it is singular,
+    which NumPy's ``inv`` refuses.  (Above 16 x 16 a singular matrix's cofactors come from its
+    SVD: ``U adj(S) V^H`` times the determinants of ``U`` and ``V^H``.)
+    """
+    n = np.shape(a)[-1]
+    if not _singular(a):
+        d = np.linalg.det(a) if det is None else det
+        return _unsq2(d) * _inv_T(a)
+    if n == 1:
+        return np.ones_like(a)
+    if n <= _MINORS_MAX:
+        keep = np.array([[j for j in range(n) if j != i] for i in range(n)])
+        minors = a[..., keep[:, None, :, None], keep[None, :, None, :]]   # (..., n, n, n-1, n-1)
+        sign = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+        return sign * np.linalg.det(minors)
+    u, s, vh = np.linalg.svd(a)
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    scale = np.linalg.det(u) * np.linalg.det(vh)
+    return _unsq2(scale) * np.matmul(u * others[..., None, :], vh)
+
+
+# d det = sum(cofactor * da): holomorphic, so the VJP is g * cofactor (JAX's convention)
 det_p = defprim(np.linalg.det, name="det",
-                vjp=(lambda g, ans, a: _unsq2(g * ans) * _inv_T(a),),
-                jvp=(lambda t, ans, a: ans * np.sum(_inv_T(a) * t, axis=(-2, -1)),), keep=('a',))
+                vjp=(lambda g, ans, a: _unsq2(g) * cofactor(a, ans),),
+                jvp=(lambda t, ans, a: np.sum(cofactor(a, ans) * t, axis=(-2, -1)),),
+                keep=("a",))
 
-slogdet_sign_p = defprim(lambda a: np.linalg.slogdet(a)[0], name="slogdet_sign", nondiff=True)
 
-logabsdet_p = defprim(lambda a: np.linalg.slogdet(a)[1], name="logabsdet",
-                      vjp=(lambda g, ans, a: _unsq2(g) * _inv_T(a),),
-                      jvp=(lambda t, ans, a: np.sum(_inv_T(a) * t, axis=(-2, -1)),),
-                          keep=('a',), keep_ans=False)
+def _slogdet_vjp(g, ans, a):
+    """Conjugate convention: ``(g_l - i Im(conj(g_s) sign)) inv(a)^H``."""
+    gs, gl = g
+    sign, _ = ans
+    coef = np.real(gl)
+    if np.iscomplexobj(sign):
+        coef = coef - 1j * np.imag(conj(gs) * sign)
+    return _unsq2(coef) * mH(np.linalg.inv(a))
+
+
+def _slogdet_jvp(t, ans, a):
+    sign, _ = ans
+    c = np.sum(_inv_T(a) * t, axis=(-2, -1))             # tr(inv(a) da)
+    dsign = sign * (1j * np.imag(c)) if np.iscomplexobj(sign) else np.zeros_like(np.real(c))
+    return dsign, np.real(c) if np.iscomplexobj(c) else c
+
+
+# sign = det / |det| (a phase for complex input, +-1 with derivative 0 for real) and log|det|
+slogdet_p = defprim(lambda a: tuple(np.linalg.slogdet(a)), name="slogdet", multiple_results=True,
+                    vjp=(conj_convention(_slogdet_vjp),), jvp=(_slogdet_jvp,), keep=("a",))
 
 
 @implements(np.linalg.det)
@@ -55,7 +113,7 @@ _SlogdetResult = result_type_of(np.linalg.slogdet(np.eye(1)))
 
 @implements(np.linalg.slogdet)
 def _slogdet(a):
-    return _SlogdetResult(slogdet_sign_p(a), logabsdet_p(a))
+    return _SlogdetResult(*slogdet_p(a))
 
 
 def _solve_jvp_a(t, ans, a, b):
@@ -68,14 +126,15 @@ def _solve_jvp_b(t, ans, a, b):
     return np.linalg.solve(a, pad_tangent(t, batch_ndim(t, b), np.ndim(ans)))
 
 
-def _solve_vjp_a(g, ans, a, b):
-    return -np.matmul(np.linalg.solve(mT(a), g), mT(ans))
+def _solve_vjp(g, ans, a, b):
+    """Both cotangents from one solve with ``a^T``."""
+    gb = np.linalg.solve(mT(a), g)
+    return -np.matmul(gb, mT(ans)), gb
 
 
 # a x = b for stacks of matrices b (..., M, K); the handler turns a vector b into a column
-solve_p = defprim(np.linalg.solve, name="solve",
-                  vjp=(_solve_vjp_a, lambda g, ans, a, b: np.linalg.solve(mT(a), g)),
-                  jvp=(_solve_jvp_a, _solve_jvp_b), keep=('a',))
+solve_p = defprim(np.linalg.solve, name="solve", vjp=(_solve_vjp,), joint_vjp=True,
+                  jvp=(_solve_jvp_a, _solve_jvp_b), keep=("a",))
 
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
@@ -91,15 +150,16 @@ def _solve(a, b):
 
 
 def _pinv_vjp(g, ans, a, rcond):
+    """Conjugate convention (Golub and Pereyra's derivative, transposed)."""
     p = ans
     m, n = np.shape(a)[-2:]
     dt = result_dtype(a)
     q = np.eye(m, dtype=dt) - np.matmul(a, p)        # I - A A+
     r = np.eye(n, dtype=dt) - np.matmul(p, a)        # I - A+ A
-    gt = mT(g)
-    return (-np.matmul(mT(p), np.matmul(g, mT(p)))
-            + np.matmul(q, np.matmul(gt, np.matmul(p, mT(p))))
-            + np.matmul(np.matmul(mT(p), p), np.matmul(gt, r)))
+    gt = mH(g)
+    return (-np.matmul(mH(p), np.matmul(g, mH(p)))
+            + np.matmul(q, np.matmul(gt, np.matmul(p, mH(p))))
+            + np.matmul(np.matmul(mH(p), p), np.matmul(gt, r)))
 
 
 def _pinv_jvp(t, ans, a, rcond):
@@ -108,15 +168,15 @@ def _pinv_jvp(t, ans, a, rcond):
     dt = result_dtype(a)
     q = np.eye(m, dtype=dt) - np.matmul(a, p)
     r = np.eye(n, dtype=dt) - np.matmul(p, a)
-    tt = mT(t)
+    tt = mH(t)
     return (-np.matmul(p, np.matmul(t, p))
-            + np.matmul(np.matmul(p, mT(p)), np.matmul(tt, q))
-            + np.matmul(r, np.matmul(tt, np.matmul(mT(p), p))))
+            + np.matmul(np.matmul(p, mH(p)), np.matmul(tt, q))
+            + np.matmul(r, np.matmul(tt, np.matmul(mH(p), p))))
 
 
 # the Moore-Penrose inverse; its derivative (Golub & Pereyra) holds where the rank is constant
 pinv_p = defprim(lambda a, rcond: np.linalg.pinv(a, rcond=rcond), name="pinv",
-                 vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), keep=('a',))
+                 vjp=(conj_convention(_pinv_vjp),), jvp=(_pinv_jvp,), keep=('a',))
 
 
 def _pinv_rcond(a, rcond, rtol):
@@ -155,7 +215,7 @@ def _lstsq(a, b, rcond=None):
     rank = int(np.sum(sval > rcond * sval.max())) if sval.size else 0
     if rank == n and m > n:
         r = matmul_p(a, x) - b
-        resid = np.sum(r * r, axis=0)
+        resid = np.sum(np.real(r * conj(r)), axis=0)
         if np.ndim(b) == 1:
             resid = np.reshape(resid, (1,))
     else:
