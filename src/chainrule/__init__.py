@@ -1,5 +1,7 @@
 """chainrule: automatic differentiation for plain NumPy code.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> x = cr.tensor(np.arange(4.0), requires_grad=True)
 >>> y = 2 * np.dot(x, x)
@@ -39,6 +41,8 @@ __version__ = "0.1.0"
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded.
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> with cr.no_grad():
     ...     cr.is_grad_enabled()
@@ -50,6 +54,8 @@ def is_grad_enabled() -> bool:
 def stop_gradient(x: _T) -> _T:
     """``x`` with the same values and no gradient (``x.detach()``); other values as they are.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> float(cr.grad(lambda x: x * cr.stop_gradient(x))(3.0))
     3.0

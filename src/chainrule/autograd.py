@@ -1,6 +1,8 @@
 """MXNet and PyTorch spellings: ``record``, ``pause``, ``is_recording``, ``is_training``,
 ``grad`` and ``backward``.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> from chainrule import autograd
 >>> x = cr.tensor(2.0, requires_grad=True)

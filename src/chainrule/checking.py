@@ -76,6 +76,8 @@ def check_grads(fun: Callable[..., Any], *args: Any, modes: Sequence[str] = ("fw
     reverse mode is checked in JAX's convention (``grad = df/dx - i df/dy`` for real ``f``);
     a real output must have a real forward-mode tangent.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> cr.check_grads(np.sin, np.array([0.5, 1.0]))
     """

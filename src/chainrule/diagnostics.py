@@ -7,6 +7,8 @@ live and recording is on (it warns once per line of user code).  Logging a loss 
 ``backward()`` has freed its graph stays silent, and so do ``.item()`` and ``.tolist()``, the
 explicit ways to take values out.
 
+Examples
+--------
 >>> import warnings, numpy as np, chainrule as cr
 >>> x = cr.tensor(1.0, requires_grad=True)
 >>> s = x * 2
@@ -28,6 +30,8 @@ _PKG_DIR = __file__.rsplit("/", 1)[0]
 class ChainruleWarning(UserWarning):
     """Base class of chainrule's warnings (filter them all with this class).
 
+    Examples
+    --------
     >>> import warnings, chainrule as cr
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", cr.ChainruleWarning)   # make them errors
@@ -39,6 +43,8 @@ class ChainruleWarning(UserWarning):
 class ScalarConversionWarning(ChainruleWarning):
     """A tensor with a live graph was turned into a Python number: its gradient stops there.
 
+    Examples
+    --------
     >>> import warnings, chainrule as cr
     >>> y = cr.tensor(2.0, requires_grad=True) * 3
     >>> with warnings.catch_warnings(record=True) as caught:
@@ -52,6 +58,8 @@ class ScalarConversionWarning(ChainruleWarning):
 class NonLeafGradWarning(ChainruleWarning):
     """``.grad`` was read on a computed (non-leaf) tensor, where backward leaves nothing.
 
+    Examples
+    --------
     >>> import warnings, chainrule as cr
     >>> y = cr.tensor(2.0, requires_grad=True) * 3
     >>> with warnings.catch_warnings(record=True) as caught:

@@ -124,6 +124,8 @@ def new_level():
 class set_grad_enabled:
     """Turn recording on or off; works as a call, a context manager and a decorator.
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> with cr.set_grad_enabled(False):
     ...     cr.is_grad_enabled()
@@ -158,6 +160,8 @@ class set_grad_enabled:
 class no_grad(set_grad_enabled):
     """Context manager and decorator that turns recording off.
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> x = cr.tensor(1.0, requires_grad=True)
     >>> with cr.no_grad():
@@ -193,6 +197,8 @@ class no_grad(set_grad_enabled):
 class enable_grad(no_grad):
     """Context manager and decorator that turns recording on (inside ``no_grad``).
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> with cr.no_grad():
     ...     with cr.enable_grad():
@@ -574,6 +580,8 @@ class detect_anomaly:
     transforms (``cr.grad`` ...).  Gradients that are exactly zero where a rule's derivative is
     infinite (a masked-out ``sqrt(0)``) are zero, not NaN, so they are not anomalies.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor([0.0, 1.0], requires_grad=True)
     >>> with cr.detect_anomaly():

@@ -1,5 +1,7 @@
 """Extending chainrule: new primitives with rules in HIPS autograd's shapes.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> @cr.primitive
 ... def logsumexp(x):

@@ -4,6 +4,8 @@
 ``backward()`` call ``opt.step()`` and ``opt.zero_grad()``.  Parameters are updated in
 place; ``param_groups`` and ``state`` are as in ``torch.optim``.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> w = cr.tensor(np.array([1.0, -2.0]), requires_grad=True)
 >>> opt = cr.optim.SGD([w], lr=0.1)
@@ -57,6 +59,8 @@ class OptState:
     parameter tree (in :func:`~chainrule.pytree.tree_flatten` order), a dict of arrays
     such as ``momentum_buffer`` or ``exp_avg``.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> cr.optim.Adam().init([np.zeros(2)])
     OptState(count=0, slots=({'exp_avg': array([0., 0.]), 'exp_avg_sq': array([0., 0.])},))

@@ -9,6 +9,8 @@ flatten alike whatever order they were built in.  A dataclass instance contribut
 fields it takes in ``__init__``, in declaration order, and is rebuilt with
 :func:`dataclasses.replace`.  Anything else (arrays, numbers, tensors, ``None``) is a leaf.
 
+Examples
+--------
 >>> import numpy as np
 >>> from chainrule.pytree import tree_flatten, tree_map
 >>> leaves, rebuild = tree_flatten({"w": np.ones(2), "b": 0.5})
@@ -113,6 +115,8 @@ def tree_flatten(tree: Any, is_leaf: Optional[Callable[[Any], bool]] = None
 def tree_leaves(tree: Any) -> List[Any]:
     """The leaves of ``tree`` as a list (the first half of :func:`tree_flatten`).
 
+    Examples
+    --------
     >>> tree_leaves({"a": (1, 2), "b": [3]})
     [1, 2, 3]
     """
@@ -126,6 +130,8 @@ def tree_structure(tree: Any, sequences_alike: bool = False) -> Hashable:
     lists and named tuples all count as sequences), as do dicts with different keys and
     dataclasses of different types.
 
+    Examples
+    --------
     >>> tree_structure((1.0, {"a": 2.0})) == tree_structure((5.0, {"a": 7.0}))
     True
     >>> tree_structure((1.0, 2.0)) == tree_structure([1.0, 2.0])

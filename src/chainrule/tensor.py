@@ -98,6 +98,8 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
     mixes tensors and numbers is built differentiably, and a tensor that takes part in a
     graph is copied with its gradient (``t.detach()`` gives one without):
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> a = cr.tensor(2.0, requires_grad=True)
     >>> m = cr.tensor([[a, 0.0], [1.0, a * a]])
@@ -136,6 +138,8 @@ def plain(x):
     """The plain values under ``x``: a tensor's array below every level, with tensors nested
     in lists, tuples and dicts replaced the same way (anything else as it is).
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> plain([cr.tensor(1.0), 2.0])
     [array(1.), 2.0]
@@ -193,6 +197,8 @@ class _DtypeGradError(ValueError, RuntimeError):
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor(np.arange(4.0), requires_grad=True)
     >>> y = 2 * np.dot(x, x)

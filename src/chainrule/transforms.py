@@ -5,6 +5,8 @@ function runs, and the derivative is read off that level only.  Because rules ru
 values, which are tensors of the enclosing levels when transforms nest, every nesting works:
 ``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp(grad(f), ...)``.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> float(cr.grad(cr.grad(cr.grad(np.sin)))(0.0))
 -1.0

@@ -12,6 +12,8 @@ through one graph at the same moment, with a tape in one of them.)  Gradients ar
 :func:`chainrule.autograd.grad` (so the tensor API's complex convention applies), with
 ``create_graph`` whenever a tape is recording, so nested tapes give higher derivatives.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> x = cr.Variable(3.0)
 >>> with cr.GradientTape() as tape:
@@ -97,6 +99,8 @@ class Variable(Tensor):
     and, as in TensorFlow, no gradient flows through an assignment: what was read before it
     keeps the old value, and the assigned expression is not differentiated.
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> v = cr.Variable([1.0, 2.0])
     >>> v
@@ -225,6 +229,8 @@ def _values(x):
 class UnconnectedGradients(enum.Enum):
     """What ``gradient`` gives for a source the target does not depend on.
 
+    Examples
+    --------
     >>> import chainrule as cr
     >>> x, y = cr.Variable(2.0), cr.Variable(3.0)
     >>> with cr.GradientTape() as tape:
@@ -257,6 +263,8 @@ class GradientTape:
     source the target does not depend on through what the tape recorded.  A tape made with
     ``persistent=False`` answers ``gradient`` (or ``jacobian``) once.
 
+    Examples
+    --------
     >>> import numpy as np, chainrule as cr
     >>> x = cr.tensor(np.arange(4.0))
     >>> with cr.GradientTape() as t:
@@ -317,6 +325,8 @@ class GradientTape:
     def stop_recording(self):
         """A context in which this tape records nothing (other tapes go on recording).
 
+        Examples
+        --------
         >>> import chainrule as cr
         >>> x, y = cr.Variable(2.0), cr.Variable(3.0)
         >>> with cr.GradientTape() as t:
@@ -543,6 +553,8 @@ class GradientTape:
         """The Jacobian of ``target`` with respect to each source: shape
         ``target.shape + source.shape``, in the structure of ``sources``.
 
+        Examples
+        --------
         >>> import numpy as np, chainrule as cr
         >>> x = cr.Variable([1.0, 2.0])
         >>> with cr.GradientTape() as t:
@@ -579,6 +591,8 @@ class GradientTape:
         ``(b, *x)`` where example ``i`` of the target depends only on example ``i`` of the
         source, the result has shape ``(b, *y, *x)``.
 
+        Examples
+        --------
         >>> import numpy as np, chainrule as cr
         >>> x = cr.Variable([[1.0, 2.0], [3.0, 4.0]])
         >>> with cr.GradientTape() as t:

@@ -6,6 +6,8 @@ Hessian also records the backward pass itself (``create_graph=True``: the deriva
 are NumPy code, so they are recorded like any other) and then differentiates that, once per
 input entry: that is why second derivatives cost more.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> c = cr.cost(lambda x: np.sum(np.sin(x) * x), np.ones(3))
 >>> [row["what"] for row in c.rows]

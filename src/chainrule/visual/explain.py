@@ -9,6 +9,8 @@ tangents by :func:`chainrule.jvp` on the traced function, the adjoints by one
 (the derivative with respect to that shift is the node's adjoint), and the local partials by
 :func:`chainrule.jacobian` of each operation alone.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> e = cr.explain(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x, 2.0)
 >>> round(float(e.forward), 6), round(float(e.reverse), 6)

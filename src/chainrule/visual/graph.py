@@ -1,5 +1,7 @@
 """``cr.graph``: the computational graph, as DOT text, a rendered picture, or a text drawing.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> g = cr.graph(lambda x: np.log(x ** 2) * np.sin(x) + 1 / x, 2.0)
 >>> print(g)                                               # doctest: +NORMALIZE_WHITESPACE

@@ -1,5 +1,7 @@
 """``cr.plot``: a function and its derivatives on a grid, computed by the engine.
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> import matplotlib
 >>> matplotlib.use("Agg")

@@ -2,6 +2,8 @@
 (reverse mode, one :func:`chainrule.vjp` of a replay) and every operation's local partial
 derivatives (:func:`chainrule.jacobian` of the operation alone).
 
+Examples
+--------
 >>> import numpy as np, chainrule as cr
 >>> from chainrule.visual.record import trace
 >>> nodes, _ = trace(lambda x: np.sin(x) * x, (1.0,))
