@@ -677,16 +677,13 @@ def apply1(prim, a, kw=None):
     if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
         return _apply_general(prim, (a,), kw)
     x = a.data
-    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
-    out.data = ans = prim.fn(x, **kw) if kw else prim.fn(x)
-    out._level = level = a._level
-    out._tangent = out._vc = out._base = None
+    ans = prim.fn(x, **kw) if kw else prim.fn(x)
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
-        out._node = None
-    else:
-        out._node = new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level)
-    return out
+        return _make(ans, None, a._level, None)
+    level = a._level
+    return _make(ans, new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level),
+                 level, None)
 
 
 def apply2(prim, a, b):
@@ -713,23 +710,17 @@ def apply2(prim, a, b):
         b = b.data
     else:
         return prim.fn(a, b)
-    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
-    out.data = ans = prim.fn(a, b)
-    out._level = level
-    out._tangent = out._vc = out._base = None
+    ans = prim.fn(a, b)
     if pa is None:
-        keep = prim.keep_b
         if pb is None:
-            out._node = None
-            return out
+            return _make(ans, None, level, None)
+        keep = prim.keep_b
     else:
         keep = prim.keep_ab if pb is not None else prim.keep_a
     if prim.nondiff or _threads_off[0] and STATE.off:
-        out._node = None
-    else:
-        out._node = new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
-                             None, ans, level)
-    return out
+        return _make(ans, None, level, None)
+    return _make(ans, new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
+                               None, ans, level), level, None)
 
 
 def _apply_general(prim, args, kw):
@@ -1066,30 +1057,25 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         pullbacks = prim.pullbacks
         same_shape = prim.same_shape
         nraw = len(raws)
-        joint = prim.vjp_joint
-        if joint is not None:               # one call for all inputs (joins)
-            gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
+        if prim.vjp_joint is not None:      # one call for all inputs (joins): rare
+            gis, pullbacks = _joint_vjp(prim, g, ans, raws, kw)
         i = -1
         for p in node.parents:
             i += 1
             if p is None:
                 continue
-            if joint is not None:
-                gi = gis[i]
-                if gi is None:
-                    continue
-                rule = None
-            else:
-                try:
-                    rule = pullbacks[i]
-                except IndexError:
-                    _no_rule(prim, "reverse", i)
+            try:
+                rule = pullbacks[i]
+            except IndexError:
+                _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
             try:
-                if rule is None:
-                    pass
-                elif rule is identity:
+                if rule is identity:
                     gi = g
+                elif rule is _given:
+                    gi = gis[i]
+                    if gi is None:
+                        continue
                 elif kw:
                     gi = rule(g, ans, *raws, **kw)
                 elif nraw == 2:
@@ -1118,15 +1104,35 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 adj[p] = prev + gi
         if not retain_graph:
             # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
-            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice)
-            for r in node.raws:
-                if r is not None:
-                    break
-            else:
-                if node.ans is None and not (kw and _holds_array(kw)):
-                    continue
-            node.raws = node.ans = node.kw = None
+            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice).  A
+            # recorded node has an input; the first and last are looked at here, the rest
+            # and the keywords only for the few nodes that may have saved nothing
+            r = node.raws
+            if (r[0] is not None or r[-1] is not None or node.ans is not None
+                    or nraw > 2 and _saved_any(r) or kw and _holds_array(kw)):
+                node.raws = node.ans = node.kw = None
     return found
+
+
+def _given(g, ans, *args, **kwargs):
+    """The rule the backward pass sees for each input of a ``joint_vjp`` primitive: its
+    cotangent was computed with the others', by the primitive's one rule (never called)."""
+    raise AssertionError("the backward pass takes joint cotangents as given")
+
+
+def _joint_vjp(prim, g, ans, raws, kw):
+    """The cotangents of all inputs of a ``joint_vjp`` node from its one rule, and the
+    per-input rules that say so (:func:`_given`)."""
+    joint = prim.vjp_joint
+    gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
+    return gis, (_given,) * len(raws)
+
+
+def _saved_any(raws):
+    for r in raws:
+        if r is not None:
+            return True
+    return False
 
 
 def _holds_array(kw):
