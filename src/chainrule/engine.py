@@ -661,7 +661,7 @@ def _value(x):
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
     if prim.multiple_results:
-        return apply_multi(prim, args, kw)
+        return _apply_general(prim, args, kw)
     if len(args) == 1:
         return apply1(prim, args[0], kw)
     if len(args) == 2 and not kw:
@@ -750,6 +750,8 @@ def _apply_general(prim, args, kw):
             raws.append(a)
             parents.append(None)
     ans = prim.fn(*raws, **kw) if kw else prim.fn(*raws)
+    if prim.multiple_results:
+        return _multi_outputs(prim, args, kw, raws, parents, recorded, tangent, tuple(ans), top)
     node = None
     if prim.nondiff:
         tangent = None
@@ -797,31 +799,14 @@ def apply_multi(prim, args, kw):
 
     One node records the operation; each output tensor gets a small node of its own whose
     rule puts the output's cotangent in its place among the node's (:class:`Cotangents`).
+    The inputs are gathered as for any operation (the general path of :func:`apply`).
     """
-    T = Tensor
-    top = -1
-    for a in args:
-        if isinstance(a, T):
-            if a._base is not None:
-                _refresh_view(a)
-            if a._level > top:
-                top = a._level
-    if top < 0:
-        return prim.fn(*args, **kw) if kw else prim.fn(*args)
-    raws = []
-    parents = []
-    recorded = tangent = False
-    for a in args:
-        if isinstance(a, T) and a._level == top:
-            raws.append(a.data)
-            p = a._node
-            parents.append(p)
-            recorded = recorded or p is not None
-            tangent = tangent or a._tangent is not None
-        else:
-            raws.append(a)
-            parents.append(None)
-    ans = tuple(prim.fn(*raws, **kw) if kw else prim.fn(*raws))
+    return _apply_general(prim, args, kw)
+
+
+def _multi_outputs(prim, args, kw, raws, parents, recorded, tangent, ans, top):
+    """The output tensors of a multiple-results primitive, once :func:`_apply_general` has
+    gathered its inputs and computed ``ans`` (a tuple)."""
     if prim.nondiff:
         return tuple(_make(a, None, top, None) for a in ans)
     like = tuple((np.shape(a), _dtype(a)) for a in ans)
