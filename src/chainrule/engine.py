@@ -262,7 +262,8 @@ class Primitive:
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
-                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "__weakref__")
+                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "frees",
+                 "__weakref__")
     multiple_results = False
 
     def __new__(cls, *args, multiple_results=False, **kwargs):
@@ -327,6 +328,7 @@ class Primitive:
         self.keep_a, self.keep_b, self.keep_ab = (
             tuple(r is not None for r in _kept(self, parents, (True, True)))
             for parents in ((True, None), (None, True), (True, True)))
+        self.frees = _frees(self)
         return self
 
     def defjvp(self, *rules, joint=None):
@@ -453,6 +455,22 @@ def _declared_needs(prim, rules):
     return tuple(() if r is None else shared for r in rules)
 
 
+def _frees(prim):
+    """Whether the backward pass frees what a node of ``prim`` saved, decided once here, not
+    per node: True if every node saves an array (the output, or an input for each rule),
+    False if none saves any (only keyword values such as index arrays may be freed), None
+    if that depends on the node (its saved inputs are looked at)."""
+    if prim.uses_ans or prim.vjp_joint is not None:
+        return True
+    needs = prim.needs
+    if all(need == () for need in needs):
+        return False
+    n = len(needs)      # one rule per positional input: positions past it are keywords
+    if all(need is None or any(j < n for j in need) for need in needs):
+        return True
+    return None
+
+
 def _no_rule_for(prim, i):
     """A rule that says input ``i`` of ``prim`` has no derivative rule (it holds ``prim``
     weakly: the primitive holds it, and a cycle would outlive a checkpoint made in a loop)."""
@@ -527,7 +545,6 @@ class Node:
         return f"<node {self.prim.name}>"
 
 
-_new = object.__new__
 _next_seq = _seq.__next__
 
 
@@ -536,7 +553,7 @@ def new_node(prim, parents, raws, kw, ans, level, shape=None):
     ``shape``: the output's shape, if not ``ans``'s (a multiple-results node: ``()``)."""
     if not prim.vjps:
         _no_rule(prim, "reverse")
-    n = _new(Node)
+    n = Node()          # Node has no __init__: cheaper than object.__new__(Node)
     n.prim = prim
     n.parents = parents
     n.raws = raws
@@ -1089,12 +1106,11 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 adj[p] = prev + gi
         if not retain_graph:
             # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
-            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice).  A
-            # recorded node has an input; the first and last are looked at here, the rest
-            # and the keywords only for the few nodes that may have saved nothing
-            r = node.raws
-            if (r[0] is not None or r[-1] is not None or node.ans is not None
-                    or nraw > 2 and _saved_any(r) or kw and _holds_array(kw)):
+            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice).  What
+            # a primitive's nodes save is known from its declarations (Primitive.frees);
+            # the node itself is looked at only where it depends on the call
+            frees = prim.frees
+            if frees or kw and _holds_array(kw) or frees is None and _saved_any(node):
                 node.raws = node.ans = node.kw = None
     return found
 
@@ -1113,25 +1129,33 @@ def _joint_vjp(prim, g, ans, raws, kw):
     return gis, (_given,) * len(raws)
 
 
-def _saved_any(raws):
-    for r in raws:
+def _saved_any(node):
+    """Whether ``node`` saved an input or its output."""
+    if node.ans is not None:
+        return True
+    for r in node.raws:
         if r is not None:
             return True
     return False
 
 
 def _holds_array(kw):
+    plain = _PLAIN_TYPES
     for v in kw.values():
-        if _is_data(v):
+        if v.__class__ not in plain and _is_data(v):
             return True
     return False
+
+
+# keyword values that are never arrays, by exact type (the common ones: a set lookup)
+_PLAIN_TYPES = frozenset((bool, int, float, complex, str, slice, type(None), type(Ellipsis)))
 
 
 def _is_data(v):
     """Whether a keyword value holds arrays (index arrays...), not just numbers and slices."""
     if isinstance(v, tuple):
         for u in v:
-            if _is_data(u):
+            if u.__class__ not in _PLAIN_TYPES and _is_data(u):
                 return True
         return False
     return not isinstance(v, (int, float, complex, str, slice, type(None), type(Ellipsis),
@@ -1185,7 +1209,7 @@ def _deposit(leaf, g, create_graph):
         return
     if leaf.dtype.kind == "c":
         g = np.conj(g)      # .grad is PyTorch's convention (SPEC section 5); the engine's JAX's
-    elif np.iscomplexobj(g):
+    elif _is_complex(g):
         g = np.real(g)      # a real leaf's gradient is the real part of its cotangent
     if not isinstance(g, Tensor):
         g = _make(g, None, 0, None)
@@ -1198,6 +1222,12 @@ def _deposit(leaf, g, create_graph):
             t.grad = t.grad + g
         else:
             t.grad = _make(t.grad.data + g.data, None, 0, None)
+
+
+def _is_complex(g):
+    """``np.iscomplexobj(g)``, without its dispatch for what has a dtype (arrays, tensors)."""
+    dtype = getattr(g, "dtype", None)
+    return dtype.kind == "c" if isinstance(dtype, np.dtype) else np.iscomplexobj(g)
 
 
 # bound by chainrule.tensor once the Tensor class exists (the tensor is built on the engine,
