@@ -550,7 +550,8 @@ _next_seq = _seq.__next__
 
 def new_node(prim, parents, raws, kw, ans, level, shape=None):
     """Record one operation (a plain function, not ``Node(...)``: it runs once per op).
-    ``shape``: the output's shape, if not ``ans``'s (a multiple-results node: ``()``)."""
+    ``shape``: the output's shape where ``ans`` has none (a multiple-results node, whose
+    ``ans`` is a tuple: ``()``)."""
     if not prim.vjps:
         _no_rule(prim, "reverse")
     n = Node()          # Node has no __init__: cheaper than object.__new__(Node)
@@ -559,17 +560,15 @@ def new_node(prim, parents, raws, kw, ans, level, shape=None):
     n.raws = raws
     n.kw = kw
     n.ans = ans if prim.uses_ans else None
-    if shape is not None:
-        n.shape = shape
-    else:
-        try:
-            n.shape = ans.shape
-        except AttributeError:
-            n.shape = np.shape(ans)
+    try:
+        n.shape = ans.shape
+    except AttributeError:
+        n.shape = np.shape(ans) if shape is None else shape
     n.seq = _next_seq()
     n.level = level
     n.hooks = None
-    n.origin = user_line() if _anomaly_threads[0] and STATE.anomaly else None
+    if _anomaly_threads[0] and STATE.anomaly:
+        n.origin = user_line()      # unset otherwise (read by _anomaly only)
     return n
 
 
@@ -654,7 +653,7 @@ def user_line():
 
 
 def _anomaly(node, i, gi):
-    where = node.origin or "(made outside detect_anomaly: no line recorded)"
+    where = getattr(node, "origin", None) or "(made outside detect_anomaly: no line recorded)"
     kind = "NaN" if np.any(np.isnan(_value(gi))) else "an infinite value"
     raise FloatingPointError(
         f"the gradient computed by '{node.prim.name}' for its input {i} contains {kind}. The "
@@ -695,10 +694,10 @@ def apply1(prim, a, kw=None):
         return _apply_general(prim, (a,), kw)
     x = a.data
     ans = prim.fn(x, **kw) if kw else prim.fn(x)
+    level = a._level
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
-        return _make(ans, None, a._level, None)
-    level = a._level
+        return _make(ans, None, level, None)
     return _make(ans, new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level),
                  level, None)
 

@@ -37,7 +37,8 @@ def make_tensor(data, node, level, tangent):
     the graph node that made it (a :class:`~chainrule.engine.Node`, a
     :class:`~chainrule.engine.Leaf`, or ``None``), ``level`` the transform level (0: the
     tensor API) and ``tangent`` its forward-mode tangent or ``None``.  A tensor made here is
-    no view; ``.grad`` is unset until ``backward()`` or an assignment sets it.
+    no view; ``.grad`` stays unset until ``backward()`` or an assignment sets it, and the
+    version counter until a view is taken or the tensor is written in place.
 
     Examples
     --------
@@ -50,7 +51,6 @@ def make_tensor(data, node, level, tangent):
     t._node = node
     t._level = level
     t._tangent = tangent
-    t._vc = None
     t._base = None
     return t
 
@@ -496,7 +496,7 @@ class Tensor:
             self.data = base.copy() if is_other(base) else np.array(base)
             self._level = 0
             self._base = None
-            self._vc = None
+            self._vc = [0]                  # a new value: a new version counter
             self._tangent = None
         if grad_req == "null":
             self._node = None
@@ -645,12 +645,10 @@ class Tensor:
         out = apply(_R.getitem_p, (self,), {"idx": idx, "shape": self.shape})
         if _is_basic(idx) and out.shape:
             # a view: share the version counter so in-place writes are seen by both
-            if self._vc is None:
-                self._vc = [0]
-            out._vc = self._vc
+            out._vc = vc = _version_counter(self)
             out._base = self
             out._index = idx
-            out._vsnap = self._vc[0]
+            out._vsnap = vc[0]
         return out
 
     def __setitem__(self, idx: Any, value: Any) -> None:
@@ -1077,12 +1075,21 @@ def _inplace_op(t, prim, other):
     return t
 
 
+def _version_counter(t):
+    """The version counter of ``t``, a one-item list that views share with their base (made
+    at the first view or in-place write: tensors are made without one)."""
+    try:
+        return t._vc
+    except AttributeError:
+        vc = t._vc = [0]
+        return vc
+
+
 def _bump(t):
-    if t._vc is None:
-        t._vc = [0]
-    t._vc[0] = note_write(t.data)
+    vc = _version_counter(t)
+    vc[0] = note_write(t.data)
     if t._base is not None:
-        t._vsnap = t._vc[0]
+        t._vsnap = vc[0]
 
 
 def _rebase(t, node, tangent):
@@ -1104,13 +1111,12 @@ def _rebase(t, node, tangent):
                                                child.data, child._index)
         chain.append(base)
         child = base
-    if t._vc is None:
-        t._vc = [0]
+    vc = _version_counter(t)
     stamp = note_write(t.data)
     for c in chain[1:]:
         if owner(c.data) is not owner(t.data):
             note_write(c.data)
-    t._vc[0] = stamp
+    vc[0] = stamp
     for c in chain:
         if c._base is not None:
             c._vsnap = stamp
