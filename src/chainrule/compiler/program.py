@@ -17,6 +17,7 @@ first three passes.
 """
 import numbers
 import operator
+import re
 
 import numpy as np
 
@@ -273,8 +274,8 @@ class Program:
                     if state == entry:
                         indent = "    "
                     else:
-                        lines.append("    with np.errstate(" + ", ".join(
-                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):")
+                        lines.append(("    ", "with np.errstate(" + ", ".join(
+                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):", None))
                         indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
@@ -292,8 +293,7 @@ class Program:
                                 reuse = r
                                 break
             text = self._step_text(step, reuse)
-            note = self._note(self.notes.get(i))
-            lines.append(f"{indent}{text}" + (f"    # {note}" if note else ""))
+            lines.append((indent, text, self._note(self.notes.get(i))))
             if reuse is not None:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
@@ -312,26 +312,26 @@ class Program:
                     if name is not None and name not in dead:
                         dead.append(name)
             if dead:
-                lines.append(f"{indent}del " + ", ".join(dead))
+                lines.append((indent, "del " + ", ".join(dead), None))
         ret = self._render(self.output, ret=True)
-        lines.append(f"    return {ret}")
+        lines.append(("    ", f"return {ret}", None))
         params = ", ".join(self.names[:self.ninputs])
-        header = [f"def _program({params}):"]
-        return "\n".join(header + lines) + "\n"
+        return f"def _program({params}):\n" + _reuse_names(lines)
 
     def _note(self, note):
-        """'mul' or 'mul, backward of sin (forward: v3)' from a trace note."""
+        """('mul, backward of sin', 'v3') from a trace note: the comment, and the name of
+        the forward value it differentiates (None if that is a constant or unknown)."""
         if not note:
             return None
         fwd, bwd, var = note
         parts = [fwd] if fwd else []
+        at = None
         if bwd:
-            at = ""
             if var is not None:
                 n = self._resolve(var)
-                at = f" at {self.varname.get(n) or f'v{n}'}" if n not in self.known else ""
-            parts.append(f"backward of {bwd}{at}")
-        return ", ".join(parts)
+                at = self.varname.get(n) or f"v{n}" if n not in self.known else None
+            parts.append(f"backward of {bwd}")
+        return ", ".join(parts), at
 
     def _guard_no(self, kind):
         """A number for the next guard; ``guard_kinds[number]`` says what it tests."""
@@ -488,6 +488,64 @@ def _plain_operand(t):
     array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
     return isinstance(t, (Var, np.ndarray, np.generic)) or (
         isinstance(t, (int, float, complex)) and not isinstance(t, bool))
+
+
+_NAME = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\bv\d+\b")
+_DEFINES = re.compile(r"(v\d+(?:, v\d+)*)(,?) = ")
+
+
+def _reuse_names(lines):
+    """The body's source, with each intermediate's name reused once its value is dead.
+
+    ``lines`` are ``(indent, code, note)``, the code naming intermediates ``v<n>`` (each
+    defined once).  A name whose value has had its last use is taken by the next value
+    defined, as code written by hand rebinds ``y``: the dead array is freed at once, and
+    NumPy's small-array cache gives its memory to the next result (a program of 8-element
+    arrays that kept every intermediate alive ran about 25% slower).  A note's forward
+    value is named only while that name still holds it.
+    """
+    last = {}
+    parsed = []
+    for k, (indent, code, note) in enumerate(lines):
+        m = _DEFINES.match(code)
+        defs = m.group(1).split(", ") if m else ()
+        cut = m.end() if m else 0
+        names = [t for t in _NAME.findall(code, cut) if t[0] == "v"]
+        for t in names:
+            last[t] = k
+        for t in defs:
+            last.setdefault(t, k)
+        parsed.append((defs, names, cut, m is not None and m.group(2) == ","))
+    slot = {}           # original name -> the name it is written under now
+    born = {}
+    free = []
+    out = []
+    for k, ((indent, code, note), (defs, names, cut, comma)) in enumerate(zip(lines, parsed)):
+        rhs = code[cut:]
+        at = note[1] if note else None
+        if at is not None and at[0] == "v" and at[1:].isdigit():
+            at = slot.get(at) if born.get(at, k) < k <= last.get(at, -1) else None
+        if names:
+            rhs = _NAME.sub(lambda m: slot.get(m.group(), m.group()), rhs)
+            for t in dict.fromkeys(names):
+                if last[t] == k and t in slot:
+                    free.append(slot.pop(t))
+        if defs:
+            new = []
+            for t in defs:
+                slot[t] = free.pop() if free else t
+                born[t] = k
+                new.append(slot[t])
+            code = ", ".join(new) + ("," if comma else "") + " = " + rhs
+            for t in defs:
+                if last[t] == k:              # never used (a tuple's unused part)
+                    free.append(slot.pop(t))
+        else:
+            code = rhs
+        if note:
+            code = f"{code}    # {note[0]}" + (f" at {at}" if at is not None else "")
+        out.append(indent + code)
+    return "\n".join(out) + "\n"
 
 
 def _literal_key(k):
