@@ -466,7 +466,16 @@ class Program:
             extra = ""
             if reuse is not None:
                 extra = f", out={self._name(reuse)}"
-            call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
+            method = _METHODS.get(op) if type(op) is not Op else None
+            if method is not None and args and type(args[0]) is Var and \
+                    self.meta[self._resolve(args[0].n)][0] is np.ndarray and \
+                    (not kwargs or kwargs.keys() <= method[1]) and len(args) <= method[2]:
+                # a.sum(axis=1) rather than np.sum(a, axis=1): the same ndarray method,
+                # without the function's Python-level dispatch
+                call = f"{self._render(args[0])}.{method[0]}(" \
+                       f"{self._call_args(args[1:], kwargs)})"
+            else:
+                call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
         if out is None:
             return call
         if reuse is not None:
@@ -481,6 +490,17 @@ _OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "
               np.power: "**", np.matmul: "@", np.floor_divide: "//", np.remainder: "%",
               np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
               np.equal: "==", np.not_equal: "!="}
+
+
+# NumPy functions written as the ndarray method they call: (method, keywords that mean the
+# same there, most positional arguments)
+_REDUCE_KW = frozenset(("axis", "keepdims", "dtype"))
+_METHODS = {np.sum: ("sum", _REDUCE_KW, 3), np.prod: ("prod", _REDUCE_KW, 3),
+            np.mean: ("mean", _REDUCE_KW, 3), np.max: ("max", frozenset(("axis", "keepdims")), 2),
+            np.min: ("min", frozenset(("axis", "keepdims")), 2),
+            np.any: ("any", frozenset(("axis", "keepdims")), 2),
+            np.all: ("all", frozenset(("axis", "keepdims")), 2),
+            np.reshape: ("reshape", frozenset(), 2), np.transpose: ("transpose", frozenset(), 2)}
 
 
 def _plain_operand(t):

@@ -246,10 +246,8 @@ class Trace:
         return wrapped
 
     def ufunc_call(self, ufunc, vals, temps, used):
-        """``ufunc(*vals)`` with no keywords (the common case, kept lean): record and wrap."""
+        """``ufunc(*vals)``, one output and no keywords (the common case, kept lean)."""
         res = ufunc(*vals)
-        if type(res) is tuple:
-            return self.call(Op(ufunc, ufunc), tuple(vals), None)    # rare: slow path
         op = _UFUNC_OPS.get(ufunc)
         if op is None:
             op = _UFUNC_OPS[ufunc] = Op(ufunc, ufunc)
@@ -432,7 +430,7 @@ class Traced:
 
     # -- NumPy protocols -------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs:
+        if method == "__call__" and not kwargs and ufunc.nout == 1:
             tr = self.trace
             vals, temps, used = [], [], []
             for x in inputs:
