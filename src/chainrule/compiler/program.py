@@ -65,6 +65,9 @@ class Program:
         self.meta = trace.meta
         self._optimize()
         self.source = self._emit()
+        if not self.guard_kinds:          # nothing can miss: write straight into them
+            self.writes_inputs = ()
+        self.missed = None
         namespace = dict(self.consts)
         namespace.update(np=np, _Miss=GuardMiss)
         code = compile(self.source, "<cr.compile>", "exec")
@@ -93,6 +96,9 @@ class Program:
         if written:
             mutable = {v for v, m in meta.items() if m[4] in written}
         self.mutable = mutable
+        # inputs the program writes into (a guard miss must not leave them half-written)
+        self.writes_inputs = tuple(i for i in range(self.ninputs)
+                                   if i in written and meta[i][0] is np.ndarray)
         self.alias = alias = {}
         known = {}               # var -> constant value
         seen = {}                # CSE key -> out

@@ -549,6 +549,12 @@ class Traced:
         # a tensor's bool() reads .item(): a branch, not a number
         return self.trace.guard(self.var, "bool" if type(value) is bool else "item", value)
 
+    def as_result(self):
+        """What a transform returns for this value: a NumPy scalar as a 0-d array."""
+        if isinstance(self.value, np.generic):
+            return self.trace.call(np.asarray, (self,), None)
+        return self
+
     def tolist(self):
         value = self.value.tolist()
         return self.trace.guard(self.var, "tolist", value)
