@@ -35,6 +35,8 @@ _IDENTITY_IF_SAME = {np.reshape, np.broadcast_to, np.squeeze, np.ascontiguousarr
                      np.real, np.conj, np.conjugate, np.atleast_1d, np.ravel}
 _IDENTITY_METHODS = {"reshape", "astype", "squeeze", "ravel", "conj", "conjugate"}
 _IDENTITY_UFUNCS = {np.positive, np.conjugate}
+_IDENTITY_CANDIDATES = (_IDENTITY_IF_SAME | _IDENTITY_UFUNCS |
+                        {np.power, np.multiply, np.true_divide, np.add, np.subtract, np.where})
 _FRESH_LIMIT = 4096        # bytes: smaller intermediates are not released early
 
 
@@ -103,6 +105,7 @@ class Program:
         known = {}               # var -> constant value
         seen = {}                # CSE key -> out
         kept = []
+        resolve = self._resolve
         for i, step in enumerate(steps):
             kind, op, args, kwargs, out = step
             if kind == "guard":
@@ -113,30 +116,33 @@ class Program:
             if out is None or kind == "setitem":
                 kept.append((i, step))
                 continue
-            outs = out if isinstance(out, tuple) else (out,)
-            if any(o in mutable for o in outs):
+            outs = out if type(out) is tuple else (out,)
+            if mutable and any(o in mutable for o in outs):
                 kept.append((i, step))
                 continue
             used = uses[i]
-            rused = [self._resolve(u) for u in used]
-            if all(o in constant for o in outs) and (
+            rused = [resolve(u) for u in used] if alias else used
+            if (out in constant if type(out) is int else all(o in constant for o in outs)) and (
                     all(u in known for u in rused) and not any(u in mutable for u in used)
                     or kind == "call" and op in SHAPE_ONLY):
                 for o in outs:
                     known[o] = values[o]
                 continue
-            if kind == "call" and self._absorbed(step, known):
+            fn = op.key if type(op) is Op else op
+            if (fn is np.logical_or or fn is np.logical_and) and self._absorbed(step, known):
                 typ, shape, dtype = self.meta[out][:3]
                 fill = op.key is np.logical_or
                 known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
                     dtype.type(fill)
                 continue
-            target = self._identity(step, rused, known)
-            if target is not None:
-                alias[out] = target
-                continue
-            key = _cse_key(step, self._resolve, known)
-            if key is not None and not any(u in mutable for u in rused):
+            if fn in _IDENTITY_CANDIDATES if kind == "call" else \
+                    kind == "method" and op in _IDENTITY_METHODS:
+                target = self._identity(step, rused, known)
+                if target is not None:
+                    alias[out] = target
+                    continue
+            key = _cse_key(step, resolve, known)
+            if key is not None and not (mutable and any(u in mutable for u in rused)):
                 prev = seen.get(key)
                 if prev is not None:
                     for o, p in zip(outs, prev if isinstance(prev, tuple) else (prev,)):
