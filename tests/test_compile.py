@@ -1,4 +1,5 @@
 """cr.compile: replay, guards and retraces, impurity, errors, the generated source."""
+import re
 import warnings
 
 import numpy as np
@@ -253,3 +254,18 @@ def test_results_have_eager_types_and_dtypes():
                             np.atleast_1d(want) if not isinstance(want, tuple) else want):
                 assert type(g) is type(e) and g.dtype == e.dtype and np.shape(g) == np.shape(e)
                 np.testing.assert_array_equal(g, e)
+
+
+def test_dead_values_give_their_names_to_new_ones():
+    def chain(x):
+        for _ in range(20):
+            x = np.sin(x) * 1.01
+        return np.sum(x)
+    x = np.linspace(-1, 1, 5)
+    defined = re.findall(r"^\s*(v\d+) = ", cr.compile(chain).source(x), re.M)
+    assert len(defined) == 41 and len(set(defined)) <= 2     # rebound, as y = ... by hand
+    f = cr.compile(cr.grad(chain))        # the backward pass needs the 20 forward values
+    defined = re.findall(r"^\s*(v\d+) = ", f.source(x), re.M)
+    assert len(defined) > 90 and len(set(defined)) <= 20 + 3
+    np.testing.assert_array_equal(f(x), cr.grad(chain)(x))
+    np.testing.assert_array_equal(f(x + 0.5), cr.grad(chain)(x + 0.5))

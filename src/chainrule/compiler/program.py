@@ -523,6 +523,7 @@ def _plain_operand(t):
 
 
 _NAME = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\bv\d+\b")
+_NAMES = re.compile(r"\b(v\d+)\b")
 _DEFINES = re.compile(r"(v\d+(?:, v\d+)*)(,?) = ")
 
 
@@ -542,26 +543,31 @@ def _reuse_names(lines):
         m = _DEFINES.match(code)
         defs = m.group(1).split(", ") if m else ()
         cut = m.end() if m else 0
-        names = [t for t in _NAME.findall(code, cut) if t[0] == "v"]
-        for t in names:
+        rhs = code[cut:]
+        if "'" in rhs or '"' in rhs:          # names only outside string literals
+            parts = _split_names(rhs)
+        else:
+            parts = _NAMES.split(rhs)         # text, name, text, name, ..., text
+        for t in parts[1::2]:
             last[t] = k
         for t in defs:
             last.setdefault(t, k)
-        parsed.append((defs, names, cut, m is not None and m.group(2) == ","))
+        parsed.append((defs, parts, m is not None and m.group(2) == ","))
     slot = {}           # original name -> the name it is written under now
     born = {}
     free = []
     out = []
-    for k, ((indent, code, note), (defs, names, cut, comma)) in enumerate(zip(lines, parsed)):
-        rhs = code[cut:]
+    for k, ((indent, code, note), (defs, parts, comma)) in enumerate(zip(lines, parsed)):
         at = note[1] if note else None
         if at is not None and at[0] == "v" and at[1:].isdigit():
             at = slot.get(at) if born.get(at, k) < k <= last.get(at, -1) else None
-        if names:
-            rhs = _NAME.sub(lambda m: slot.get(m.group(), m.group()), rhs)
-            for t in dict.fromkeys(names):
+        if len(parts) > 1:
+            names = parts[1::2]
+            parts[1::2] = [slot.get(t, t) for t in names]
+            for t in names:
                 if last[t] == k and t in slot:
                     free.append(slot.pop(t))
+        rhs = "".join(parts)
         if defs:
             new = []
             for t in defs:
@@ -578,6 +584,22 @@ def _reuse_names(lines):
             code = f"{code}    # {note[0]}" + (f" at {at}" if at is not None else "")
         out.append(indent + code)
     return "\n".join(out) + "\n"
+
+
+def _split_names(text):
+    """``text`` as [text, name, text, ..., text] with the ``v<n>`` names outside string
+    literals at the odd places."""
+    parts, pos = [""], 0
+    for m in _NAME.finditer(text):
+        tok = m.group()
+        parts[-1] += text[pos:m.start()]
+        if tok[0] == "v":
+            parts += [tok, ""]
+        else:
+            parts[-1] += tok
+        pos = m.end()
+    parts[-1] += text[pos:]
+    return parts
 
 
 def _literal_key(k):
