@@ -15,6 +15,8 @@ The passes work on the steps of a :class:`~chainrule.compiler.tracing.Trace`:
 Values written in place (and everything sharing their memory) take part in none of the
 first three passes.
 """
+import builtins
+import keyword
 import numbers
 import operator
 import re
@@ -432,6 +434,14 @@ class Program:
             for prefix, mod in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
                 if getattr(mod, name, None) is op:
                     return f"{prefix}.{name}"
+            # another function (a host call such as SciPy's expm): by its own name where
+            # that name is free in the program
+            if name.isidentifier() and not keyword.iskeyword(name) and \
+                    not hasattr(builtins, name) and name not in self.names and \
+                    name not in ("np", "_Miss", "operator_index") and \
+                    not _GENERATED.fullmatch(name) and self.consts.get(name, op) is op:
+                self.consts[name] = op
+                return name
         return self._const(op)
 
     def _step_text(self, step, reuse=None):
@@ -523,6 +533,7 @@ def _plain_operand(t):
 
 
 _NAME = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\bv\d+\b")
+_GENERATED = re.compile(r"[vc]\d+")
 _NAMES = re.compile(r"\b(v\d+)\b")
 _DEFINES = re.compile(r"(v\d+(?:, v\d+)*)(,?) = ")
 

@@ -549,6 +549,13 @@ class Traced:
         # a tensor's bool() reads .item(): a branch, not a number
         return self.trace.guard(self.var, "bool" if type(value) is bool else "item", value)
 
+    def host_call(self, fn, *args):
+        """``fn(*args)`` recorded as one step of the program: for functions that convert
+        their inputs to ndarrays inside (SciPy's ``expm``), so that no protocol sees their
+        NumPy calls.  ``fn`` must be a pure function of its array arguments; it runs on the
+        values now and on the replayed values later."""
+        return self.trace.call(fn, args, None)
+
     def as_result(self):
         """What a transform returns for this value: a NumPy scalar as a 0-d array."""
         if isinstance(self.value, np.generic):
