@@ -164,7 +164,35 @@ class Program:
                 final.append((i, step))
                 live.update(self._resolve(v) for v in uses[i])
         final.reverse()
+        if any(st[1] is np.broadcast_to for _, st in final):
+            final = self._drop_broadcasts(final)
         self.steps = final
+
+    def _drop_broadcasts(self, steps):
+        """``np.broadcast_to(a, shape)`` whose every use is an elementwise ufunc with a result
+        of that shape: the ufunc broadcasts ``a`` itself (the same numbers), so the view (a
+        Python-level call of ~5 µs, made by every sum's backward pass) is dropped."""
+        resolve, meta = self._resolve, self.meta
+        outputs = {resolve(v) for v in _vars(self.output)}
+        users = {}
+        for i, step in steps:
+            for v in self.uses[i]:
+                users.setdefault(resolve(v), []).append(step)
+        kept = []
+        for i, step in steps:
+            kind, op, args, kwargs, out = step
+            if op is np.broadcast_to and kind == "call" and type(out) is int and args and \
+                    type(args[0]) is Var and out not in outputs and out not in self.mutable:
+                shape = meta[out][1]
+                uses = users.get(out, ())
+                if uses and all(
+                        u[0] == "call" and type(u[1]) is Op and type(u[1].key) is np.ufunc
+                        and u[1].key.signature is None and not u[3] and type(u[4]) is int
+                        and meta[u[4]][1] == shape for u in uses):
+                    self.alias[out] = resolve(args[0].n)
+                    continue
+            kept.append((i, step))
+        return kept
 
     def _absorbed(self, step, known):
         """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
