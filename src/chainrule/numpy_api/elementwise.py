@@ -7,8 +7,8 @@ The NumPy-API layer: each handler takes NumPy's arguments and calls primitives o
 """
 import numpy as np
 
-from ..arrays import as_array, like_of
-from ..rules.api import implements, is_other, plain, Tensor
+from ..arrays import like_of
+from ..rules.api import array_or_tensor, implements, is_other, plain, plain_array, Tensor
 from ..rules.elementwise import divmod_p, frexp_p, imag_p, modf_p, real_p, sinc_p, where_p
 
 __all__ = []
@@ -76,19 +76,9 @@ def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
 
 
 # ---------------------------------------------------------------- built from the above
-def _arr(a):
-    """Tensors as they are, anything else as an ndarray."""
-    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
-
-
-def _const(a):
-    """The plain value of an argument that only steers (a mask, an index)."""
-    return as_array(plain(a))
-
-
 def _dtype_of(a):
     """NumPy's view of ``a`` for result_type: Python scalars stay weak (NEP 50)."""
-    return a if type(a) in (int, float, complex) else np.result_type(_const(a))
+    return a if type(a) in (int, float, complex) else np.result_type(plain_array(a))
 
 
 @implements(np.select)
@@ -98,11 +88,11 @@ def _select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(condlist) == 0:
         raise ValueError("select with an empty condition list is not possible")
-    conds = [_const(c) for c in condlist]
+    conds = [plain_array(c) for c in condlist]
     for i, c in enumerate(conds):
         if c.dtype != np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
-    choices = [c if type(c) in (int, float, complex) else _arr(c)
+    choices = [c if type(c) in (int, float, complex) else array_or_tensor(c)
                for c in list(choicelist) + [default]]
     try:
         dtype = np.result_type(*[_dtype_of(c) for c in choices])
@@ -129,11 +119,11 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     """``np.piecewise`` on tensors: each function sees only the values its condition picks
     (as in NumPy), and writes them into a tensor of zeros, so branches that would give NaN
     elsewhere do not spoil the gradient."""
-    x = _arr(x)
+    x = array_or_tensor(x)
     n2 = len(funclist)
     if _piecewise_dispatch_list(x, condlist):
         condlist = [condlist]
-    conds = [_const(c) for c in condlist]
+    conds = [plain_array(c) for c in condlist]
     conds = (np.stack(conds).astype(bool) if any(is_other(c) for c in conds)
              else np.asarray(conds, dtype=bool))
     n = len(conds)
@@ -157,8 +147,8 @@ def _piecewise(x, condlist, funclist, *args, **kw):
 def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """NaN and infinities replaced by constants (which may themselves be tensors): slope 1 at
     finite entries, 0 at replaced ones."""
-    x = _arr(x)
-    dt = np.result_type(_const(x))
+    x = array_or_tensor(x)
+    dt = np.result_type(plain_array(x))
     if not np.issubdtype(dt, np.inexact):
         return np.copy(x)
     if np.issubdtype(dt, np.complexfloating):     # each part, as NumPy does
@@ -167,7 +157,7 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     info = np.finfo(dt)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
-    v = _const(x)
+    v = plain_array(x)
     fill = np.where(np.isnan(v), nan, np.where(v > 0, posinf, neginf))
     res = where_p(np.isfinite(v), x, fill)
     return res if np.result_type(_dtype_of(res)) == dt else res.astype(dt)
@@ -183,7 +173,7 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     the first, the value is constant in ``x`` (slope 0) and comes from ``fp[-1]`` /
     ``fp[0]`` (or ``right`` / ``left``, which may be tensors too).
     """
-    x, xp, fp = (_arr(a) for a in (x, xp, fp))
+    x, xp, fp = (array_or_tensor(a) for a in (x, xp, fp))
     if np.iscomplexobj(fp):     # complex values: the real and imaginary parts, as NumPy does
         def part(f, v):
             return None if v is None else f(v)
@@ -203,11 +193,11 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
         period = abs(period)
         left = right = None
         x, xp = x % period, xp % period
-        order = np.argsort(_const(xp))
+        order = np.argsort(plain_array(xp))
         xp, fp = xp[order], fp[order]
         xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
         fp = np.concatenate((fp[-1:], fp, fp[0:1]))
-    xv, xpv = _const(x), _const(xp)
+    xv, xpv = plain_array(x), plain_array(xp)
     n = xpv.shape[0]
     if n > 1:
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)

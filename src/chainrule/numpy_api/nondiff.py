@@ -8,7 +8,6 @@ from ..rules.api import implements, is_traced, run_on_values
 __all__ = []
 
 
-
 @implements(np.histogram)
 def _histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts carry no gradient; weights that need one would lose it, so they are refused."""

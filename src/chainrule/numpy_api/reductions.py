@@ -8,11 +8,11 @@ The NumPy-API layer: each handler takes NumPy's arguments and calls primitives o
 """
 import numpy as np
 
-from ..rules.api import (implements, is_traced, keepdims_flag, neg_axes, plain, Tensor,
-                         unsupported, write_out)
-from ..rules.reductions import (cumprod_p, cumsum_p, embed_p, index_from_end, is_inexact, max_p,
-                                min_p, numpy_quantile_q, plain_array, prod_p, QUANTILE_METHODS,
-                                quantile_p, reduced_size, std_sqrt_p, sum_p)
+from ..rules.api import (implements, index_from_end, is_traced, keepdims_flag, neg_axes, plain,
+                         plain_array, Tensor, unsupported, write_out)
+from ..rules.reductions import (cumprod_p, cumsum_p, embed_p, is_inexact, max_p, min_p,
+                                numpy_quantile_q, prod_p, QUANTILE_METHODS, quantile_p,
+                                reduced_size, std_sqrt_p, sum_p)
 
 __all__ = []
 
@@ -387,10 +387,7 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
         outvals.append(np.concatenate(parts, axis=ax))
     if len(axes) == 1:
         return outvals[0]
-    return tuple(outvals) if _NUMPY2 else outvals
-
-
-_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+    return tuple(outvals)
 
 
 def _trapezoid(y, x=None, dx=1.0, axis=-1):

@@ -8,8 +8,8 @@ import numbers
 import numpy as np
 import operator
 
-from ..rules.api import (constant, constant_like, implements, is_other, is_traced, make_tensor,
-                         plain, Tensor, write_out)
+from ..rules.api import (array_or_tensor, constant, constant_like, implements, is_other, is_traced,
+                         make_tensor, plain, Tensor, write_out)
 from ..rules.shape import (broadcast_to_p, concatenate_p, copy_p, getitem_p, pad_p, repeat_p,
                            reshape_p, roll_p, scatter_add_p, stack_p, tile_p, transpose_p)
 
@@ -58,7 +58,6 @@ def _broadcast_to(array, shape, subok=False):
     if isinstance(shape, numbers.Integral):
         shape = (int(shape),)
     return broadcast_to_p(array, shape=tuple(shape), old=np.shape(array))
-
 
 
 # ---------------------------------------------------------------- new arrays shaped like others
@@ -112,14 +111,9 @@ def _axis_tuple(axis, ndim):
     return out
 
 
-def _arr(a):
-    """Tensors as they are, anything else (lists, numbers) as an ndarray."""
-    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)
-
-
 def _view(a, idx):
     """``a[idx]``: a view for basic indices (as NumPy gives for flip, split...)."""
-    return _arr(a)[idx]
+    return array_or_tensor(a)[idx]
 
 
 def _gather(a, idx):
@@ -183,7 +177,7 @@ def _atleast(ndmin, new_shape):
     def handler(*arys):
         res = []
         for a in arys:
-            a = _arr(a)
+            a = array_or_tensor(a)
             nd = np.ndim(a)
             res.append(a if nd >= ndmin else _reshaped(a, new_shape(np.shape(a))))
         return res[0] if len(res) == 1 else tuple(res)
@@ -198,7 +192,7 @@ implements(np.atleast_3d)(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,
 
 @implements(np.concatenate)
 def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    arrays = [_arr(a) for a in arrays]
+    arrays = [array_or_tensor(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
     if axis is None:
@@ -220,7 +214,7 @@ def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"
 
 @implements(np.stack)
 def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    arrays = [_arr(a) for a in arrays]
+    arrays = [array_or_tensor(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
     if len({np.shape(a) for a in arrays}) != 1:
@@ -236,34 +230,34 @@ def _stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 @implements(np.hstack)
 def _hstack(tup, *, dtype=None, casting="same_kind"):
-    arrs = [np.atleast_1d(_arr(a)) for a in tup]
+    arrs = [np.atleast_1d(array_or_tensor(a)) for a in tup]
     axis = 0 if arrs and np.ndim(arrs[0]) == 1 else 1
     return _concatenate(arrs, axis=axis, dtype=dtype, casting=casting)
 
 
 @implements(np.vstack)
 def _vstack(tup, *, dtype=None, casting="same_kind"):
-    return _concatenate([np.atleast_2d(_arr(a)) for a in tup], axis=0, dtype=dtype,
+    return _concatenate([np.atleast_2d(array_or_tensor(a)) for a in tup], axis=0, dtype=dtype,
                         casting=casting)
 
 
 @implements(np.dstack)
 def _dstack(tup):
-    return _concatenate([np.atleast_3d(_arr(a)) for a in tup], axis=2)
+    return _concatenate([np.atleast_3d(array_or_tensor(a)) for a in tup], axis=2)
 
 
 @implements(np.column_stack)
 def _column_stack(tup):
     cols = []
     for a in tup:
-        a = _arr(a)
+        a = array_or_tensor(a)
         cols.append(np.reshape(a, (-1, 1)) if np.ndim(a) < 2 else a)
     return _concatenate(cols, axis=1)
 
 
 @implements(np.append)
 def _append(arr, values, axis=None):
-    arr, values = _arr(arr), _arr(values)
+    arr, values = array_or_tensor(arr), array_or_tensor(values)
     if axis is None:
         arr, values = np.ravel(arr), np.ravel(values)
         axis = 0
@@ -272,7 +266,7 @@ def _append(arr, values, axis=None):
 
 # ---------------------------------------------------------------- splitting
 def _split(ary, indices_or_sections, axis, equal):
-    ary = _arr(ary)
+    ary = array_or_tensor(ary)
     ax = _pos_axis(axis, np.ndim(ary))
     n = np.shape(ary)[ax]
     sections = _base(indices_or_sections)
@@ -370,7 +364,7 @@ def _rot90(m, k=1, axes=(0, 1)):
 
 @implements(np.roll)
 def _roll(a, shift, axis=None):
-    a = _arr(a)
+    a = array_or_tensor(a)
     if axis is None:
         return np.reshape(_roll(np.ravel(a), shift, 0), np.shape(a))
     nd = np.ndim(a)
@@ -386,7 +380,7 @@ def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
         raise NotImplementedError("np.sort with order= (structured arrays) is not supported "
                                   "on tensors")
-    a = _arr(a)
+    a = array_or_tensor(a)
     if axis is None:
         a, axis = np.ravel(a), -1
     kw = {} if stable is None else {"stable": stable}
@@ -398,7 +392,7 @@ def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
 def _partition(a, kth, axis=-1, kind="introselect", order=None):
     if order is not None:
         raise NotImplementedError("np.partition with order= is not supported on tensors")
-    a = _arr(a)
+    a = array_or_tensor(a)
     if axis is None:
         a, axis = np.ravel(a), -1
     perm = np.argpartition(_base(a), _base(kth), axis=axis, kind=kind)
@@ -407,7 +401,7 @@ def _partition(a, kth, axis=-1, kind="introselect", order=None):
 
 @implements(np.repeat)
 def _repeat(a, repeats, axis=None):
-    a = _arr(a)
+    a = array_or_tensor(a)
     if axis is None:
         a, axis = np.ravel(a), 0
     nd = np.ndim(a)
@@ -424,7 +418,7 @@ def _repeat(a, repeats, axis=None):
 
 @implements(np.tile)
 def _tile(A, reps):
-    A = _arr(A)
+    A = array_or_tensor(A)
     reps = tuple(int(r) for r in np.atleast_1d(_base(reps)))
     nd = max(len(reps), np.ndim(A))
     return tile_p(A, reps=(1,) * (nd - len(reps)) + reps)
@@ -434,7 +428,7 @@ _INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 @implements(np.pad)
 def _np_pad(array, pad_width, mode="constant", **kwargs):
-    array = _arr(array)
+    array = array_or_tensor(array)
     nd = np.ndim(array)
     pw = np.broadcast_to(np.asarray(_base(pad_width)), (nd, 2))
     if pw.size and (not np.issubdtype(pw.dtype, np.integer) or pw.min() < 0):
@@ -496,7 +490,7 @@ def _diagonal(a, offset=0, axis1=0, axis2=1):
 
 @implements(np.diag)
 def _diag(v, k=0):
-    v = _arr(v)
+    v = array_or_tensor(v)
     nd = np.ndim(v)
     if nd == 2:
         return _diagonal(v, k)
@@ -522,13 +516,13 @@ def _triangle(m, mask):
 
 @implements(np.tril)
 def _tril(m, k=0):
-    m = _arr(m)
+    m = array_or_tensor(m)
     return _triangle(m, constant_like(np.tri(*np.shape(m)[-2:], k=int(k), dtype=bool), m))
 
 
 @implements(np.triu)
 def _triu(m, k=0):
-    m = _arr(m)
+    m = array_or_tensor(m)
     return _triangle(m, constant_like(~np.tri(*np.shape(m)[-2:], k=int(k) - 1, dtype=bool),
                                       m))
 
@@ -536,7 +530,7 @@ def _triu(m, k=0):
 # ---------------------------------------------------------------- gathering
 @implements(np.take)
 def _take(a, indices, axis=None, out=None, mode="raise"):
-    a = _arr(a)
+    a = array_or_tensor(a)
     if axis is None:
         a, axis = np.ravel(a), 0
     ax = _pos_axis(axis, np.ndim(a))
@@ -553,7 +547,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 
 @implements(np.take_along_axis)
 def _take_along_axis(arr, indices, axis=-1):
-    arr = _arr(arr)
+    arr = array_or_tensor(arr)
     ind = _base(indices)
     ind = ind if is_other(ind) else np.asarray(ind)     # device indices stay on the device
     if axis is None:
@@ -592,20 +586,20 @@ def _gather_flat(parts, idx):
 
 @implements(np.insert)
 def _insert(arr, obj, values, axis=None):
-    arr, values = _arr(arr), _arr(values)
+    arr, values = array_or_tensor(arr), array_or_tensor(values)
     idx = np.insert(_tags(arr), _base(obj), _tags(values, np.size(arr)), axis=axis)
     return _gather_flat([arr, values], idx)
 
 
 @implements(np.delete)
 def _delete(arr, obj, axis=None):
-    arr = _arr(arr)
+    arr = array_or_tensor(arr)
     return _gather_flat([arr], np.delete(_tags(arr), _base(obj), axis=axis))
 
 
 @implements(np.resize)
 def _resize(a, new_shape):
-    a = _arr(a)
+    a = array_or_tensor(a)
     if np.size(a) == 0:
         return np.zeros_like(a, shape=new_shape)
     return _gather_flat([a], np.resize(_tags(a), new_shape))
@@ -618,7 +612,7 @@ def _block(arrays):
     def tag(x):
         if isinstance(x, (list, tuple)):
             return type(x)(tag(i) for i in x)
-        x = _arr(x)
+        x = array_or_tensor(x)
         t = _tags(x, sum(np.size(a) for a in leaves))
         leaves.append(x)
         return t
@@ -653,7 +647,7 @@ def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     s0 = (1,) * ndim
-    output = [_reshape(_arr(x), s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xi)]
+    output = [_reshape(array_or_tensor(x), s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(xi)]
     if indexing == "xy" and ndim > 1:
         output[0] = _reshape(output[0], (1, -1) + s0[2:])
         output[1] = _reshape(output[1], (-1, 1) + s0[2:])
@@ -683,7 +677,7 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
     dt = np.linspace(_dtype_probe(start), _dtype_probe(stop), 2).dtype
-    start, stop = _arr(start).astype(dt), _arr(stop).astype(dt)
+    start, stop = array_or_tensor(start).astype(dt), array_or_tensor(stop).astype(dt)
     delta = stop - start
     y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * np.ndim(delta))
     if div > 0:

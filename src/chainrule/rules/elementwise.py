@@ -7,9 +7,10 @@ for a rule ``(v, ans, *args)`` that serves both modes.  ``keep``/``keep_ans`` de
 rules read.  The engine undoes broadcasting for VJPs and lines tangents up with the output for
 JVPs, so each derivative is the textbook one.
 
-``frexp``, ``modf`` and ``divmod`` are primitives with two results.  Below the primitives,
-functions built from them need no rules of their own: ``angle``, ``select``, ``piecewise``, ``nan_to_num`` and ``interp``
-(piecewise linear, differentiable in ``x``, ``xp`` and ``fp``; at a knot, the slope of the
+``frexp``, ``modf`` and ``divmod`` are primitives with two results.  Functions built from the
+primitives (in :mod:`chainrule.numpy_api.elementwise`, with the NumPy arguments of ``where``,
+``clip``, ``real``, ...) need no rules of their own: ``angle``, ``select``, ``piecewise``,
+``nan_to_num`` and ``interp`` (piecewise linear, differentiable in ``x``, ``xp`` and ``fp``; at a knot, the slope of the
 segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``, ``sign``,
 ``heaviside`` in x1), the derivative is that of the piece the value is on.
 
@@ -38,7 +39,6 @@ def _where0(cond, val):
 _times = strong_times
 _over = strong_over
 _where0 = where0
-_finite = all_finite
 
 
 def _dpow_dx(x, y):
@@ -59,7 +59,7 @@ def _sigmoid(d):
 
 def _diff_tie0(x, y):
     """``x - y``, but 0 where ``x == y == +-inf`` (a tie there, not inf - inf = NaN)."""
-    if _finite(x) and _finite(y):
+    if all_finite(x) and all_finite(y):
         return x - y
     tie = np.logical_and(x == y, np.isinf(x))
     return np.where(tie, 0, x) - np.where(tie, 0, y)
@@ -291,7 +291,7 @@ def _real_vjp(g, ans, x):
     return real_cotangent(g).astype(np.result_type(x)) if np.iscomplexobj(x) else g
 
 
-def _copy(a):
+def _copy_in_library(a):
     """A copy in ``a``'s own library."""
     return a.copy() if is_other(a) else np.array(a)
 
@@ -304,9 +304,9 @@ _public(
     conjugate_p=defufunc(np.conjugate, linear=True),
     # copies, where NumPy gives views of the input: a write into the result must not
     # change x behind the graph's back
-    real_p=defprim(lambda x: _copy(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
+    real_p=defprim(lambda x: _copy_in_library(np.real(x)), name="real", raw=True, vjp=(_real_vjp,),
                    jvp=(lambda t, ans, x: np.real(t),), keep=("x",), keep_ans=False),
-    imag_p=defprim(lambda x: _copy(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
+    imag_p=defprim(lambda x: _copy_in_library(np.imag(x)), name="imag", raw=True, vjp=(_imag_vjp,),
                    jvp=(lambda t, ans, x: np.imag(t),), keep=("x",), keep_ans=False),
 )
 

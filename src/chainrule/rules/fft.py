@@ -1,6 +1,7 @@
 """``np.fft``: four linear primitives (``fft``, ``ifft``, ``rfft``, ``irfft`` along one axis)
-and handlers that build the rest from them (the n-dimensional transforms apply them axis by
-axis, as NumPy does; ``hfft``/``ihfft`` are ``irfft``/``rfft`` of conjugates).
+with their rules; :mod:`chainrule.numpy_api.fft` builds the rest from them (the
+n-dimensional transforms apply them axis by axis, as NumPy does; ``hfft``/``ihfft`` are
+``irfft``/``rfft`` of conjugates).
 
 Every transform is linear, so its JVP is the transform of the tangent.  In JAX's convention a
 cotangent pulls back through a complex-linear map ``A`` as ``A.T @ ct`` (no conjugate): the
@@ -12,15 +13,10 @@ is the weighted conjugate of ``rfft`` of the cotangent.
 
 import numpy as np
 
-from .api import defprim
+from .api import defprim, index_from_end
 
 __all__ = ["fft_p", "ifft_p", "rfft_p", "irfft_p"]
 SWAP_NORM = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
-
-
-def _along(axis, s):
-    """An index that applies slice ``s`` along negative ``axis``."""
-    return (Ellipsis, s) + (slice(None),) * (-axis - 1)
 
 
 def _fit(a, m, axis):
@@ -29,7 +25,7 @@ def _fit(a, m, axis):
     if k == m:
         return a
     if k > m:
-        return a[_along(axis, slice(0, m))]
+        return a[index_from_end(axis, slice(0, m))]
     shape = list(np.shape(a))
     shape[axis] = m - k
     return np.concatenate([a, np.zeros(shape, dtype=np.result_type(a))], axis=axis)

@@ -2,7 +2,8 @@
 index builders.
 
 They run on the values and return constant tensors, so ``if x > 0:`` and ``x[np.argmax(x)]``
-work inside differentiated code.
+work inside differentiated code (``np.histogram``, whose weights could need a gradient, has
+a handler in :mod:`chainrule.numpy_api.nondiff`).
 """
 import numpy as np
 

@@ -2,11 +2,12 @@
 cumsum/cumprod, median/quantile/percentile, the nan- functions, diff, gradient, trapezoid,
 cov and corrcoef.
 
-Handlers normalize ``axis`` to a tuple of negative axes (an int for scans), so the rules also
-work on tangents that carry leading batch dimensions.  ``mean``, ``var``, ``std``,
-``average``, ``ptp``, the differences and integrals, the nan- reductions (NaNs replaced by a
-constant, an all-NaN slice gives NaN and no gradient) and ``cov``/``corrcoef`` are written
-with the primitives below and need no rules of their own.  ``median``, ``quantile`` and
+The primitives and their rules; NumPy's arguments are handled in
+:mod:`chainrule.numpy_api.reductions`.  Its handlers normalize ``axis`` to a tuple of
+negative axes (an int for scans), so the rules also work on tangents that carry leading batch
+dimensions, and write ``mean``, ``var``, ``std``, ``average``, ``ptp``, the differences and
+integrals, the nan- reductions (NaNs replaced by a constant, an all-NaN slice gives NaN and no
+gradient) and ``cov``/``corrcoef`` with the primitives here: they need no rules of their own.  ``median``, ``quantile`` and
 ``percentile`` (and their nan- forms) share one primitive whose value is NumPy's.
 
 ``max``/``min`` split the gradient evenly between tied extremes, as JAX does; so do the order
@@ -25,21 +26,22 @@ array([0. , 0.5, 0.5])
 """
 import numpy as np
 
-from ..arrays import as_array
-from .api import batch_ndim, constant_like, defprim, is_other, local_rule, plain, zeros_like
+from .api import (batch_ndim, constant_like, defprim, index_from_end, is_other, local_rule,
+                  plain, plain_array, zeros_like)
 
-__all__ = ["sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p", "quantile_p",
+__all__ = ["restore_reduced_axes", "sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p",
+           "quantile_p",
            "std_sqrt_p"]
 
 
 # ---------------------------------------------------------------- helpers
-def _keep(g, x, axis, keepdims):
+def restore_reduced_axes(g, x, axis, keepdims):
     """Put the reduced axes back (as size 1) so ``g`` broadcasts against ``x``."""
     return _keep_to(g, np.shape(x), axis, keepdims)
 
 
 def _keep_to(g, shape, axis, keepdims):
-    """``_keep`` given the reduced array's shape."""
+    """``restore_reduced_axes`` given the reduced array's shape."""
     if keepdims:
         return g
     shape = list(shape)
@@ -55,10 +57,6 @@ def reduced_size(shape, axis):
         n *= shape[a]
     return n
 
-
-def index_from_end(axis, sl):
-    """An index applying slice ``sl`` on negative ``axis`` (leading batch dims untouched)."""
-    return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
 
 
 def _embed(x, shape, idx):
@@ -181,13 +179,13 @@ def _prod_grad(ans, x, axis, keepdims):
     """d prod / dx: ``ans / x`` (fast), or the products of the others where ``x`` has zeros."""
     if _has_zero(x):
         return _prod_others(x, axis)
-    return _keep(ans, x, axis, keepdims) / x
+    return restore_reduced_axes(ans, x, axis, keepdims) / x
 
 
 prod_p = defprim(
     lambda x, axis, keepdims: _multiply_reduce(x, axis, keepdims), name="prod",
     vjp=(lambda g, ans, x, axis, keepdims:
-         _keep(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
+         restore_reduced_axes(g, x, axis, keepdims) * _prod_grad(ans, x, axis, keepdims),),
     jvp=(lambda t, ans, x, axis, keepdims:
          np.sum(t * _prod_grad(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
              keep=('x', 'axis', 'keepdims'))
@@ -197,7 +195,7 @@ prod_p = defprim(
 def _ties(ans, x, axis, keepdims):
     """Where ``x`` attains the reduced extreme ``ans``: 1/count there, 0 elsewhere (a NaN
     extreme comes from the NaNs, so they get the gradient)."""
-    hit = ((x == _keep(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
+    hit = ((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
@@ -205,7 +203,7 @@ def _chooser(np_fn, name):
     return defprim(
         lambda x, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims), name=name,
         vjp=(lambda g, ans, x, axis, keepdims:
-             _keep(g, x, axis, keepdims) * _ties(ans, x, axis, keepdims),),
+             restore_reduced_axes(g, x, axis, keepdims) * _ties(ans, x, axis, keepdims),),
         jvp=(lambda t, ans, x, axis, keepdims:
              np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
                  keep=('x', 'axis', 'keepdims'))
@@ -296,10 +294,6 @@ cumprod_p = defprim(lambda x, axis: np.cumprod(x, axis=axis), name="cumprod",
 
 
 # ---------------------------------------------------------------- differences and integrals
-def plain_array(a):
-    """The plain value of ``a`` (masks and indices are computed on values: constants)."""
-    return as_array(plain(a))
-
 
 def is_inexact(a):
     return np.issubdtype(np.result_type(a), np.inexact)

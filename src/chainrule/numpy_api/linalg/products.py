@@ -15,7 +15,7 @@ from ...rules.linalg.products import EINSUM_LABELS, einsum_p, fresh_labels, matm
 __all__ = []
 
 
-def _cast(x, dtype):
+def _as_dtype(x, dtype):
     return x if dtype is None else x.astype(dtype)
 
 
@@ -25,7 +25,7 @@ def _matmul(x1, x2, /, out=None, *, dtype=None, **kwargs):
         raise NotImplementedError(f"np.matmul keywords {sorted(kwargs)} on tensors")
     if np.ndim(x1) == 0 or np.ndim(x2) == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
-    return write_out(matmul_p(_cast(x1, dtype), _cast(x2, dtype)), out)
+    return write_out(matmul_p(_as_dtype(x1, dtype), _as_dtype(x2, dtype)), out)
 
 
 if hasattr(np.linalg, "matmul"):

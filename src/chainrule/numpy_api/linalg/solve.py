@@ -36,13 +36,10 @@ def _slogdet(a):
     return _SlogdetResult(*slogdet_p(a))
 
 
-_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
-
-
 @implements(np.linalg.solve)
 def _solve(a, b):
     nb = np.ndim(b)
-    if nb == 1 or (not _NUMPY2 and nb == np.ndim(a) - 1):   # b is a (stack of) vector(s)
+    if nb == 1:      # b is a vector (NumPy 2: a stack of vectors must be given as columns)
         x = solve_p(a, reshape_to(b, np.shape(b) + (1,)))
         return reshape_to(x, np.shape(x)[:-1])
     return solve_p(a, b)

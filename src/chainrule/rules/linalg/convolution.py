@@ -1,5 +1,6 @@
-"""Convolution: ``convolve`` and ``correlate`` slice their modes out of two full-convolution
-primitives whose VJPs are correlations again.
+"""Convolution: two full-convolution primitives whose VJPs are correlations again;
+``np.convolve`` and ``np.correlate`` slice their modes out of them
+(:mod:`chainrule.numpy_api.linalg.convolution`).
 """
 import numpy as np
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..api import defprim, maybe_nonzero, plain
 from .common import (conj, conj_convention, diag_part, eye_like, mH, mT, masked_over, masked_times,
-                     offdiag_inv, reshape_to)
+                     offdiag_inv, real_part as _real, reshape_to)
 
 __all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
 
@@ -25,10 +25,6 @@ def _row(v):
 
 def _col(v):
     return reshape_to(v, np.shape(v) + (1,))
-
-
-def _real(x):
-    return np.real(x) if np.iscomplexobj(x) else x
 
 
 def _tri(x, upper, strict):

@@ -1,26 +1,17 @@
 """Norms: the ``vector_norm`` primitive (with the right derivative at its kink at 0) and
-``np.linalg.norm``'s vector and matrix norms built on it and on singular values.
+its rules; ``np.linalg.norm``'s vector and matrix norms are built on it and on singular
+values in :mod:`chainrule.numpy_api.linalg.norms`.
 """
-
 import numpy as np
 
 from ..api import defprim
-from .common import reshape_to
+from ..reductions import restore_reduced_axes
+from .common import real_part
 
 __all__ = ["vector_norm_p"]
 
 
 # ---------------------------------------------------------------- norms
-def _keep(g, x, axis, keepdims):
-    """Put the reduced axes back (as size 1) so ``g`` broadcasts against ``x``."""
-    if keepdims:
-        return g
-    shape = list(np.shape(x))
-    for a in axis:
-        shape[a] = 1
-    return reshape_to(g, shape)
-
-
 def _safe(cond, x, fill):
     """``x`` where ``cond`` is False, else ``fill``: keeps 0/0 out of rules and their
     derivatives."""
@@ -62,7 +53,7 @@ def _modulus(x):
 def _vnorm_weight(ans, x, ord, axis, keepdims):
     """``w`` with ``d norm = Re(sum(w * dx, axis))`` (0 where the norm has no derivative); for
     complex ``x`` it holds ``conj(x)``, which is also JAX's cotangent convention."""
-    n = _keep(ans, x, axis, keepdims)
+    n = restore_reduced_axes(ans, x, axis, keepdims)
     if ord == 2:   # 0 at 0, also its derivative: norm''(0) = 0, as abs''(0) = 0
         return _safe(n == 0, np.conj(x) if np.iscomplexobj(x) else x, 0) / _safe(n == 0, n, 1)
     if ord == 1:
@@ -78,17 +69,13 @@ def _vnorm_weight(ans, x, ord, axis, keepdims):
     return _safe(zero, w, 0)
 
 
-def _real(x):
-    return np.real(x) if np.iscomplexobj(x) else x
-
-
 def _vnorm_vjp(g, ans, x, ord, axis, keepdims):
-    return _keep(_real(g), x, axis, keepdims) * _vnorm_weight(ans, x, ord, axis, keepdims)
+    return restore_reduced_axes(real_part(g), x, axis, keepdims) * _vnorm_weight(ans, x, ord, axis, keepdims)
 
 
 def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
     w = _vnorm_weight(ans, x, ord, axis, keepdims)
-    return _real(np.sum(t * w, axis=axis, keepdims=keepdims))
+    return real_part(np.sum(t * w, axis=axis, keepdims=keepdims))
 
 
 # the p-norm over ``axis`` (a tuple of negative axes); ord 2 has gradient 0 at 0, not NaN

@@ -1,7 +1,8 @@
 """Products: the two product primitives, ``matmul`` (fast, BLAS) and a variadic ``einsum`` whose
-VJP for each operand is another einsum, and what is written with them: ``dot``, ``inner``,
-``outer``, ``tensordot``, ``kron``, ``cross``, ``vdot``, ``multi_dot`` (in NumPy's order),
-``matrix_power`` and friends.
+VJP for each operand is another einsum.  :mod:`chainrule.numpy_api.linalg.products` writes
+``dot``, ``inner``, ``outer``, ``tensordot``, ``kron``, ``cross``, ``vdot``, ``multi_dot`` (in
+NumPy's order), ``matrix_power`` and friends with them, and parses einsum's subscripts
+(:data:`EINSUM_LABELS`, :func:`fresh_labels`).
 """
 import functools
 import string

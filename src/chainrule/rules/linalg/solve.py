@@ -1,5 +1,7 @@
-"""Inverse, determinant and solving: ``inv``, ``det``, ``slogdet``, ``solve``, ``pinv`` (also
-``hermitian=True``), ``lstsq``, ``cond``, ``tensorinv``, ``tensorsolve``.
+"""Inverse, determinant and solving: the primitives and rules behind ``inv``, ``det``,
+``slogdet``, ``solve``, ``pinv`` (also ``hermitian=True``), ``lstsq``, ``cond``,
+``tensorinv`` and ``tensorsolve`` (whose NumPy signatures are handled in
+:mod:`chainrule.numpy_api.linalg.solve`).
 """
 
 import numpy as np
