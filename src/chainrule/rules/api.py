@@ -17,7 +17,8 @@ Inside rules and handlers
     :func:`unbroadcast` (sum a gradient down to a shape), :func:`write_out` (``out=``),
     :func:`keepdims_flag`, :func:`plain_array` (plain values as an array of their library),
     :func:`array_or_tensor` (an argument as a tensor or an array),
-    :func:`index_from_end` (a slice along a negative axis), :func:`unsupported` (options a handler rejects),
+    :func:`index_from_end` (a slice along a negative axis), :func:`unsupported` (options a
+    handler rejects),
     :func:`no_rule_error` (the error for a lost gradient), :func:`strong_times` /
     :func:`strong_over` / :func:`where0` (products with a strong zero), :func:`batch_ndim`,
     :func:`neg_axes`.

@@ -10,9 +10,10 @@ JVPs, so each derivative is the textbook one.
 ``frexp``, ``modf`` and ``divmod`` are primitives with two results.  Functions built from the
 primitives (in :mod:`chainrule.numpy_api.elementwise`, with the NumPy arguments of ``where``,
 ``clip``, ``real``, ...) need no rules of their own: ``angle``, ``select``, ``piecewise``,
-``nan_to_num`` and ``interp`` (piecewise linear, differentiable in ``x``, ``xp`` and ``fp``; at a knot, the slope of the
-segment to its right).  Where NumPy's function jumps (``mod``, ``floor_divide``, ``sign``,
-``heaviside`` in x1), the derivative is that of the piece the value is on.
+``nan_to_num`` and ``interp`` (piecewise linear, differentiable in ``x``, ``xp`` and ``fp``;
+at a knot, the slope of the segment to its right).  Where NumPy's function jumps (``mod``,
+``floor_divide``, ``sign``, ``heaviside`` in x1), the derivative is that of the piece the
+value is on.
 
 >>> import numpy as np, chainrule as cr
 >>> float(cr.grad(lambda x: np.interp(x, [0.0, 1.0, 3.0], [0.0, 2.0, 3.0]))(1.0))

@@ -7,8 +7,9 @@ The primitives and their rules; NumPy's arguments are handled in
 negative axes (an int for scans), so the rules also work on tangents that carry leading batch
 dimensions, and write ``mean``, ``var``, ``std``, ``average``, ``ptp``, the differences and
 integrals, the nan- reductions (NaNs replaced by a constant, an all-NaN slice gives NaN and no
-gradient) and ``cov``/``corrcoef`` with the primitives here: they need no rules of their own.  ``median``, ``quantile`` and
-``percentile`` (and their nan- forms) share one primitive whose value is NumPy's.
+gradient) and ``cov``/``corrcoef`` with the primitives here: they need no rules of their
+own.  ``median``, ``quantile`` and ``percentile`` (and their nan- forms) share one primitive
+whose value is NumPy's.
 
 ``max``/``min`` split the gradient evenly between tied extremes, as JAX does; so do the order
 statistics of ``median`` and the quantiles.  ``prod`` and

@@ -3,9 +3,9 @@
 All of them are linear, so each JVP applies the same operation to the tangent, shifted past
 the tangent's leading batch dimensions (``batch_ndim``).  NumPy's arguments (axes, sections,
 pad widths, ...) are handled in :mod:`chainrule.numpy_api.shape`; there ``insert``,
-``delete``, ``resize`` and ``block`` let NumPy lay out position tags and gather the values from there;
-``meshgrid`` and ``linspace`` (both endpoints may need a derivative) are built from
-reshapes, broadcasts and arithmetic.
+``delete``, ``resize`` and ``block`` let NumPy lay out position tags and gather the values
+from there; ``meshgrid`` and ``linspace`` (both endpoints may need a derivative) are built
+from reshapes, broadcasts and arithmetic.
 """
 import numbers
 

@@ -70,7 +70,8 @@ def _vnorm_weight(ans, x, ord, axis, keepdims):
 
 
 def _vnorm_vjp(g, ans, x, ord, axis, keepdims):
-    return restore_reduced_axes(real_part(g), x, axis, keepdims) * _vnorm_weight(ans, x, ord, axis, keepdims)
+    return (restore_reduced_axes(real_part(g), x, axis, keepdims)
+            * _vnorm_weight(ans, x, ord, axis, keepdims))
 
 
 def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
