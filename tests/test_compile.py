@@ -282,3 +282,19 @@ def test_scipy_matrix_functions_are_one_host_call_each():
     for m in (a, 2 * a, -a):                                   # replays on new values
         np.testing.assert_allclose(f(m), cr.grad(loss)(m), rtol=1e-12)
     assert f.traces == 1
+
+
+def test_eager_fallback_gets_the_arguments_as_given():
+    seen = []
+
+    def f(x, s):
+        seen.append(type(s))
+        return x[: int(x[0])] * s
+    c = cr.compile(f, retrace_limit=1)
+    x32 = np.full(4, 2.0, np.float32)
+    with pytest.warns(RuntimeWarning, match="paths"):
+        for n in (1.0, 2.0, 3.0):
+            x32[0] = n
+            got = c(x32, 0.5)
+    assert got.dtype == f(x32, 0.5).dtype == np.float32       # eager: a Python float
+    assert seen[-2:] == [float, float]

@@ -110,12 +110,12 @@ class Compiled:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
+        given = args, kwargs
         if self._static_pos or self._static_names:
             args, kwargs = self._mark_static(args, kwargs)
         leaves, key, nested = _flatten(args, kwargs)
         if nested:              # called inside another compiled function's trace: inline
-            args, kwargs = _rebuild(args, kwargs, iter(leaves))
-            return self.fun(*args, **kwargs)
+            return self.fun(*given[0], **given[1])
         progs = self.cache.get(key)
         miss = None
         if progs:
@@ -144,8 +144,7 @@ class Compiled:
                         "that need a new trace run eagerly. Keep such values as arrays "
                         "(np.where instead of if), or raise retrace_limit",
                         RuntimeWarning, stacklevel=2)
-                args, kwargs = _rebuild(args, kwargs, iter(leaves))
-                return self.fun(*args, **kwargs)
+                return self.fun(*given[0], **given[1])
         if miss in ("float", "int", "index", "item", "complex", "eq", "tolist") and \
                 not self._value_guard_warned:
             self._value_guard_warned = True
