@@ -6,6 +6,7 @@ and every NumPy function routes through :func:`chainrule.engine.apply`.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Tuple, Union
@@ -46,7 +47,7 @@ def make_tensor(data, node, level, tangent):
     >>> make_tensor(np.arange(3.0), None, 0, None)
     Tensor([0., 1., 2.])
     """
-    t = _new(Tensor)
+    t = _new_tensor()
     t.data = data
     t._node = node
     t._level = level
@@ -1230,6 +1231,8 @@ Tensor.unsqueeze = _unsqueeze
 Tensor.relu = _relu
 Tensor.sigmoid = _sigmoid
 Tensor.dim = lambda self: self.ndim
+# object.__new__(Tensor) with its argument bound: what make_tensor allocates with
+_new_tensor = functools.partial(_new, Tensor)
 # the fields of a tensor (what Tensor(...) takes over from the tensor that tensor() makes)
 _FIELDS = tuple(name for name in Tensor.__slots__ if name != "__weakref__")
 engine.bind_tensor(Tensor, make_tensor, _refresh_view)
