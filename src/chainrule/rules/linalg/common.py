@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
+from ..api import all_finite, conj_if, conj_transpose, defprim, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
@@ -61,10 +61,26 @@ def result_type_of(example):
     return cls if cls is not tuple else (lambda *parts: parts)
 
 
+def _lower_mirror(a):
+    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+
+
+def _hermitian_sym(t):
+    return (t + mH(t)) / 2
+
+
+# value: NumPy's (one triangle read); derivative: the Hermitian part, self-adjoint
+_hermitian_part_p = defprim(_lower_mirror, name="hermitian_part", raw=True,
+                            vjp=(lambda g, ans, a: _hermitian_sym(g),),
+                            jvp=(lambda t, ans, a: _hermitian_sym(t),), keep=(), keep_ans=False)
+
+
 def hermitian_part(a):
     """The Hermitian matrix NumPy's ``hermitian=True`` reads: the lower triangle of ``a``,
-    mirrored (conjugated) above the diagonal."""
-    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+    mirrored (conjugated) above the diagonal.  Its derivative is that of the Hermitian part
+    ``(a + a^H) / 2`` (the two agree on Hermitian ``a``): derivatives are taken with respect
+    to the Hermitian input, as in JAX and PyTorch, so gradients are Hermitian."""
+    return _hermitian_part_p(a)
 
 
 def conj_convention(rule):

@@ -31,27 +31,13 @@ def _real(x):
     return np.real(x) if np.iscomplexobj(x) else x
 
 
-def _tri(x, upper, strict):
-    """The lower (or upper) triangle of each matrix, with or without its diagonal."""
-    return np.triu(x, 1 if strict else 0) if upper else np.tril(x, -1 if strict else 0)
-
-
-def _real_diag(x):
-    """The diagonal of ``x`` as a diagonal matrix, real part only (LAPACK ignores the
-    imaginary part of a Hermitian matrix's diagonal)."""
-    return _real(x * eye_like(x))
-
-
-def _herm_from(t, upper=False):
-    """The Hermitian matrix LAPACK sees when it reads one triangle of ``t``."""
-    s = _tri(t, upper, True)
-    return s + mH(s) + _real_diag(t)
-
-
-def _herm_grad(m, upper=False):
-    """Adjoint of :func:`_herm_from` (conjugate convention): the cotangent of the matrix
-    whose triangle was read, from the cotangent ``m`` of the Hermitian matrix."""
-    return _tri(m, upper, True) + _tri(mH(m), upper, True) + _real_diag(m)
+def _sym(x):
+    """The Hermitian part ``(x + x^H) / 2``: a tangent of the input as the rules of
+    ``cholesky``, ``eigh`` and ``eigvalsh`` read it, and (being self-adjoint) also the
+    cotangent they give back.  NumPy's values read one triangle of the input; derivatives
+    are taken with respect to the Hermitian matrix, as in JAX, PyTorch, HIPS autograd and
+    TensorFlow, so gradients are Hermitian (see docs/complex.md)."""
+    return (x + mH(x)) / 2
 
 
 # ---------------------------------------------------------------- cholesky
@@ -62,15 +48,15 @@ def _phi(x):
 
 def _cholesky_vjp(g, ans, a):
     li = np.linalg.inv(ans)
-    return _herm_grad(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
+    return _sym(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
 
 
 def _cholesky_jvp(t, ans, a):
     li = np.linalg.inv(ans)
-    return np.matmul(ans, _phi(np.matmul(li, np.matmul(_herm_from(t), mH(li)))))
+    return np.matmul(ans, _phi(np.matmul(li, np.matmul(_sym(t), mH(li)))))
 
 
-# reads the lower triangle of a, as NumPy does
+# the value reads the lower triangle of a, as NumPy does; the derivative is the Hermitian one
 cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(conj_convention(_cholesky_vjp),),
                      jvp=(_cholesky_jvp,), keep=("a",))
 
@@ -102,20 +88,21 @@ def _eigh_vjp(g, ans, a, UPLO):
     cols = _used_columns(gw, gv)
     if cols is not None:
         vk = v[..., cols]
-        return _herm_grad(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)), UPLO == "U")
+        return _sym(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)))
     f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
     inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
-    return _herm_grad(np.matmul(v, np.matmul(inner, mH(v))), UPLO == "U")
+    return _sym(np.matmul(v, np.matmul(inner, mH(v))))
 
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = ans
-    y = np.matmul(mH(v), np.matmul(_herm_from(t, UPLO == "U"), v))
+    y = np.matmul(mH(v), np.matmul(_sym(t), v))
     f = offdiag_inv(_row(w) - mT(_row(w)))
     return _real(diag_part(y)), np.matmul(v, masked_times(f, y))
 
 
-# eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads it)
+# eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads
+# it); derivatives with respect to the Hermitian matrix (symmetrized, as JAX and PyTorch)
 eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", raw=True,
                  multiple_results=True, vjp=(conj_convention(_eigh_vjp),), jvp=(_eigh_jvp,),
                  keep=())
