@@ -553,3 +553,120 @@ def test_tensor_grad_matches_pytorch(name, tname, complex_):
     for c, t in zip(cs, ts):
         np.testing.assert_allclose(c.grad.numpy(), t.grad.resolve_conj().numpy(force=True),
                                    rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------- PyTorch's torch.linalg
+def _torch_linalg():
+    """``name: (chainrule's function, PyTorch's, argument shapes)``, gauge-invariant outputs
+    as for JAX above; ``m`` is NumPy (on tensors) or torch."""
+    def mh(m, a):
+        return m.conj(m.swapaxes(a, -1, -2)) if m is np else a.mH
+
+    def eye(m, a):
+        return np.eye(a.shape[-1]) if m is np else _torch_eye(a)
+
+    def hpd(m, a):
+        return a @ mh(m, a) + 3 * eye(m, a)
+
+    def hsp(m, a):
+        return (a + mh(m, a)) / 2 + (np.asarray(SPREAD) if m is np else _torch_const(SPREAD, a))
+
+    def eigh_g(m, a, uplo):
+        w, v = m.linalg.eigh(hsp(m, a), UPLO=uplo)
+        return (v * m.sin(w)[..., None, :]) @ mh(m, v) + m.abs(v) ** 2 * w[..., None, :]
+
+    def svd_g(m, a):
+        u, s, vh = m.linalg.svd(a, full_matrices=False)
+        parts = [(u * m.sin(s)[..., None, :]) @ vh, m.abs(u) ** 2 * s[..., None, :]]
+        return np.concatenate(parts, axis=-2) if m is np else _torch_cat(parts)
+
+    def eig_g(m, a):
+        w, v = m.linalg.eig(a + (np.asarray(SPREAD) if m is np else _torch_const(SPREAD, a)))
+        f = (v * m.sin(w)[..., None, :]) @ m.linalg.inv(v)
+        return m.real(f) if m is np else f.real
+
+    def norms(m, a):
+        ords = ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)
+        mat = [m.linalg.matrix_norm(a, ord=o) for o in ords]
+        vec = [m.linalg.vector_norm(a[..., 0, :], ord=o, **{"axis" if m is np else "dim": -1})
+               for o in (1, 2, 3, np.inf, -np.inf)]
+        return m.stack(mat + vec, -1)
+
+    def expm(m, a):
+        if m is np:
+            from chainrule.rules.linalg.matrix_functions import expm as cr_expm
+            return cr_expm(a)
+        return m.linalg.matrix_exp(a)
+
+    return {
+        "inv": (lambda m, a: m.linalg.inv(a + 3 * eye(m, a)), [SQB]),
+        "det": (lambda m, a: m.linalg.det(a), [SQB]),
+        "slogdet": (lambda m, a: m.linalg.slogdet(a + 2 * eye(m, a))[1], [SQB]),
+        "solve": (lambda m, a, b: m.linalg.solve(a + 3 * eye(m, a), b),
+                  [SQB, (-1.0, 1.0, (2, 3, 2))]),
+        "pinv": (lambda m, a: m.linalg.pinv(a), [TALL]),
+        "matrix_power": (lambda m, a: m.linalg.matrix_power(a + 3 * eye(m, a), -2), [SQB]),
+        "cholesky": (lambda m, a: m.linalg.cholesky(hpd(m, a)), [SQB]),
+        "eigh": (lambda m, a: eigh_g(m, a, "L"), [SQB]),
+        "eigh_upper": (lambda m, a: eigh_g(m, a, "U"), [SQB]),
+        "eigvalsh": (lambda m, a: m.linalg.eigvalsh(hsp(m, a)), [SQB]),
+        "eig": (eig_g, [SQB]),
+        "svd": (svd_g, [TALL]),
+        "svdvals": (lambda m, a: m.linalg.svdvals(a), [TALL]),
+        "qr": (lambda m, a: m.linalg.qr(a)[0], [TALL]),
+        "qr_r": (lambda m, a: m.linalg.qr(a)[1], [TALL]),
+        "norms": (norms, [TALL]),
+        "cond": (lambda m, a: m.linalg.cond(a + 2 * eye(m, a)), [SQB]),
+        "expm": (expm, [SQB]),
+    }
+
+
+def _torch_eye(a):
+    import torch
+    return torch.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _torch_const(c, a):
+    import torch
+    return torch.tensor(c, dtype=a.dtype)
+
+
+def _torch_cat(parts):
+    import torch
+    return torch.cat(parts, dim=-2)
+
+
+_TORCH_LINALG = sorted(_torch_linalg())
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("name", _TORCH_LINALG)
+def test_linalg_grad_matches_pytorch(name, complex_):
+    """``.grad`` of torch.linalg's functions (PyTorch's convention) on batched real and
+    complex input.  PyTorch's complex cholesky gradient is not Hermitian: compared through
+    its Hermitian part (docs/complex.md)."""
+    torch = pytest.importorskip("torch")
+    f, shapes = _torch_linalg()[name]
+    rng = np.random.default_rng(4)
+    xs = _draw(R(None, shapes), complex_, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(np, *[cr.tensor(x) for x in xs]).numpy()
+        ct = _like(y, rng)
+        ts = [torch.tensor(x, requires_grad=True) for x in xs]
+        ty = f(torch, *ts)
+        np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+        torch.real(ty * torch.tensor(ct)).sum().backward() if ty.is_complex() else \
+            (ty * torch.tensor(ct)).sum().backward()
+        cs = [cr.tensor(x, requires_grad=True) for x in xs]
+        out = f(np, *cs)
+        np.sum(np.real(out * ct)).backward()
+    for c, t in zip(cs, ts):
+        want = t.grad.resolve_conj().numpy()
+        if name == "cholesky" and complex_:
+            want = (want + np.conj(np.swapaxes(want, -1, -2))) / 2
+            got = c.grad.numpy()
+            got = (got + np.conj(np.swapaxes(got, -1, -2))) / 2
+        else:
+            got = c.grad.numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

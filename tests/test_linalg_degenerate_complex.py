@@ -80,6 +80,35 @@ def test_repeated_singular_values():
                                q[:, 2:] @ np.eye(3)[2:], atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3)])
+def test_simple_singular_value_next_to_a_repeated_pair(shape):
+    """The smallest singular value (simple) of diag(2, 2, 1): its Hessian exists and is
+    finite in every mode (JAX's is NaN: it differentiates all singular vectors)."""
+    a = np.zeros(shape)
+    a[0, 0] = a[1, 1] = 2.0
+    a[2, 2] = 1.0
+    for f in (lambda x: np.linalg.svd(x, compute_uv=False)[2],
+              lambda x: np.linalg.norm(x, -2), lambda x: np.linalg.svdvals(x)[-1]):
+        g = cr.grad(f)
+        t = RNG.normal(size=shape)
+        for hess in (cr.hessian(f), cr.jacrev(cr.jacrev(f)), cr.jacfwd(cr.jacfwd(f))):
+            h = np.asarray(hess(a))
+            assert np.all(np.isfinite(h))
+            np.testing.assert_allclose(np.tensordot(h, t, 2), fd_directional(g, a, t),
+                                       atol=1e-6)
+
+
+def test_hessian_at_a_repeated_singular_value_is_not_a_number():
+    """Functions of a repeated singular value (or of a repeated pair, like the nuclear norm)
+    differentiate their singular vectors, which have no derivative there: NaN, as in JAX
+    (docs/reliability.md), never a silently wrong number."""
+    a = np.diag([2.0, 2.0, 1.0])
+    for f in (lambda x: np.linalg.norm(x, "nuc"), lambda x: np.linalg.norm(x, 2)):
+        assert not np.all(np.isfinite(cr.hessian(f)(a)))
+        np.testing.assert_allclose(cr.grad(f)(a), np.diag([1.0, 1.0, 1.0]) if f(a) == 5
+                                   else np.diag([0.5, 0.5, 0.0]), atol=1e-12)   # a tie: split
+
+
 def test_eigenvectors_at_a_repeated_eigenvalue_are_not_a_number():
     g = cr.grad(lambda a: np.linalg.eigh(a)[1][1, 0])(np.eye(2))
     assert not np.all(np.isfinite(g))

@@ -8,7 +8,11 @@ Functions of SciPy that are not ufuncs (``logsumexp``, ``softmax``, ``polygamma`
 
 Each derivative is written with primitives, so every order is differentiable.  The Bessel
 functions differentiate through the order-``v`` families (``jv``, ``yv``, ``iv``, ``ive``,
-differentiable in ``x``; the order ``v`` has no derivative).  Complex input: ``erf``,
+differentiable in ``x``; the order ``v`` has no derivative).  ``gammainc`` and
+``gammaincc`` are differentiable in their order ``a`` too (twice; computed by
+:mod:`.incomplete_gamma`, as JAX's ``igamma_grad_a``); the shape parameters of ``stdtr``
+(``df``) and ``betainc`` (``a``, ``b``) have no rule, and asking for one raises a
+``TypeError`` naming the parameter (never a silent 0).  Complex input: ``erf``,
 ``erfc`` (holomorphic: the same rule, JAX's convention); the others are real functions in
 SciPy and refuse complex input with NumPy's ``TypeError``.
 

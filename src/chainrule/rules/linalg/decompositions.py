@@ -197,7 +197,12 @@ svd_p = defprim(lambda a: tuple(np.linalg.svd(a, full_matrices=False)), name="sv
 
 
 def _svdvals_vjp(g, ans, a):
+    """``U diag(g) V^H`` over the singular values whose cotangents are not 0 only, so its own
+    derivative needs no singular vector of a repeated value that ``g`` does not use."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
+    cols = _used_columns(g)
+    if cols is not None:
+        return np.matmul(u[..., cols] * _row(_real(g[..., cols])), vh[..., cols, :])
     return np.matmul(u * _row(_real(g)), vh)
 
 
