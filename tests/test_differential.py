@@ -265,13 +265,9 @@ _NORM_ORDS_MAT = (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)
 _COND_PS = (None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf)
 LINALG = {
     "linalg.cholesky": R(lambda m, a: m.linalg.cholesky(_hpd(m, a)), (SQB,), second=True),
-    "linalg.cholesky_herm": R(lambda m, a: m.linalg.cholesky(_hspread(m, a) + m.eye(3)),
-                              (SQB,)),
     "linalg.eigh": R(lambda m, a: _eigh_gauge(m, a), (SQB,), second=True),
     "linalg.eigh_upper": R(lambda m, a: _eigh_gauge(m, a, "U"), (SQB,)),
     "linalg.eigvalsh": R(lambda m, a: m.linalg.eigvalsh(_hspread(m, a)), (SQB,), second=True),
-    "linalg.eigvalsh_upper": R(lambda m, a: m.linalg.eigvalsh(_hspread(m, a), UPLO="U"),
-                               (SQB,)),
     "linalg.eig": R(lambda m, a: _eig_gauge(m, a + m.asarray(SPREAD)), (EIG,), tol=1e-5,
                     complex=True, second=True),
     "linalg.eigvals": R(lambda m, a: _sym3(m, m.linalg.eigvals(a + m.asarray(SPREAD))),
@@ -279,19 +275,14 @@ LINALG = {
     "linalg.svd": R(lambda m, a: _svd_gauge(m, a), (TALL,), tol=1e-5, second=True),
     "linalg.svd_wide": R(lambda m, a: _svd_gauge(m, m.swapaxes(a, -1, -2)), (TALL,),
                          tol=1e-5),
-    "linalg.svd_values": R(lambda m, a: m.linalg.svd(a, compute_uv=False), (TALL,),
-                           second=True),
     "linalg.svdvals": R(lambda m, a: m.linalg.svdvals(a), (TALL,)),
     "linalg.svd_hermitian": R(lambda m, a: m.linalg.svd(_hspread(m, a), compute_uv=False,
                                                         hermitian=True), (SQB,)),
     "linalg.qr": R(lambda m, a: m.concatenate(tuple(m.linalg.qr(a)), axis=-2), (TALL,),
                    second=True),
-    "linalg.qr_square": R(lambda m, a: m.linalg.qr(a + 3 * m.eye(3))[0], (SQB,)),
     "linalg.qr_r": R(lambda m, a: m.linalg.qr(a, mode="r"), (TALL,)),
     "linalg.slogdet": R(lambda m, a: m.stack(tuple(m.linalg.slogdet(a + 2 * m.eye(3))), -1),
                         (SQB,), second=True),
-    "linalg.slogdet_logabsdet": R(lambda m, a: m.linalg.slogdet(a + 2 * m.eye(3))[1], (SQB,)),
-    "linalg.det_batched": R(lambda m, a: m.linalg.det(a), (SQB,)),
     "linalg.inv_batched": R(lambda m, a: m.linalg.inv(a + 3 * m.eye(3)), (SQB,), second=True),
     "linalg.solve_batched": R(lambda m, a, b: m.linalg.solve(a + 3 * m.eye(3), b),
                               (SQB, (-1.0, 1.0, (2, 3, 2))), second=True),
@@ -300,8 +291,6 @@ LINALG = {
                                                           hermitian=True), (SQB,)),
     "linalg.lstsq": R(lambda m, a, b: m.linalg.lstsq(a, b, rcond=None)[0],
                       ((-1.0, 1.0, (4, 3)), (-1.0, 1.0, (4, 2))), tol=1e-5, second=True),
-    "linalg.lstsq_vector": R(lambda m, a, b: m.linalg.lstsq(a, b, rcond=None)[0],
-                             ((-1.0, 1.0, (4, 3)), (-1.0, 1.0, (4,))), tol=1e-5),
     "linalg.matrix_power_neg": R(lambda m, a: m.linalg.matrix_power(a + 3 * m.eye(3), -2),
                                  (SQB,)),
     "linalg.matrix_rank": R(lambda m, a: m.linalg.matrix_rank(a), (TALL,)),
@@ -322,7 +311,6 @@ LINALG = {
     "linalg.cond": R(lambda m, a: m.stack([m.linalg.cond(a + 2 * m.eye(3), p)
                                            for p in _COND_PS], -1), (SQB,), tol=1e-5,
                      second=True),
-    "linalg.cond_tall": R(lambda m, a: m.linalg.cond(a), (TALL,), tol=1e-5),
 }
 RECIPES.update(LINALG)
 

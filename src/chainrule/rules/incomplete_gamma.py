@@ -22,17 +22,25 @@ _NODES, _WEIGHTS = np.polynomial.laguerre.laggauss(80)
 
 
 def _series(a, x, order):
-    """``d^order/da^order P(a, x)`` from the series (below the switch)."""
-    amax = float(np.max(a, initial=0.0))
-    n = np.arange(int(50 + 16 * np.sqrt(amax + 1)), dtype=float)
+    """``d^order/da^order P(a, x)`` from the series (below the switch), with as many terms as
+    the largest ``a`` needs: ``50 + 16 sqrt(a + 1)``, rounded up to one of two counts (so
+    ``cr.compile`` keeps its program for new values) or, past ``a = 800``, exact."""
+    n = _terms(a)
     an = a[..., None] + n + 1                            # a + n + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lx = np.log(x)[..., None]
-        terms = np.exp((an - 1) * lx - x[..., None] - sc.gammaln(an))
-        d = lx - sc.psi(an)
-        if order == 1:
-            return np.sum(terms * d, axis=-1)
-        return np.sum(terms * (d * d - sc.polygamma(1, an)), axis=-1)
+    lx = np.log(x)[..., None]
+    terms = np.exp((an - 1) * lx - x[..., None] - sc.gammaln(an))
+    d = lx - sc.psi(an)
+    if order == 1:
+        return np.sum(terms * d, axis=-1)
+    return np.sum(terms * (d * d - sc.zeta(2.0, an)), axis=-1)
+
+
+def _terms(a):
+    if not np.size(a) or not bool(np.any(a > 30)):
+        return np.arange(140.0)
+    if not bool(np.any(a > 800)):
+        return np.arange(512.0)
+    return np.arange(float(int(50 + 16 * np.sqrt(float(np.max(a)) + 1))))
 
 
 def _quadrature(a, x, order):
@@ -40,13 +48,12 @@ def _quadrature(a, x, order):
     c = np.where(a > 1, 1 - (a - 1) / x, 1.0)[..., None]
     w = _NODES / c                                        # u = w / c
     xs, as_ = x[..., None], a[..., None]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # e^-u (1 + u/x)^(a-1) du = e^-w * flat(w) dw
-        flat = np.exp(_NODES - w + (as_ - 1) * np.log1p(w / xs)) / c
-        d = np.log(xs + w) - sc.psi(as_)
-        f = d if order == 1 else d * d - sc.polygamma(1, as_)
-        pre = np.exp(-x + (a - 1) * np.log(x) - sc.gammaln(a))
-        return pre * np.sum(_WEIGHTS * flat * f, axis=-1)
+    # e^-u (1 + u/x)^(a-1) du = e^-w * flat(w) dw
+    flat = np.exp(_NODES - w + (as_ - 1) * np.log1p(w / xs)) / c
+    d = np.log(xs + w) - sc.psi(as_)
+    f = d if order == 1 else d * d - sc.zeta(2.0, as_)
+    pre = np.exp(-x + (a - 1) * np.log(x) - sc.gammaln(a))
+    return pre * np.sum(_WEIGHTS * flat * f, axis=-1)
 
 
 def _switch(a):
@@ -56,17 +63,13 @@ def _switch(a):
 
 
 def _select(a, x, order):
-    a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))
-    low = x < _switch(a)
-    out = np.full(a.shape, np.nan)
-    if np.any(low):
-        out[low] = _series(a[low], x[low], order)
-    high = ~low & (x > 0)
-    if np.any(high):
-        out[high] = -_quadrature(a[high], x[high], order)
-    out[(x == 0) & (a > 0)] = 0.0
-    out[np.isinf(x) & (a > 0)] = 0.0
-    return out[()] if out.ndim == 0 else out
+    """Both ways on every entry, each kept where it is accurate (plain NumPy calls only, so
+    ``cr.compile`` records them)."""
+    a, x = np.broadcast_arrays(np.add(a, 0.0), np.add(x, 0.0))
+    with np.errstate(all="ignore"):
+        out = np.where(x < _switch(a), _series(a, x, order), -_quadrature(a, x, order))
+        out = np.where((x == 0) | np.isinf(x), 0.0, out)
+        return np.where((a > 0) & (x >= 0), out, np.nan)
 
 
 def gammainc_da(a, x):
