@@ -2,8 +2,8 @@
 (``scipy.special.gammainc``) and ``Q(a, x) = 1 - P`` (``gammaincc``) in their order ``a``,
 which SciPy does not provide: ``d/da P`` and ``d^2/da^2 P``, to double precision.
 
-Below ``x < a + 1 + 4 sqrt(a + 1)``, from the series ``P = sum_n x^(a+n) e^-x / Gamma(a+n+1)`` differentiated
-term by term; above, from ``Q = e^-x x^(a-1) / Gamma(a) int_0^inf e^-u (1 + u/x)^(a-1) du``
+Below ``x < a + 1 + 4 sqrt(a + 1)``, from the series
+``P = sum_n x^(a+n) e^-x / Gamma(a+n+1)`` differentiated term by term; above, from ``Q = e^-x x^(a-1) / Gamma(a) int_0^inf e^-u (1 + u/x)^(a-1) du``
 differentiated under the integral (``ln(x+u) - psi(a)`` per order), by Gauss-Laguerre
 quadrature after the substitution that makes the rest of the integrand flat.  Checked against
 JAX's ``gammainc`` and finite differences (``tests/test_rules_special.py``).

@@ -8,12 +8,16 @@ with ``mH`` where a real rule has ``.T``) and turned into the engine's (JAX's) c
 (or singular values) are infinite; they multiply with a strong zero (:func:`~.common.
 masked_times`), so a function of the eigenvalues alone has its derivative at a degenerate
 matrix (the identity, say), while the eigenvectors themselves honestly have none there.
+
+``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of the input for their values, as
+NumPy does; their derivatives are with respect to the Hermitian input (Hermitian gradients,
+the Hermitian part of a tangent: :func:`~.common.hermitian_sym`), as in JAX and PyTorch.
 """
 import numpy as np
 
 from ..api import defprim, maybe_nonzero, plain
-from .common import (conj, conj_convention, diag_part, eye_like, mH, mT, masked_over, masked_times,
-                     offdiag_inv, real_part as _real, reshape_to)
+from .common import (conj, conj_convention, diag_part, eye_like, hermitian_sym, mH, mT,
+                     masked_over, masked_times, offdiag_inv, real_part as _real, reshape_to)
 
 __all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
 
@@ -27,15 +31,6 @@ def _col(v):
     return reshape_to(v, np.shape(v) + (1,))
 
 
-def _sym(x):
-    """The Hermitian part ``(x + x^H) / 2``: a tangent of the input as the rules of
-    ``cholesky``, ``eigh`` and ``eigvalsh`` read it, and (being self-adjoint) also the
-    cotangent they give back.  NumPy's values read one triangle of the input; derivatives
-    are taken with respect to the Hermitian matrix, as in JAX, PyTorch, HIPS autograd and
-    TensorFlow, so gradients are Hermitian (see docs/complex.md)."""
-    return (x + mH(x)) / 2
-
-
 # ---------------------------------------------------------------- cholesky
 def _phi(x):
     """The strictly lower triangle plus half the diagonal."""
@@ -44,12 +39,12 @@ def _phi(x):
 
 def _cholesky_vjp(g, ans, a):
     li = np.linalg.inv(ans)
-    return _sym(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
+    return hermitian_sym(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
 
 
 def _cholesky_jvp(t, ans, a):
     li = np.linalg.inv(ans)
-    return np.matmul(ans, _phi(np.matmul(li, np.matmul(_sym(t), mH(li)))))
+    return np.matmul(ans, _phi(np.matmul(li, np.matmul(hermitian_sym(t), mH(li)))))
 
 
 # the value reads the lower triangle of a, as NumPy does; the derivative is the Hermitian one
@@ -77,15 +72,15 @@ def _eigh_vjp(g, ans, a, UPLO):
     cols = _used_columns(gw, gv)
     if cols is not None:
         vk = v[..., cols]
-        return _sym(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)))
+        return hermitian_sym(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)))
     f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
     inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
-    return _sym(np.matmul(v, np.matmul(inner, mH(v))))
+    return hermitian_sym(np.matmul(v, np.matmul(inner, mH(v))))
 
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = ans
-    y = np.matmul(mH(v), np.matmul(_sym(t), v))
+    y = np.matmul(mH(v), np.matmul(hermitian_sym(t), v))
     f = offdiag_inv(_row(w) - mT(_row(w)))
     return _real(diag_part(y)), np.matmul(v, masked_times(f, y))
 
