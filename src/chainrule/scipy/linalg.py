@@ -92,7 +92,7 @@ def logm(A, disp=True):
     """The principal matrix logarithm (``scipy.linalg.logm``); ``disp=False`` also returns
     SciPy's error estimate (of the values; it carries no gradient)."""
     if not contains_tensor(A):
-        return _scipy().logm(A, disp=disp)
+        return _scipy().logm(A) if disp else _scipy().logm(A, disp=False)
     out = matrix_functions.logm(A)
     return out if disp else (out, _error_estimate(out, A))
 
@@ -113,7 +113,7 @@ def _sqrtm_values(a):
 # order (the Frechet derivative of sqrtm read off a block matrix is not, from second order on)
 sqrtm_p = defprim(_sqrtm_values, name="sqrtm", raw=True,
                   vjp=(lambda g, ans, a: _real_for(a, sylvester_p(mT(ans), mT(ans), g)),),
-                  jvp=(lambda t, ans, a: sylvester_p(ans, ans, t),), keep=())
+                  jvp=(lambda t, ans, a: sylvester_p(ans, ans, t),), keep=("a",))
 
 
 def sqrtm(A, disp=True, blocksize=64):
@@ -121,7 +121,7 @@ def sqrtm(A, disp=True, blocksize=64):
     returns the error estimate ``||X @ X - A||_F / ||A||_F`` (a number, no gradient).
     Its derivatives solve Sylvester equations ``X dX + dX X = dA``."""
     if not contains_tensor(A):
-        return _scipy().sqrtm(A, disp=disp) if disp else _scipy().sqrtm(A, disp=False)
+        return _scipy().sqrtm(A) if disp else _scipy().sqrtm(A, disp=False)
     out = sqrtm_p(A)
     if disp:
         return out
