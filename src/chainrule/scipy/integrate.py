@@ -36,8 +36,9 @@ from ..transforms import jvp as _jvp, vjp as _vjp
 
 __all__ = ["odeint"]
 
-_OPTIONS = ("rtol", "atol", "tcrit", "h0", "hmax", "hmin", "mxstep", "mxhnil", "mxordn",
-            "mxords")
+# what docs/coverage.md says: reverse, forward, 2nd order, complex, notes
+COVERAGE = {"odeint": ("rule", "rule", "yes", "TypeError",
+                       "adjoint method; forward by sensitivity equations")}
 
 
 def _is_param(x):

@@ -39,6 +39,19 @@ __all__ = ["expm", "logm", "sqrtm", "solve_sylvester", "inv", "det", "solve",
            "solve_triangular", "solve_banded", "cholesky", "cho_factor", "cho_solve",
            "block_diag"]
 
+# what docs/coverage.md says of each function: reverse, forward, 2nd order, complex, notes
+COVERAGE = {
+    "expm": ("rule", "rule", "yes", "yes", "Frechet derivative, from a block matrix"),
+    "logm": ("rule", "rule", "yes", "yes", "Frechet derivative, from a block matrix"),
+    "sqrtm": ("rule", "rule", "yes", "yes", "derivatives solve Sylvester equations"),
+    "solve_sylvester": ("rule", "rule", "yes", "yes", ""),
+    **{name: ("composite", "composite", "yes", "yes", note) for name, note in (
+        ("inv", ""), ("det", ""), ("solve", "assume_a reads one triangle, as SciPy"),
+        ("solve_triangular", "solved as a dense system"),
+        ("solve_banded", "solved as a dense system"), ("cholesky", "reads one triangle"),
+        ("cho_factor", "other triangle zero"), ("cho_solve", ""), ("block_diag", ""))},
+}
+
 
 def _scipy():
     import scipy.linalg
