@@ -7,6 +7,8 @@ Each type is a subclass of NumPy's, so ``dtype=np.int64``, ``np.issubdtype`` and
 ``isinstance(v, np.int64)`` behave as with NumPy's type, and a call without a tensor returns
 NumPy's own scalar.
 
+Examples
+--------
 >>> import numpy, chainrule as cr
 >>> from chainrule.numpy import int64
 >>> int64(cr.tensor([1.5, 2.5], requires_grad=True))

@@ -2,6 +2,8 @@
 built differentiably and joined with ``np.concatenate`` (which records).  Without a tensor
 in the index expression they are NumPy's own ``r_`` / ``c_``.
 
+Examples
+--------
 >>> import chainrule as cr
 >>> from chainrule.numpy import r_, c_
 >>> cr.grad(lambda x: (r_[x, 0.0, 1:3] ** 2).sum())(1.5)

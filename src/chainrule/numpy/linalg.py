@@ -1,6 +1,8 @@
 """``numpy.linalg`` for ``chainrule.numpy``: NumPy's functions, with list arguments that hold
 tensors built into tensors (``np.linalg.norm([x, y])``).
 
+Examples
+--------
 >>> import chainrule as cr, chainrule.numpy as np
 >>> float(cr.grad(lambda x: np.linalg.norm([x, 2.0 * x]))(1.0))
 2.23606797749979

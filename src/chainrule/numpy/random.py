@@ -2,6 +2,8 @@
 (``np.random.seed`` seeds NumPy's generator), so ``import chainrule.numpy.random as npr``
 works as ``autograd.numpy.random`` does.
 
+Examples
+--------
 >>> import chainrule.numpy as np
 >>> np.random.seed(0); a = np.random.randn(2)
 >>> import numpy; numpy.random.seed(0); bool((a == numpy.random.randn(2)).all())

@@ -6,9 +6,10 @@ alike, with SciPy's signatures, and without a tensor among the inputs they are S
 functions.  Derivatives exist in both modes and to every order, for complex input too
 (JAX's convention, see ``docs/complex.md``):
 
-- ``expm``, ``logm``, ``sqrtm``: primitives whose rules are the functions' Frechet
-  derivatives (:mod:`chainrule.rules.linalg.matrix_functions`).
-- ``solve_sylvester``: a primitive; its rules solve Sylvester equations again.
+- ``expm``, ``logm``: primitives whose rules are the functions' Frechet derivatives
+  (:mod:`chainrule.rules.linalg.matrix_functions`).
+- ``sqrtm``, ``solve_sylvester``: primitives whose rules solve Sylvester equations
+  (``X dX + dX X = dA`` for the square root).
 - ``inv``, ``det``, ``solve``, ``solve_triangular``, ``solve_banded``, ``cholesky``,
   ``cho_factor``, ``cho_solve``, ``block_diag``: written with the NumPy functions chainrule
   differentiates (a triangular or banded matrix is solved as a dense one, in ``O(n^3)``).
