@@ -120,6 +120,41 @@ def test_the_lower_layers_do_not_import_the_upper_ones():
         assert not {d for d in graph[low] if d != "chainrule"}, (low, graph[low])
     assert not any(d.startswith("chainrule.rules") for d in graph["chainrule.tensor"])
     assert not any(d.startswith("chainrule.rules") for d in graph["chainrule.numpy_bridge"])
+    # the NumPy-API layer sits on the rule tables; nothing below it imports it
+    for low in ("chainrule.tensor", "chainrule.numpy_bridge", "chainrule.engine"):
+        assert not any(d.startswith("chainrule.numpy_api") for d in graph[low]), low
+    full, _ = _imports(top_level_only=False)
+    assert not {(m, d) for m, deps in full.items() if m.startswith("chainrule.rules")
+                for d in deps if d.startswith("chainrule.numpy_api")}
+
+
+def _implements_calls(source):
+    """Line numbers of ``implements(...)`` calls (decorators included) in ``source``."""
+    return [n.lineno for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            and n.func.id == "implements"]
+
+
+def test_the_rule_tables_hold_no_numpy_api_handlers():
+    """``rules/`` is the calculus; NumPy's argument handling lives in ``numpy_api/``."""
+    assert _implements_calls("@implements(np.sum)\ndef _sum(a): pass") == [1]
+    assert _implements_calls("implements(np.max, np.amax)(h)") == [1]
+    found = [f"{mod}:{line}" for mod, path in _modules().items()
+             if mod.startswith("chainrule.rules")
+             for line in _implements_calls(path.read_text())]
+    assert not found, "NumPy-API handlers in the rule tables (move them to numpy_api/): " + \
+        ", ".join(found)
+
+
+def test_every_numpy_function_reaches_a_handler_of_the_numpy_api_layer():
+    import numpy as np
+    from chainrule import dispatch
+    assert len(dispatch.FUNCTIONS) > 100
+    outside = {f"{getattr(f, '__name__', f)}: {h.__module__}"
+               for f, h in dispatch.FUNCTIONS.items()
+               if not h.__module__.startswith("chainrule.numpy_api.")
+               and f not in (np.shape, np.ndim, np.size)}     # the bridge's own three
+    assert not outside, outside
 
 
 _SMOKE = ("import numpy as np, chainrule as cr; "
@@ -137,7 +172,8 @@ def _run(code, path):
 
 @pytest.mark.parametrize("first", ["chainrule.rules.api", "chainrule.numpy_bridge",
                                    "chainrule.transforms", "chainrule.rules.linalg",
-                                   "chainrule.tensor", "chainrule.extend"])
+                                   "chainrule.tensor", "chainrule.extend",
+                                   "chainrule.numpy_api.linalg.solve"])
 def test_any_submodule_can_be_imported_first(first):
     _run(f"import {first}; " + _SMOKE, PKG.parent)
 

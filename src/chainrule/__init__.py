@@ -28,6 +28,7 @@ from . import engine as _engine
 from .engine import detect_anomaly, enable_grad, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from . import rules  # noqa: F401  (registers the primitives with the NumPy bridge)
+from . import numpy_api  # noqa: F401  (registers NumPy's functions: their handlers)
 from .extend import primitive, defvjp, defjvp
 from .checking import check_grads
 from .diagnostics import ChainruleWarning, NonLeafGradWarning, ScalarConversionWarning

@@ -81,7 +81,7 @@ def user_frame():
     return None
 
 
-def _where(frame):
+def _place(frame):
     if frame is None:
         return ""
     import linecache
@@ -109,7 +109,7 @@ def check_conversion(tensor, how, hint=""):
             if node is not None or x._tangent is not None:
                 raise TypeError(
                     f"{how} of a value that a transform (cr.grad, cr.jvp, cr.jacobian, ...) "
-                    f"is differentiating{_where(user_frame())}: a Python number is a constant, "
+                    f"is differentiating{_place(user_frame())}: a Python number is a constant, "
                     "so the derivative would be lost. Compute with NumPy functions on the "
                     "array instead: np.exp(x) rather than math.exp(x) or float(x), "
                     "x.astype(np.float64) rather than np.float64(x). To take values out for "

@@ -2,8 +2,9 @@
 
 A leaf module (it imports nothing of chainrule), so that the tensor, the NumPy bridge and
 the rule tables can all use the tables without importing each other.  The rule tables fill
-them (:func:`register_ufunc`, :func:`implements`, :func:`nondiff`); the tensor's NumPy
-protocols and :mod:`chainrule.numpy_bridge` read them.
+:data:`UFUNCS` and :data:`NONDIFF` (:func:`register_ufunc`, :func:`nondiff`), the NumPy-API
+layer (:mod:`chainrule.numpy_api`) fills :data:`FUNCTIONS` (:func:`implements`); the
+tensor's NumPy protocols and :mod:`chainrule.numpy_bridge` read them.
 """
 
 UFUNCS = {}        # ufunc -> Primitive
@@ -13,7 +14,7 @@ NONDIFF = set()    # NumPy functions and ufuncs whose results carry no gradient
 
 
 def implements(*funcs):
-    """Register a handler for NumPy functions (used by the rule tables)."""
+    """Register a handler for NumPy functions (used by :mod:`chainrule.numpy_api`)."""
     def deco(handler):
         for f in funcs:
             FUNCTIONS[f] = handler

@@ -2,7 +2,8 @@
 
 NumPy hands every ufunc call and every public function call that involves a tensor to this
 module.  Ufuncs map to primitives (:data:`UFUNCS`); other functions map to handlers written
-with primitives (:data:`FUNCTIONS`, filled by the rule tables through :func:`implements`).
+with primitives (:data:`FUNCTIONS`, filled by :mod:`chainrule.numpy_api` through
+:func:`implements`).
 Functions that carry no derivative (:data:`NONDIFF`) run on the values.  Anything else given
 a tensor that needs a derivative raises ``TypeError``: a gradient is never silently dropped.
 

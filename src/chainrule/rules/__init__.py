@@ -1,6 +1,8 @@
 """The rule tables: every primitive with its NumPy implementation and derivative rules.
 
-Each module is a flat table, one family of functions:
+This package is the calculus only.  NumPy's functions reach these primitives through the
+NumPy-API layer (:mod:`chainrule.numpy_api`), which parses their arguments; the rule tables
+never import it.  Each module is a flat table, one family of functions:
 
 - :mod:`.elementwise`: ufuncs (arithmetic, powers, exp/log, trigonometry, ...)
 - :mod:`.reductions`: sum, mean, prod, max, var, cumsum, ...

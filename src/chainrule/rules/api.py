@@ -15,7 +15,10 @@ Inside rules and handlers
     :func:`constant` / :func:`at_level` (a constant tensor, at the level of given inputs),
     :func:`run_on_values` (a function without a derivative, on values),
     :func:`unbroadcast` (sum a gradient down to a shape), :func:`write_out` (``out=``),
-    :func:`keepdims_flag`, :func:`unsupported` (options a handler rejects),
+    :func:`keepdims_flag`, :func:`plain_array` (plain values as an array of their library),
+    :func:`array_or_tensor` (an argument as a tensor or an array),
+    :func:`index_from_end` (a slice along a negative axis), :func:`unsupported` (options a
+    handler rejects),
     :func:`no_rule_error` (the error for a lost gradient), :func:`strong_times` /
     :func:`strong_over` / :func:`where0` (products with a strong zero), :func:`batch_ndim`,
     :func:`neg_axes`.
@@ -44,7 +47,7 @@ from ..engine import Primitive, apply, identity, unbroadcast
 from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rule_error,
                             numpy_name, run_on_values)
 from ..tensor import Tensor, make_tensor, plain
-from ..arrays import constant_like, is_other, scatter_add, zeros_as, zeros_like
+from ..arrays import as_array, constant_like, is_other, scatter_add, zeros_as, zeros_like
 from .complex import REAL_ONLY, conj_if, conj_transpose, real_cotangent, real_only
 from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc, local_rule,
                        neg_axes, strong_over, strong_times, where0)
@@ -54,6 +57,7 @@ __all__ = [
     "implements", "register_ufunc", "nondiff", "all_primitives",
     "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
+    "plain_array", "array_or_tensor", "index_from_end",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
     "real_only", "REAL_ONLY", "real_cotangent", "conj_if", "conj_transpose",
     "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add",
@@ -80,3 +84,18 @@ def unsupported(name, **opts):
     if given:
         raise NotImplementedError(f"np.{name} with {', '.join(k + '=' for k in given)} is not "
                                   "supported on tensors")
+
+def plain_array(a):
+    """The plain value of ``a`` (masks and indices are computed on values: constants)."""
+    return as_array(plain(a))
+
+
+def index_from_end(axis, sl):
+    """An index applying slice ``sl`` on negative ``axis`` (leading batch dims untouched)."""
+    return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
+
+
+def array_or_tensor(a):
+    """Tensors and other libraries' arrays as they are, anything else (lists, numbers) as an
+    ndarray: a NumPy argument made something with ``.shape`` and ``.dtype``."""
+    return a if isinstance(a, Tensor) or is_other(a) else np.asarray(a)

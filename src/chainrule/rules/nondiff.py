@@ -2,11 +2,12 @@
 index builders.
 
 They run on the values and return constant tensors, so ``if x > 0:`` and ``x[np.argmax(x)]``
-work inside differentiated code.
+work inside differentiated code (``np.histogram``, whose weights could need a gradient, has
+a handler in :mod:`chainrule.numpy_api.nondiff`).
 """
 import numpy as np
 
-from .api import (defprim, implements, is_traced, nondiff, register_ufunc, run_on_values)
+from .api import defprim, nondiff, register_ufunc
 from .registry import OPERATORS, defprim
 
 __all__ = []
@@ -40,19 +41,6 @@ nondiff(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzer
         np.fix, np.sign, np.iscomplexobj, np.may_share_memory, np.shares_memory,
         np.argpartition, np.all, np.any, np.isneginf, np.isposinf, np.iscomplex,
         np.array_repr, np.array_str, np.array2string)
-
-
-
-@implements(np.histogram)
-def _histogram(a, bins=10, range=None, density=None, weights=None):
-    """Counts carry no gradient; weights that need one would lose it, so they are refused."""
-    if is_traced(weights):
-        raise TypeError(
-            "np.histogram with weights= that need a gradient has no derivative rule in "
-            "chainrule; use np.bincount(np.digitize(a, edges) - 1, weights=w) (differentiable "
-            "in w), or pass weights.detach()")
-    return run_on_values(np.histogram, (a,), dict(bins=bins, range=range, density=density,
-                                                   weights=weights))
 
 
 # index builders (those that take an array take it for its shape only) and NaN-skipping

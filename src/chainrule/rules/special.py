@@ -22,10 +22,10 @@ import scipy.special as sc
 from .api import defprim, defufunc
 from .complex import real_only
 
-__all__ = []
+__all__ = ["LOG_SQRT_2PI"]
 
 _SQRT_PI = np.sqrt(np.pi)
-_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
 
 def _declare(ufunc, d, real):
@@ -87,9 +87,9 @@ _unary(sc.erfc, lambda ans, x: -2 / _SQRT_PI * np.exp(-x * x))
 _unary(sc.erfinv, lambda ans, x: _SQRT_PI / 2 * np.exp(ans * ans))
 _unary(sc.erfcinv, lambda ans, x: -_SQRT_PI / 2 * np.exp(ans * ans))
 # the normal distribution's CDF, its log and its inverse (scipy.stats.norm reduces to them)
-_unary(sc.ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI))
-_unary(sc.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans))
-_unary(sc.ndtri, lambda ans, x: np.exp(0.5 * ans * ans + _LOG_SQRT_2PI))
+_unary(sc.ndtr, lambda ans, x: np.exp(-0.5 * x * x - LOG_SQRT_2PI))
+_unary(sc.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - LOG_SQRT_2PI - ans))
+_unary(sc.ndtri, lambda ans, x: np.exp(0.5 * ans * ans + LOG_SQRT_2PI))
 # the CDFs of Student's t and of the beta distribution, differentiable in x
 _order_x(sc.stdtr, lambda ans, df, x: np.exp(
     sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * np.log(df * np.pi)

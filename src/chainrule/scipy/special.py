@@ -32,7 +32,7 @@ def _constant(x):
     return plain(x)
 
 
-def _shift(a, axis):
+def _max_real_part(a, axis):
     """The largest real part along ``axis`` (kept dims; 0 where not finite), as a constant."""
     v = np.real(_constant(a))
     if 0 in np.shape(v):
@@ -49,7 +49,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     >>> float(logsumexp(np.log(np.array([1.0, 3.0]))))
     1.3862943611198906
     """
-    m = _shift(a, axis)
+    m = _max_real_part(a, axis)
     e = np.exp(a - m)
     if b is not None:
         e = b * e
@@ -66,7 +66,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 def softmax(x, axis=None):
     """``exp(x) / sum(exp(x), axis)`` (SciPy's signature)."""
-    e = np.exp(x - _shift(x, axis))
+    e = np.exp(x - _max_real_part(x, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 

@@ -10,10 +10,10 @@ import scipy.stats as _stats
 from scipy.special import (betainc, betaln, gammainc, gammaincc, gammaln, log_ndtr, ndtr,
                            ndtri, stdtr, xlog1py, xlogy)
 
+from ..rules.special import LOG_SQRT_2PI
+
 __all__ = ["norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet",
            "multivariate_normal"]
-
-_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
 
 class norm:
@@ -22,7 +22,7 @@ class norm:
     @staticmethod
     def logpdf(x, loc=0.0, scale=1.0):
         z = (x - loc) / scale
-        return -0.5 * z * z - np.log(scale) - _LOG_SQRT_2PI
+        return -0.5 * z * z - np.log(scale) - LOG_SQRT_2PI
 
     @staticmethod
     def pdf(x, loc=0.0, scale=1.0):

@@ -1,7 +1,8 @@
 """Linear algebra, one module per family: :mod:`.products` (matmul, einsum and what is
 written with them), :mod:`.norms`, :mod:`.solve` (inverse, determinant, solve, pinv, ...),
 :mod:`.decompositions` (cholesky, eigh, svd, qr) and :mod:`.convolution`; :mod:`.common` holds
-their shared helpers.  Rules only use NumPy calls that chainrule itself supports, so every
+their shared helpers.  NumPy's signatures are handled in :mod:`chainrule.numpy_api.linalg`.
+Rules only use NumPy calls that chainrule itself supports, so every
 rule can be differentiated again.
 """
 from .products import *  # noqa: F401,F403

@@ -16,7 +16,7 @@ from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
            "hermitian_part", "conj_convention", "masked_times", "masked_over", "eye_like",
-           "offdiag_inv", "diag_part"]
+           "offdiag_inv", "diag_part", "real_part"]
 
 
 def mT(x):
@@ -128,3 +128,8 @@ def diag_part(x):
     """The diagonals of a stack of matrices (a vector per matrix), differentiably (selected,
     not masked: an infinite off-diagonal tangent does not reach them)."""
     return np.diagonal(x, axis1=-2, axis2=-1)
+
+
+def real_part(x):
+    """The real part of complex ``x``; real ``x`` as it is (no copy, no node)."""
+    return np.real(x) if np.iscomplexobj(x) else x

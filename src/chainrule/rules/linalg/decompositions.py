@@ -11,9 +11,9 @@ matrix (the identity, say), while the eigenvectors themselves honestly have none
 """
 import numpy as np
 
-from ..api import defprim, implements, maybe_nonzero, plain
-from .common import (conj, conj_convention, diag_part, eye_like, hermitian_part, mH, mT,
-                     masked_over, masked_times, offdiag_inv, reshape_to, result_type_of)
+from ..api import defprim, maybe_nonzero, plain
+from .common import (conj, conj_convention, diag_part, eye_like, mH, mT, masked_over, masked_times,
+                     offdiag_inv, real_part as _real, reshape_to)
 
 __all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
 
@@ -25,10 +25,6 @@ def _row(v):
 
 def _col(v):
     return reshape_to(v, np.shape(v) + (1,))
-
-
-def _real(x):
-    return np.real(x) if np.iscomplexobj(x) else x
 
 
 def _tri(x, upper, strict):
@@ -75,13 +71,6 @@ cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(conj_convention(_
                      jvp=(_cholesky_jvp,), keep=("a",))
 
 
-@implements(np.linalg.cholesky)
-def _cholesky(a, /, *, upper=False):
-    if upper:   # the upper factor of a is the conjugate transpose of the lower one of a^H
-        return mH(cholesky_p(mH(a)))
-    return cholesky_p(a)
-
-
 # ---------------------------------------------------------------- eigh
 def _used_columns(gw, *others):
     """The columns whose values' cotangents ``gw`` are not 0 (in some matrix of the stack),
@@ -119,24 +108,6 @@ def _eigh_jvp(t, ans, a, UPLO):
 eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", raw=True,
                  multiple_results=True, vjp=(conj_convention(_eigh_vjp),), jvp=(_eigh_jvp,),
                  keep=())
-
-_EighResult = result_type_of(np.linalg.eigh(np.eye(1)))
-
-
-def _uplo(UPLO):
-    if UPLO not in ("L", "U"):
-        raise ValueError("UPLO argument must be 'L' or 'U'")
-    return UPLO
-
-
-@implements(np.linalg.eigh)
-def _eigh(a, UPLO="L"):
-    return _EighResult(*eigh_p(a, UPLO=_uplo(UPLO)))
-
-
-@implements(np.linalg.eigvalsh)
-def _eigvalsh(a, UPLO="L"):
-    return eigh_p(a, UPLO=_uplo(UPLO))[0]
 
 
 # ---------------------------------------------------------------- eig (general)
@@ -177,18 +148,6 @@ def _eig_jvp(t, ans, a):
 # eigenvalues and (unit-norm) right eigenvectors of a general matrix
 eig_p = defprim(lambda a: tuple(np.linalg.eig(a)), name="eig", raw=True, multiple_results=True,
                 vjp=(conj_convention(_eig_vjp),), jvp=(_eig_jvp,), keep=("a",))
-
-_EigResult = result_type_of(np.linalg.eig(np.eye(1)))
-
-
-@implements(np.linalg.eig)
-def _eig(a):
-    return _EigResult(*eig_p(a))
-
-
-@implements(np.linalg.eigvals)
-def _eigvals(a):
-    return eig_p(a)[0]
 
 
 # ---------------------------------------------------------------- svd
@@ -264,31 +223,6 @@ svdvals_p = defprim(lambda a: np.linalg.svd(a, compute_uv=False), name="svdvals"
                     vjp=(conj_convention(_svdvals_vjp),), jvp=(_svdvals_jvp,), keep=("a",),
                     keep_ans=False)
 
-_SVDResult = result_type_of(np.linalg.svd(np.eye(1)))
-
-
-@implements(np.linalg.svd)
-def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    if hermitian:
-        if compute_uv:
-            raise NotImplementedError(
-                "np.linalg.svd(hermitian=True) of a tensor: NumPy's singular vectors then come "
-                "from eigh, with other signs and order than svd's; use np.linalg.eigh, or "
-                "compute_uv=False for the singular values")
-        return svdvals_p(hermitian_part(a))     # NumPy reads only the lower triangle
-    if not compute_uv:
-        return svdvals_p(a)
-    m, n = np.shape(a)[-2:]
-    if full_matrices and m != n:
-        raise NotImplementedError(
-            "np.linalg.svd(full_matrices=True) of a non-square tensor: the extra singular "
-            "vectors are not unique, so they have no derivative; pass full_matrices=False")
-    return _SVDResult(*svd_p(a))
-
-
-if hasattr(np.linalg, "svdvals"):
-    implements(np.linalg.svdvals)(lambda x, /: svdvals_p(x))
-
 
 # ---------------------------------------------------------------- qr
 def _right_solve_r(x, r):
@@ -325,20 +259,3 @@ def _qr_vjp(g, ans, a):
 # reduced QR (m >= n)
 qr_p = defprim(lambda a: tuple(np.linalg.qr(a)), name="qr", raw=True, multiple_results=True,
                vjp=(conj_convention(_qr_vjp),), jvp=(_qr_jvp,), keep=())
-
-_QRResult = result_type_of(np.linalg.qr(np.eye(1)))
-
-
-@implements(np.linalg.qr)
-def _qr(a, mode="reduced"):
-    m, n = np.shape(a)[-2:]
-    if mode not in ("reduced", "complete", "r"):
-        raise NotImplementedError(f"np.linalg.qr(mode={mode!r}) on tensors")
-    if m < n or (mode == "complete" and m != n):
-        raise NotImplementedError(
-            "np.linalg.qr of a tensor needs rows >= columns (and mode='complete' a square "
-            "matrix): otherwise the factors are not unique, so they have no derivative")
-    q, r = qr_p(a)
-    if mode == "r":
-        return r
-    return _QRResult(q, r)
