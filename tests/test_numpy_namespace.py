@@ -46,6 +46,11 @@ def test_functions_take_lists_of_tensors():
     # a sequence function keeps ragged parts apart; parts that are lists are built
     f = lambda x: np.sum(np.concatenate([x, [x[0], 1.0], numpy.ones(3)]) ** 2)
     assert numpy.allclose(cr.grad(f)(numpy.array([1.0, 2.0])), [4.0, 4.0])
+    # np.block's nested lists are its block structure, left to NumPy (which sees tensors)
+    assert np.block is numpy.block
+    b = cr.grad(lambda x: np.sum(np.block([[x, numpy.zeros((2, 1))],
+                                           [numpy.ones((1, 2)), x[:1, :1]]])))
+    assert numpy.allclose(b(numpy.ones((2, 2))), [[2.0, 1.0], [1.0, 1.0]])
     assert numpy.allclose(cr.grad(lambda x: np.sum(np.linalg.multi_dot(
         [numpy.ones((1, 2)), [[x, 0.0], [0.0, x]], numpy.ones((2, 3))])))(1.0), 6.0)
 

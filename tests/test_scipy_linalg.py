@@ -112,7 +112,8 @@ def test_solve_banded(dtype):
 def test_cholesky_and_cho_solve(dtype):
     a, b = _spd(3, dtype), _m(3, 2, dtype=dtype)
     for lower in (False, True):
-        _values(lambda a: linalg.cholesky(a, lower=lower), lambda a: sl.cholesky(a, lower=lower), a)
+        _values(lambda a: linalg.cholesky(a, lower=lower),
+                lambda a: sl.cholesky(a, lower=lower), a)
         c, low = linalg.cho_factor(cr.tensor(a), lower=lower)
         assert low == lower
         np.testing.assert_allclose(linalg.cho_solve((c, low), b).data, np.linalg.solve(a, b))

@@ -10,15 +10,19 @@ import functools
 
 from ..tensor import Tensor, tensor
 
-__all__ = ["contains_tensor", "as_array", "wrap", "namespace", "SEQUENCE_FUNCTIONS"]
+__all__ = ["contains_tensor", "as_array", "wrap", "namespace", "SEQUENCE_FUNCTIONS",
+           "STRUCTURE_FUNCTIONS"]
 
 # Functions whose first argument is a sequence of arrays that NumPy's dispatch already looks
 # into (their parts may differ in shape, so the sequence is not one array): only the parts
 # that are themselves lists of tensors are built.
 SEQUENCE_FUNCTIONS = frozenset({
     "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack",
-    "block", "choose", "select", "lexsort", "multi_dot", "piecewise", "concat",
+    "choose", "select", "lexsort", "multi_dot", "concat",
 })
+# Functions whose nested lists are structure, not arrays (NumPy's dispatch sees the tensors
+# at any depth): left as NumPy's.
+STRUCTURE_FUNCTIONS = frozenset({"block"})
 
 
 def contains_tensor(x):
@@ -75,5 +79,6 @@ def namespace(module, skip=()):
     for name, obj in vars(module).items():
         if name.startswith("__") or name in skip:
             continue
-        out[name] = wrap(obj, name) if type(obj) is dispatched else obj
+        wrapped = type(obj) is dispatched and name not in STRUCTURE_FUNCTIONS
+        out[name] = wrap(obj, name) if wrapped else obj
     return out

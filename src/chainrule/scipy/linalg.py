@@ -227,7 +227,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         return _scipy().solve_triangular(a, b, trans=trans, lower=lower,
                                          unit_diagonal=unit_diagonal)
     if trans not in _TRANS:
-        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', not {trans!r}")
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', not "
+                         f"{trans!r}")
     if unit_diagonal:
         n = np.shape(a)[-1]
         t = (np.tril(a, -1) if lower else np.triu(a, 1)) + np.eye(n, dtype=np.result_type(a))
@@ -278,7 +279,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
-    """Solve ``a @ x = b`` given :func:`cho_factor`'s ``(c, lower)`` (``scipy.linalg.cho_solve``)."""
+    """Solve ``a @ x = b`` given :func:`cho_factor`'s ``(c, lower)``
+    (``scipy.linalg.cho_solve``)."""
     c, lower = c_and_lower
     if not contains_tensor((c, b)):
         return _scipy().cho_solve((c, lower), b)

@@ -3,7 +3,8 @@
 SciPy's ``convolve`` turns its inputs into ndarrays, so it cannot see a tensor.  This one has
 SciPy's signature and results (``mode`` ``'full'``, ``'valid'`` or ``'same'``) and is built
 from NumPy calls chainrule differentiates (padding, a gather of sliding windows, ``einsum``),
-so derivatives of every order exist in both modes, complex included.  Without a tensor
+so derivatives of every order exist in both modes, complex included.  It computes directly
+(no FFT), with memory proportional to the output's size times the kernel's.  Without a tensor
 among the inputs it is SciPy's own function.
 
 As in HIPS autograd, ``axes=(axes_1, axes_2)`` picks the axes of each input that are
