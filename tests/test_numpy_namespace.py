@@ -13,7 +13,7 @@ def test_same_objects_where_nothing_changes():
     assert np.random.randn is numpy.random.randn
     assert np.linalg.LinAlgError is numpy.linalg.LinAlgError
     assert np.testing is numpy.testing          # loaded lazily by NumPy, still there
-    assert "mean" in dir(np) and "fft" in dir(np)
+    assert "mean" in dir(np) and "fft" in dir(np) and np.__version__ == numpy.__version__
     import chainrule.numpy.linalg, chainrule.numpy.fft, chainrule.numpy.random  # noqa: E401
 
 

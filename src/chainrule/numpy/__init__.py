@@ -42,6 +42,7 @@ from .index_tricks import CClass as _CClass, RClass as _RClass
 globals().update(_lists.namespace(_np, skip=("array", "asarray", "asanyarray", "r_", "c_",
                                              "linalg", "fft", "random")))
 globals().update(_integer_types())
+__version__ = _np.__version__       # the NumPy underneath, as autograd.numpy reports it
 
 from . import fft, linalg, random  # noqa: E402  (after NumPy's names, which include these)
 
