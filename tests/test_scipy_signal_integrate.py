@@ -93,3 +93,18 @@ def test_odeint_tfirst_and_errors():
     with pytest.raises(TypeError, match="Dfun"):
         odeint(lambda y, t: -y, cr.tensor(y0), t, Dfun=lambda y, t: -np.eye(2))
     assert type(odeint(lambda y, t: -y, y0, t)) is np.ndarray
+
+
+def test_compiled_scipy_functions():
+    from chainrule.scipy.linalg import solve_sylvester, sqrtm
+    a, b = R((3, 3)), R((3, 3))
+    for fn, x in ((lambda a: np.sum(solve_sylvester(a, b, b) ** 2), a),
+                  (lambda a: np.sum(sqrtm(a) ** 2), a @ a.T + np.eye(3)),
+                  (lambda a: np.sum(convolve(a, b, mode="same") ** 2), a)):
+        f = cr.compile(cr.grad(fn))
+        for y in (x, 1.1 * x):          # the second call replays the program
+            np.testing.assert_allclose(f(y), cr.grad(fn)(y))
+    g = cr.compile(cr.grad(lambda k: np.sum(odeint(lambda y, t, k: -k * y, np.ones(2),
+                                                   np.linspace(0, 1, 3), args=(k,)))))
+    with pytest.raises(TypeError, match="cr.compile"):
+        g(0.5)

@@ -15,7 +15,8 @@ and differentiates:
 The backward and tangent integrations call this ``odeint`` again, so derivatives of every
 order exist (each order integrates a larger system).  ``func`` must be written with NumPy
 calls chainrule differentiates; ``y0`` is a real vector (SciPy's ``odeint`` is real only).
-Accuracy follows the integration tolerances (``rtol``, ``atol``).
+Accuracy follows the integration tolerances (``rtol``, ``atol``).  It cannot be compiled by
+``cr.compile`` (a clear ``TypeError`` says so).
 
 Examples
 --------
@@ -31,8 +32,9 @@ import numpy as np
 from ..numpy.lists import contains_tensor
 from ..pytree import tree_flatten
 from ..rules.api import defprim
-from ..tensor import Tensor
+from ..tensor import Tensor, plain
 from ..transforms import jvp as _jvp, vjp as _vjp
+from . import host
 
 __all__ = ["odeint"]
 
@@ -88,6 +90,10 @@ def odeint(func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None,
     kw = dict(rtol=rtol, atol=atol, tcrit=tcrit, h0=h0, hmax=hmax, hmin=hmin, mxstep=mxstep,
               mxhnil=mxhnil, mxordn=mxordn, mxords=mxords)
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    if any(host.traced(plain(x)) for x in tree_flatten((y0, t) + args)[0]):
+        raise TypeError("odeint cannot be compiled by cr.compile (SciPy calls func back with "
+                        "values the compiled program cannot replay); call it without "
+                        "cr.compile")
     if not contains_tensor((y0, t) + args):
         return scipy.integrate.odeint(func, y0, t, args=args, Dfun=Dfun, col_deriv=col_deriv,
                                       full_output=full_output, ml=ml, mu=mu, ixpr=ixpr,

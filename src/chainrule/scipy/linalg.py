@@ -33,6 +33,7 @@ import numpy as np
 
 from ..numpy.lists import contains_tensor
 from ..rules.api import defprim
+from . import host
 from ..rules.linalg import matrix_functions
 from ..rules.linalg.common import mT
 
@@ -66,6 +67,10 @@ def _conj_t(x):
 # ---------------------------------------------------------------- Sylvester equations
 def _sylvester_values(a, b, q):
     """``X`` with ``a X + X b = q``, for stacks (broadcast over leading axes)."""
+    return host.call(_sylvester_arrays, a, b, q)
+
+
+def _sylvester_arrays(a, b, q):
     # one dtype for all three: SciPy 1.16 solves complex a with real b wrongly
     dtype = np.result_type(a, b, q, np.float64)
     a, b, q = (np.asarray(x, dtype) for x in (a, b, q))
@@ -120,7 +125,7 @@ def _sqrtm_values(a):
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)     # SciPy 1.16 deprecates disp
-        return matrix_functions.sqrtm(np.asarray(a))
+        return matrix_functions.sqrtm(a)
 
 
 # X @ X = A, so X dX + dX X = dA: a Sylvester equation, as well conditioned as X is at every
