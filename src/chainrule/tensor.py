@@ -388,7 +388,7 @@ class Tensor:
             if self._level:
                 # raises for a value being differentiated; a constant inside a transform
                 # (an argmax, a mask) converts like any constant
-                check_conversion(self, "np.asarray(), np.float64() or np.array()")
+                check_conversion(self, "np.asarray(), np.float64() or np.array()", _LIST_HINT)
             if self._node is not None or self._tangent is not None:
                 _array_error()
             return np.asarray(_base_array(self.data), dtype=dtype)
@@ -772,11 +772,16 @@ def _grad_set(t):
     return True
 
 
+_LIST_HINT = (" NumPy's np.array([...]) of tensors cannot see them: write cr.tensor([...]) or "
+              "np.stack([...]) instead, or `import chainrule.numpy as np`, whose np.array, "
+              "np.r_ and functions of lists build such arrays differentiably.")
+
+
 def _array_error():
     msg = ("converting a tensor that requires grad to a NumPy array would drop its gradient. "
            "Use x.item() for one value, or x.detach() (x.numpy()) for the array of values "
            "without the gradient; to build an array from traced values, make it with "
-           "np.zeros_like(x) (a tensor) and assign into that, or use cr.tensor([...]).")
+           "np.zeros_like(x) (a tensor) and assign into that." + _LIST_HINT)
     frame = user_frame()
     if frame is not None and _is_library(frame.f_code.co_filename):
         msg += (f" The conversion was made inside a library ({frame.f_code.co_filename}), "
