@@ -1280,6 +1280,8 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
+    elif type(other) is _Size:
+        other = int(other)      # a Python int, weak in NumPy's promotion (float32 stays)
     elif not isinstance(other, _OPERANDS):
         if not is_other(other):
             return NotImplemented

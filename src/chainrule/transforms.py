@@ -640,7 +640,7 @@ def _jacobian_rows(out, fn, args, single, nums):
     for osh in o_shapes:
         for ish in i_shapes:
             _check_ndim(len(osh) + len(ish), "jacrev")
-    if m == 1:      # one output element (hessian's inner jacrev): a plain pullback of 1
+    if m == 1 and len(o_leaves) == 1:   # a scalar (hessian's inner jacrev): pull back 1
         gs = fn(o_build([ones_like_raw(o) for o in o_leaves]), retain_graph=False)
         flat = [g for tree in gs for g in _flatten(tree)[0]]
         blocks = [[np.reshape(g, osh + ish) for g, ish in zip(flat, i_shapes)]
@@ -674,7 +674,8 @@ def _jacobian_columns(out, fn, args, single, nums):
     pulling the input basis vectors back through that record (batched) gives ``J v``."""
     o_leaves, o_build = _flatten(out)
     o_shapes = [np.shape(plain(o)) for o in o_leaves]
-    _, i_shapes, _ = _in_blocks(args, nums)
+    i_raws, i_shapes, _ = _in_blocks(args, nums)
+    i_dts = [plain(r).dtype for r in i_raws]     # jacrev's dtypes: the inputs'
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
@@ -700,10 +701,10 @@ def _jacobian_columns(out, fn, args, single, nums):
     blocks = []
     for c, osh in zip(cols, o_shapes):
         row = []
-        for ish, off in zip(i_shapes, i_offs):
+        for ish, off, dt in zip(i_shapes, i_offs, i_dts):
             size = int(np.prod(ish, dtype=int))
             part = np.moveaxis(c[off:off + size], 0, -1) if np.ndim(c) > 1 else c[off:off + size]
-            row.append(np.reshape(part, osh + ish))
+            row.append(_cast(np.reshape(part, osh + ish), np.zeros((), dt)))
         blocks.append(row)
     return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
 
@@ -745,6 +746,8 @@ def _make_jvp(fun, primals, tangents, kwargs=None, has_aux=False):
         vals.append(raw)
         if tan is None:
             tan = zeros_like(plain(raw), shape=batch + np.shape(raw))
+        else:           # in the output's dtype, as JAX's (float32 stays float32)
+            tan = _cast(tan, raw)
         tans.append(tan)
     if has_aux:
         return o_build(vals), o_build(tans), aux
