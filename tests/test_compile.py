@@ -1,4 +1,5 @@
 """cr.compile: replay, guards and retraces, impurity, errors, the generated source."""
+import re
 import warnings
 
 import numpy as np
@@ -118,7 +119,7 @@ def test_retrace_limit_warns_once_and_runs_eagerly():
             x = np.full(8, float(n))
             np.testing.assert_array_equal(f(x), x[:n])
     assert f.traces == 3
-    limits = [m for m in w if "traced 3 times" in str(m.message)]
+    limits = [m for m in w if "took 3 paths" in str(m.message)]
     assert len(limits) == 1
 
 
@@ -186,3 +187,114 @@ def test_program_memory_is_released_and_buffers_reused():
     f = cr.compile(cr.grad(lambda x: np.sum(np.exp(np.sin(x) * 2.0) / 3.0)))
     src = f.source(np.ones(10000))
     assert "out=" in src and "del " in src
+
+
+def test_static_arguments_are_constants_keyed_by_value():
+    def step(w, x, lr, mode="sgd"):
+        g = cr.grad(lambda w: np.sum(np.tanh(x @ w) ** 2))(w)
+        return w - lr * g if mode == "sgd" else w + lr * g
+    f = cr.compile(step, static=("lr", 3))
+    rng = np.random.default_rng(0)
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    for lr, mode in ((0.1, "sgd"), (0.1, "sgd"), (0.25, "sgd"), (0.1, "up")):
+        np.testing.assert_allclose(f(w, x, lr, mode), step(w, x, lr, mode), rtol=1e-12)
+    assert f.traces == 3                       # 0.1 replayed; 0.25 and "up" are new keys
+    np.testing.assert_allclose(f(w + 1, x, lr=0.25, mode="sgd"),
+                               step(w + 1, x, 0.25, "sgd"), rtol=1e-12)
+    assert f.traces == 4                       # by keyword: a key of its own, same values
+    src = f.source(w, x, 0.1, "sgd")
+    assert src.startswith("def _program(w, x):") and "0.1" in src
+    plain = cr.compile(step).source(w, x, 0.1, "sgd")
+    assert plain.startswith("def _program(w, x, lr):")   # not static: a traced input
+    with pytest.raises(TypeError, match="not hashable"):
+        cr.compile(lambda v, s: v * s[0], static=1)(np.ones(2), [2.0])
+    with pytest.raises(TypeError, match="positions"):
+        cr.compile(step, static=1.5)
+
+
+def test_new_shapes_are_new_entries_not_retraces():
+    f = cr.compile(cr.grad(lambda x: np.sum(np.sin(x))), retrace_limit=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # no fall-back warning
+        for n in range(1, 6):
+            np.testing.assert_allclose(f(np.ones(n)), np.cos(np.ones(n)))
+    assert f.traces == 5 and len(f.cache) == 5
+
+
+def test_guard_miss_after_writing_into_an_input_writes_once():
+    def bump(x):
+        x += 1.0                                 # writes into the caller's array, as eager
+        return x * 2.0 if np.sum(x) > 0 else x * 3.0
+    f = cr.compile(bump)
+    a = np.ones(3)
+    np.testing.assert_array_equal(f(a), np.full(3, 4.0))
+    np.testing.assert_array_equal(a, np.full(3, 2.0))
+    b, b_eager = np.full(3, -5.0), np.full(3, -5.0)
+    np.testing.assert_array_equal(f(b), bump(b_eager))   # the first program misses on b
+    np.testing.assert_array_equal(b, b_eager)             # -4: written once, not twice
+    assert f.traces == 2
+    c = np.ones(3)
+    f(c)                                                  # a replay that hits
+    np.testing.assert_array_equal(c, np.full(3, 2.0))
+
+
+def test_results_have_eager_types_and_dtypes():
+    f = lambda x: np.sum(np.sin(x) * x)
+    x = np.linspace(-1, 1, 3)
+    for fn, args in ((cr.grad(lambda s: np.sin(s) * s), (0.5,)),
+                     (cr.grad(lambda s: np.sin(s) * s), (np.array(0.5, np.float32),)),
+                     (cr.value_and_grad(f), (x,)),
+                     (cr.value_and_grad(f), (x.astype(np.float32),)),
+                     (lambda v: cr.jvp(f, (v,), (np.ones(3),)), (x,)),
+                     (f, (x,))):                          # plain NumPy: np.float64, as eager
+        c = cr.compile(fn)
+        want = fn(*args)
+        for got in (c(*args), c(*args)):                  # trace, replay
+            for g, e in zip(np.atleast_1d(got) if not isinstance(got, tuple) else got,
+                            np.atleast_1d(want) if not isinstance(want, tuple) else want):
+                assert type(g) is type(e) and g.dtype == e.dtype and np.shape(g) == np.shape(e)
+                np.testing.assert_array_equal(g, e)
+
+
+def test_dead_values_give_their_names_to_new_ones():
+    def chain(x):
+        for _ in range(20):
+            x = np.sin(x) * 1.01
+        return np.sum(x)
+    x = np.linspace(-1, 1, 5)
+    defined = re.findall(r"^\s*(v\d+) = ", cr.compile(chain).source(x), re.M)
+    assert len(defined) == 41 and len(set(defined)) <= 2     # rebound, as y = ... by hand
+    f = cr.compile(cr.grad(chain))        # the backward pass needs the 20 forward values
+    defined = re.findall(r"^\s*(v\d+) = ", f.source(x), re.M)
+    assert len(defined) > 90 and len(set(defined)) <= 20 + 3
+    np.testing.assert_array_equal(f(x), cr.grad(chain)(x))
+    np.testing.assert_array_equal(f(x + 0.5), cr.grad(chain)(x + 0.5))
+
+
+def test_scipy_matrix_functions_are_one_host_call_each():
+    pytest.importorskip("scipy")
+    from chainrule.rules.linalg.matrix_functions import expm
+    loss = lambda a: np.sum(expm(a) * a)
+    f = cr.compile(cr.grad(loss))
+    a = np.array([[0.1, 0.2], [0.3, 0.4]])
+    src = f.source(a)
+    assert "= expm(a)" in src and src.count("expm(") == 2    # forward, and its Frechet block
+    for m in (a, 2 * a, -a):                                   # replays on new values
+        np.testing.assert_allclose(f(m), cr.grad(loss)(m), rtol=1e-12)
+    assert f.traces == 1
+
+
+def test_eager_fallback_gets_the_arguments_as_given():
+    seen = []
+
+    def f(x, s):
+        seen.append(type(s))
+        return x[: int(x[0])] * s
+    c = cr.compile(f, retrace_limit=1)
+    x32 = np.full(4, 2.0, np.float32)
+    with pytest.warns(RuntimeWarning, match="paths"):
+        for n in (1.0, 2.0, 3.0):
+            x32[0] = n
+            got = c(x32, 0.5)
+    assert got.dtype == f(x32, 0.5).dtype == np.float32       # eager: a Python float
+    assert seen[-2:] == [float, float]

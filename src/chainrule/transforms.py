@@ -135,6 +135,8 @@ def _output(v):
         v = plain(v)
     if isinstance(v, np.generic):          # 0-d results are 0-d arrays, as JAX's
         return np.asarray(v)
+    if getattr(type(v), "holds_values", False):    # cr.compile's traced values: the same
+        return v.as_result()
     return unwrap(v)
 
 

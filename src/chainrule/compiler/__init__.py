@@ -8,6 +8,7 @@ array([0.        , 1.38177329])
 def _program(x):
 """
 import functools
+import gc
 import inspect
 import warnings
 
@@ -20,7 +21,7 @@ from .tracing import ImpureFunction, Trace, TraceLeak, Traced, Var
 __all__ = ["compile", "Compiled", "ImpureFunction", "TraceLeak"]
 
 
-def compile(fun=None, *, retrace_limit=8):
+def compile(fun=None, *, static=(), retrace_limit=8):
     """Compile ``fun`` into straight NumPy code, forward and backward (also a decorator).
 
     The first call with a given argument structure, shapes, dtypes and non-array values
@@ -31,9 +32,10 @@ def compile(fun=None, *, retrace_limit=8):
     float32 array they compute in float64, where eager NumPy code keeps float32; pass
     ``np.float32(s)`` to stay in float32).  Every point where a traced value becomes a
     Python value (``bool``, ``float``, ``int``, an index, ``.item()``) is a guard: a call on
-    which it differs traces a new path,
-    and each path keeps its program.  Past ``retrace_limit`` traces, calls that need a new
-    trace run eagerly (with one warning).
+    which it differs traces a new path, and each path keeps its program.  New argument
+    shapes, dtypes or values are new cache entries (as with ``jax.jit``); past
+    ``retrace_limit`` paths for one of them, calls that would need another trace run eagerly
+    (with one warning), as ``torch.compile`` does.
 
     The first trace runs twice: a function whose two traces differ (``np.random`` inside, a
     global counter) raises :class:`ImpureFunction`; pass such values as arguments.  Arrays
@@ -44,8 +46,14 @@ def compile(fun=None, *, retrace_limit=8):
     ----------
     fun : callable
         A function of arrays, numbers and pytrees (dicts, lists, tuples) of them.
+    static : int, str or sequence of them
+        Positions and names of arguments that are not traced: their values (which must be
+        hashable: numbers, strings, tuples) are part of the cache key and constants of the
+        program, as ``jax.jit``'s ``static_argnums`` / ``static_argnames``: a float
+        learning rate fixed for a run, a flag, a value drawn outside.
     retrace_limit : int
-        How many traces (paths and argument kinds together) before falling back to eager.
+        How many paths through the guards one argument kind may trace before its calls fall
+        back to eager.
 
     Returns
     -------
@@ -62,16 +70,16 @@ def compile(fun=None, *, retrace_limit=8):
     array([0.936, 0.936])
     """
     if fun is None:
-        return functools.partial(compile, retrace_limit=retrace_limit)
+        return functools.partial(compile, static=static, retrace_limit=retrace_limit)
     if not callable(fun):
         raise TypeError(f"cr.compile needs a function, got {type(fun).__name__}")
-    return Compiled(fun, retrace_limit)
+    return Compiled(fun, retrace_limit, static)
 
 
 class Compiled:
     """A compiled function: a cache of programs, one per argument kind and path."""
 
-    def __init__(self, fun, retrace_limit=8):
+    def __init__(self, fun, retrace_limit=8, static=()):
         self.fun = fun
         self.retrace_limit = int(retrace_limit)
         self.cache = {}          # key -> list of Program (one per path)
@@ -83,7 +91,17 @@ class Compiled:
             self._params = list(inspect.signature(fun).parameters)
         except (TypeError, ValueError):
             self._params = []
+        self._static_pos, self._static_names = _static_spec(static, self._params, fun)
         functools.update_wrapper(self, fun)
+
+    def _mark_static(self, args, kwargs):
+        """The arguments with the static ones wrapped, so that they are keyed by value."""
+        pos, names = self._static_pos, self._static_names
+        if pos:
+            args = tuple(_Static(a, i) if i in pos else a for i, a in enumerate(args))
+        if names and kwargs:
+            kwargs = {k: _Static(v, k) if k in names else v for k, v in kwargs.items()}
+        return args, kwargs
 
     def __repr__(self):
         return f"<cr.compile of {getattr(self.fun, '__name__', self.fun)!r}>"
@@ -92,30 +110,41 @@ class Compiled:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args, **kwargs):
+        given = args, kwargs
+        if self._static_pos or self._static_names:
+            args, kwargs = self._mark_static(args, kwargs)
         leaves, key, nested = _flatten(args, kwargs)
         if nested:              # called inside another compiled function's trace: inline
-            return self.fun(*args, **kwargs)
+            return self.fun(*given[0], **given[1])
         progs = self.cache.get(key)
         miss = None
         if progs:
             for p in progs:
-                try:
-                    res = p.fn(*leaves)
-                except GuardMiss as e:
-                    miss = p.guard_kinds[e.args[0]]
-                    continue
+                if p.writes_inputs:
+                    res = _replay_on_copies(p, leaves)
+                    if res is _MISSED:
+                        miss = p.missed
+                        continue
+                else:
+                    try:
+                        res = p.fn(*leaves)
+                    except GuardMiss as e:
+                        miss = p.guard_kinds[e.args[0]]
+                        continue
                 self.replays += 1
                 return res
-        if self.traces >= self.retrace_limit:
-            if not self._warned:
-                self._warned = True
-                warnings.warn(
-                    f"cr.compile: {getattr(self.fun, '__name__', 'the function')} was traced "
-                    f"{self.traces} times (new argument shapes, dtypes or values, or new paths "
-                    "through its guards); from now on calls that need a new trace run "
-                    "eagerly. Pass values that change as arrays, not Python numbers, or raise "
-                    "retrace_limit", RuntimeWarning, stacklevel=2)
-            return self.fun(*args, **kwargs)
+            if len(progs) >= self.retrace_limit:
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(
+                        f"cr.compile: {getattr(self.fun, '__name__', 'the function')} took "
+                        f"{len(progs)} paths through its guards for the same argument shapes, "
+                        "dtypes and values (a Python value read from an array with float(), "
+                        "int(), bool() or .item() that keeps changing); from now on calls "
+                        "that need a new trace run eagerly. Keep such values as arrays "
+                        "(np.where instead of if), or raise retrace_limit",
+                        RuntimeWarning, stacklevel=2)
+                return self.fun(*given[0], **given[1])
         if miss in ("float", "int", "index", "item", "complex", "eq", "tolist") and \
                 not self._value_guard_warned:
             self._value_guard_warned = True
@@ -128,7 +157,12 @@ class Compiled:
         prog = self._compile(args, kwargs, leaves, check=not progs)
         self.cache.setdefault(key, []).insert(0, prog)
         try:
-            res = prog.fn(*leaves)
+            if prog.writes_inputs:
+                res = _replay_on_copies(prog, leaves)
+                if res is _MISSED:
+                    raise GuardMiss(0)
+            else:
+                res = prog.fn(*leaves)
         except GuardMiss:    # cannot happen for a pure function: the trace saw these values
             raise ImpureFunction(
                 "cr.compile: the program traced from these arguments does not replay on "
@@ -143,6 +177,17 @@ class Compiled:
         return trace, _output(out, trace, self.fun)
 
     def _compile(self, args, kwargs, leaves, check=True, annotate=False):
+        # tracing makes many small objects that live until the program is made: the cyclic
+        # collector's passes over them are wasted work (a third of a 400-op compile)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._compile_now(args, kwargs, leaves, check, annotate)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _compile_now(self, args, kwargs, leaves, check, annotate):
         if not leaves:
             raise TypeError(
                 f"cr.compile: {getattr(self.fun, '__name__', 'the function')} was called "
@@ -172,6 +217,8 @@ class Compiled:
         One NumPy call per line; a comment names the primitive that made it and, in the
         backward pass, the forward value whose derivative it computes.
         """
+        if self._static_pos or self._static_names:
+            args, kwargs = self._mark_static(args, kwargs)
         leaves, key, nested = _flatten(args, kwargs)
         if nested:
             raise TypeError("source() takes arrays, not traced values")
@@ -181,6 +228,57 @@ class Compiled:
 
 # ---------------------------------------------------------------------- arguments
 _DYNAMIC = (np.ndarray, np.generic, float, complex)
+
+
+class _Static:
+    """An argument named in ``static=``: keyed by value, passed to the function as it is."""
+
+    __slots__ = ("value", "where")
+
+    def __init__(self, value, where):
+        self.value = value
+        self.where = where
+
+
+def _static_spec(static, params, fun):
+    """(positions, names) from ``static=``; a parameter's name stands for its position too."""
+    items = (static,) if isinstance(static, (int, str)) or not isinstance(
+        static, (tuple, list, set, frozenset)) else tuple(static)
+    pos, names = set(), set()
+    for s in items:
+        if isinstance(s, bool) or not isinstance(s, (int, str)):
+            raise TypeError(f"cr.compile: static= takes argument positions (int) and names "
+                            f"(str), got {s!r}")
+        if isinstance(s, str):
+            names.add(s)
+            if s in params:
+                pos.add(params.index(s))
+        else:
+            pos.add(s if s >= 0 or not params else len(params) + s)
+            if 0 <= s < len(params):
+                names.add(params[s])
+    return frozenset(pos), frozenset(names)
+
+
+_MISSED = object()
+
+
+def _replay_on_copies(prog, leaves):
+    """Run a program that writes into its inputs on copies of them, and copy the results
+    back only when no guard missed: a miss leaves the caller's arrays untouched, so the
+    next program (or trace) does not repeat the writes."""
+    args = list(leaves)
+    written = prog.writes_inputs
+    for i in written:
+        args[i] = leaves[i].copy()
+    try:
+        res = prog.fn(*args)
+    except GuardMiss as e:
+        prog.missed = prog.guard_kinds[e.args[0]]
+        return _MISSED
+    for i in written:
+        np.copyto(leaves[i], args[i])
+    return res
 
 
 def _flatten(args, kwargs):
@@ -205,6 +303,16 @@ def _flatten(args, kwargs):
             key.append((dict, tuple(x)))
             for i in x.values():
                 walk(i)
+        elif t is _Static:
+            try:
+                hash(x.value)
+            except TypeError:
+                raise TypeError(
+                    f"cr.compile: the static argument {x.where!r} is a "
+                    f"{type(x.value).__name__}, which is not hashable; static values are "
+                    "part of the cache key. Pass a tuple (or a number, a string), or make "
+                    "the argument an ordinary (traced) one") from None
+            key.append((_Static, type(x.value), x.value))
         elif isinstance(x, Traced):
             nested[0] = True
         elif isinstance(x, Tensor):
@@ -241,6 +349,8 @@ def _flatten(args, kwargs):
 def _rebuild(args, kwargs, ins):
     def walk(x):
         t = type(x)
+        if t is _Static:
+            return x.value
         if t is np.ndarray or t is float or t is complex or isinstance(x, (np.ndarray,
                                                                           np.generic)):
             return next(ins)

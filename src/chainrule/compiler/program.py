@@ -15,8 +15,11 @@ The passes work on the steps of a :class:`~chainrule.compiler.tracing.Trace`:
 Values written in place (and everything sharing their memory) take part in none of the
 first three passes.
 """
+import builtins
+import keyword
 import numbers
 import operator
+import re
 
 import numpy as np
 
@@ -34,6 +37,8 @@ _IDENTITY_IF_SAME = {np.reshape, np.broadcast_to, np.squeeze, np.ascontiguousarr
                      np.real, np.conj, np.conjugate, np.atleast_1d, np.ravel}
 _IDENTITY_METHODS = {"reshape", "astype", "squeeze", "ravel", "conj", "conjugate"}
 _IDENTITY_UFUNCS = {np.positive, np.conjugate}
+_IDENTITY_CANDIDATES = (_IDENTITY_IF_SAME | _IDENTITY_UFUNCS |
+                        {np.power, np.multiply, np.true_divide, np.add, np.subtract, np.where})
 _FRESH_LIMIT = 4096        # bytes: smaller intermediates are not released early
 
 
@@ -64,6 +69,9 @@ class Program:
         self.meta = trace.meta
         self._optimize()
         self.source = self._emit()
+        if not self.guard_kinds:          # nothing can miss: write straight into them
+            self.writes_inputs = ()
+        self.missed = None
         namespace = dict(self.consts)
         namespace.update(np=np, _Miss=GuardMiss)
         code = compile(self.source, "<cr.compile>", "exec")
@@ -92,10 +100,14 @@ class Program:
         if written:
             mutable = {v for v, m in meta.items() if m[4] in written}
         self.mutable = mutable
+        # inputs the program writes into (a guard miss must not leave them half-written)
+        self.writes_inputs = tuple(i for i in range(self.ninputs)
+                                   if i in written and meta[i][0] is np.ndarray)
         self.alias = alias = {}
         known = {}               # var -> constant value
         seen = {}                # CSE key -> out
         kept = []
+        resolve = self._resolve
         for i, step in enumerate(steps):
             kind, op, args, kwargs, out = step
             if kind == "guard":
@@ -106,30 +118,33 @@ class Program:
             if out is None or kind == "setitem":
                 kept.append((i, step))
                 continue
-            outs = out if isinstance(out, tuple) else (out,)
-            if any(o in mutable for o in outs):
+            outs = out if type(out) is tuple else (out,)
+            if mutable and any(o in mutable for o in outs):
                 kept.append((i, step))
                 continue
             used = uses[i]
-            rused = [self._resolve(u) for u in used]
-            if all(o in constant for o in outs) and (
+            rused = [resolve(u) for u in used] if alias else used
+            if (out in constant if type(out) is int else all(o in constant for o in outs)) and (
                     all(u in known for u in rused) and not any(u in mutable for u in used)
                     or kind == "call" and op in SHAPE_ONLY):
                 for o in outs:
                     known[o] = values[o]
                 continue
-            if kind == "call" and self._absorbed(step, known):
+            fn = op.key if type(op) is Op else op
+            if (fn is np.logical_or or fn is np.logical_and) and self._absorbed(step, known):
                 typ, shape, dtype = self.meta[out][:3]
                 fill = op.key is np.logical_or
                 known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
                     dtype.type(fill)
                 continue
-            target = self._identity(step, rused, known)
-            if target is not None:
-                alias[out] = target
-                continue
-            key = _cse_key(step, self._resolve, known)
-            if key is not None and not any(u in mutable for u in rused):
+            if fn in _IDENTITY_CANDIDATES if kind == "call" else \
+                    kind == "method" and op in _IDENTITY_METHODS:
+                target = self._identity(step, rused, known)
+                if target is not None:
+                    alias[out] = target
+                    continue
+            key = _cse_key(step, resolve, known)
+            if key is not None and not (mutable and any(u in mutable for u in rused)):
                 prev = seen.get(key)
                 if prev is not None:
                     for o, p in zip(outs, prev if isinstance(prev, tuple) else (prev,)):
@@ -149,7 +164,35 @@ class Program:
                 final.append((i, step))
                 live.update(self._resolve(v) for v in uses[i])
         final.reverse()
+        if any(st[1] is np.broadcast_to for _, st in final):
+            final = self._drop_broadcasts(final)
         self.steps = final
+
+    def _drop_broadcasts(self, steps):
+        """``np.broadcast_to(a, shape)`` whose every use is an elementwise ufunc with a result
+        of that shape: the ufunc broadcasts ``a`` itself (the same numbers), so the view (a
+        Python-level call of ~5 µs, made by every sum's backward pass) is dropped."""
+        resolve, meta = self._resolve, self.meta
+        outputs = {resolve(v) for v in _vars(self.output)}
+        users = {}
+        for i, step in steps:
+            for v in self.uses[i]:
+                users.setdefault(resolve(v), []).append(step)
+        kept = []
+        for i, step in steps:
+            kind, op, args, kwargs, out = step
+            if op is np.broadcast_to and kind == "call" and type(out) is int and args and \
+                    type(args[0]) is Var and out not in outputs and out not in self.mutable:
+                shape = meta[out][1]
+                uses = users.get(out, ())
+                if uses and all(
+                        u[0] == "call" and type(u[1]) is Op and type(u[1].key) is np.ufunc
+                        and u[1].key.signature is None and not u[3] and type(u[4]) is int
+                        and meta[u[4]][1] == shape for u in uses):
+                    self.alias[out] = resolve(args[0].n)
+                    continue
+            kept.append((i, step))
+        return kept
 
     def _absorbed(self, step, known):
         """True for ``logical_or(True, x)`` / ``logical_and(False, x)``: a constant."""
@@ -273,8 +316,8 @@ class Program:
                     if state == entry:
                         indent = "    "
                     else:
-                        lines.append("    with np.errstate(" + ", ".join(
-                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):")
+                        lines.append(("    ", "with np.errstate(" + ", ".join(
+                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):", None))
                         indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
@@ -292,8 +335,7 @@ class Program:
                                 reuse = r
                                 break
             text = self._step_text(step, reuse)
-            note = self._note(self.notes.get(i))
-            lines.append(f"{indent}{text}" + (f"    # {note}" if note else ""))
+            lines.append((indent, text, self._note(self.notes.get(i))))
             if reuse is not None:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
@@ -312,26 +354,26 @@ class Program:
                     if name is not None and name not in dead:
                         dead.append(name)
             if dead:
-                lines.append(f"{indent}del " + ", ".join(dead))
+                lines.append((indent, "del " + ", ".join(dead), None))
         ret = self._render(self.output, ret=True)
-        lines.append(f"    return {ret}")
+        lines.append(("    ", f"return {ret}", None))
         params = ", ".join(self.names[:self.ninputs])
-        header = [f"def _program({params}):"]
-        return "\n".join(header + lines) + "\n"
+        return f"def _program({params}):\n" + _reuse_names(lines)
 
     def _note(self, note):
-        """'mul' or 'mul, backward of sin (forward: v3)' from a trace note."""
+        """('mul, backward of sin', 'v3') from a trace note: the comment, and the name of
+        the forward value it differentiates (None if that is a constant or unknown)."""
         if not note:
             return None
         fwd, bwd, var = note
         parts = [fwd] if fwd else []
+        at = None
         if bwd:
-            at = ""
             if var is not None:
                 n = self._resolve(var)
-                at = f" at {self.varname.get(n) or f'v{n}'}" if n not in self.known else ""
-            parts.append(f"backward of {bwd}{at}")
-        return ", ".join(parts)
+                at = self.varname.get(n) or f"v{n}" if n not in self.known else None
+            parts.append(f"backward of {bwd}")
+        return ", ".join(parts), at
 
     def _guard_no(self, kind):
         """A number for the next guard; ``guard_kinds[number]`` says what it tests."""
@@ -420,6 +462,14 @@ class Program:
             for prefix, mod in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
                 if getattr(mod, name, None) is op:
                     return f"{prefix}.{name}"
+            # another function (a host call such as SciPy's expm): by its own name where
+            # that name is free in the program
+            if name.isidentifier() and not keyword.iskeyword(name) and \
+                    not hasattr(builtins, name) and name not in self.names and \
+                    name not in ("np", "_Miss", "operator_index") and \
+                    not _GENERATED.fullmatch(name) and self.consts.get(name, op) is op:
+                self.consts[name] = op
+                return name
         return self._const(op)
 
     def _step_text(self, step, reuse=None):
@@ -466,7 +516,16 @@ class Program:
             extra = ""
             if reuse is not None:
                 extra = f", out={self._name(reuse)}"
-            call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
+            method = _METHODS.get(op) if type(op) is not Op else None
+            if method is not None and args and type(args[0]) is Var and \
+                    self.meta[self._resolve(args[0].n)][0] is np.ndarray and \
+                    (not kwargs or kwargs.keys() <= method[1]) and len(args) <= method[2]:
+                # a.sum(axis=1) rather than np.sum(a, axis=1): the same ndarray method,
+                # without the function's Python-level dispatch
+                call = f"{self._render(args[0])}.{method[0]}(" \
+                       f"{self._call_args(args[1:], kwargs)})"
+            else:
+                call = f"{self._fn_text(op)}({self._call_args(args, kwargs)}{extra})"
         if out is None:
             return call
         if reuse is not None:
@@ -483,11 +542,103 @@ _OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "
               np.equal: "==", np.not_equal: "!="}
 
 
+# NumPy functions written as the ndarray method they call: (method, keywords that mean the
+# same there, most positional arguments)
+_REDUCE_KW = frozenset(("axis", "keepdims", "dtype"))
+_METHODS = {np.sum: ("sum", _REDUCE_KW, 3), np.prod: ("prod", _REDUCE_KW, 3),
+            np.mean: ("mean", _REDUCE_KW, 3), np.max: ("max", frozenset(("axis", "keepdims")), 2),
+            np.min: ("min", frozenset(("axis", "keepdims")), 2),
+            np.any: ("any", frozenset(("axis", "keepdims")), 2),
+            np.all: ("all", frozenset(("axis", "keepdims")), 2),
+            np.reshape: ("reshape", frozenset(), 2), np.transpose: ("transpose", frozenset(), 2)}
+
+
 def _plain_operand(t):
     """An operand that is safe on either side of a Python operator: a traced value, an
     array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
     return isinstance(t, (Var, np.ndarray, np.generic)) or (
         isinstance(t, (int, float, complex)) and not isinstance(t, bool))
+
+
+_NAME = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\bv\d+\b")
+_GENERATED = re.compile(r"[vc]\d+")
+_NAMES = re.compile(r"\b(v\d+)\b")
+_DEFINES = re.compile(r"(v\d+(?:, v\d+)*)(,?) = ")
+
+
+def _reuse_names(lines):
+    """The body's source, with each intermediate's name reused once its value is dead.
+
+    ``lines`` are ``(indent, code, note)``, the code naming intermediates ``v<n>`` (each
+    defined once).  A name whose value has had its last use is taken by the next value
+    defined, as code written by hand rebinds ``y``: the dead array is freed at once, and
+    NumPy's small-array cache gives its memory to the next result (a program of 8-element
+    arrays that kept every intermediate alive ran about 25% slower).  A note's forward
+    value is named only while that name still holds it.
+    """
+    last = {}
+    parsed = []
+    for k, (indent, code, note) in enumerate(lines):
+        m = _DEFINES.match(code)
+        defs = m.group(1).split(", ") if m else ()
+        cut = m.end() if m else 0
+        rhs = code[cut:]
+        if "'" in rhs or '"' in rhs:          # names only outside string literals
+            parts = _split_names(rhs)
+        else:
+            parts = _NAMES.split(rhs)         # text, name, text, name, ..., text
+        for t in parts[1::2]:
+            last[t] = k
+        for t in defs:
+            last.setdefault(t, k)
+        parsed.append((defs, parts, m is not None and m.group(2) == ","))
+    slot = {}           # original name -> the name it is written under now
+    born = {}
+    free = []
+    out = []
+    for k, ((indent, code, note), (defs, parts, comma)) in enumerate(zip(lines, parsed)):
+        at = note[1] if note else None
+        if at is not None and at[0] == "v" and at[1:].isdigit():
+            at = slot.get(at) if born.get(at, k) < k <= last.get(at, -1) else None
+        if len(parts) > 1:
+            names = parts[1::2]
+            parts[1::2] = [slot.get(t, t) for t in names]
+            for t in names:
+                if last[t] == k and t in slot:
+                    free.append(slot.pop(t))
+        rhs = "".join(parts)
+        if defs:
+            new = []
+            for t in defs:
+                slot[t] = free.pop() if free else t
+                born[t] = k
+                new.append(slot[t])
+            code = ", ".join(new) + ("," if comma else "") + " = " + rhs
+            for t in defs:
+                if last[t] == k:              # never used (a tuple's unused part)
+                    free.append(slot.pop(t))
+        else:
+            code = rhs
+        if note:
+            code = f"{code}    # {note[0]}" + (f" at {at}" if at is not None else "")
+        out.append(indent + code)
+    return "\n".join(out) + "\n"
+
+
+def _split_names(text):
+    """``text`` as [text, name, text, ..., text] with the ``v<n>`` names outside string
+    literals at the odd places."""
+    parts, pos = [""], 0
+    for m in _NAME.finditer(text):
+        tok = m.group()
+        parts[-1] += text[pos:m.start()]
+        if tok[0] == "v":
+            parts += [tok, ""]
+        else:
+            parts[-1] += tok
+        pos = m.end()
+    parts[-1] += text[pos:]
+    return parts
 
 
 def _literal_key(k):

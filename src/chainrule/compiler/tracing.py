@@ -84,6 +84,7 @@ class Trace:
         self.entry_errstate = np.geterr()
         self.errstates = {}
         self._errstate = self.entry_errstate
+        self._extobj = _EXTOBJ.get() if _EXTOBJ is not None else None
         self.nvars = 0
         self.writes = set()          # variables written in place
         self.tensor_type = tensor_type
@@ -169,9 +170,17 @@ class Trace:
         ref = self.reference
         if ref is not None:
             self._compare(step)
-        state = np.geterr()
-        if state != self._errstate:
-            self.errstates[len(self.steps)] = self._errstate = state
+        if _EXTOBJ is None:
+            state = np.geterr()
+            if state != self._errstate:
+                self.errstates[len(self.steps)] = self._errstate = state
+        else:
+            obj = _EXTOBJ.get()
+            if obj is not self._extobj:      # np.errstate entered or left: read it
+                self._extobj = obj
+                state = np.geterr()
+                if state != self._errstate:
+                    self.errstates[len(self.steps)] = self._errstate = state
         if self.annotate:
             i = len(self.steps)
             for o in (out if isinstance(out, tuple) else (out,)) if kind != "guard" else ():
@@ -235,6 +244,17 @@ class Trace:
             for v in (out if isinstance(out, tuple) else (out,)):
                 self.guard(v, "shape", self.meta[v][1])
         return wrapped
+
+    def ufunc_call(self, ufunc, vals, temps, used):
+        """``ufunc(*vals)``, one output and no keywords (the common case, kept lean)."""
+        res = ufunc(*vals)
+        op = _UFUNC_OPS.get(ufunc)
+        if op is None:
+            op = _UFUNC_OPS[ufunc] = Op(ufunc, ufunc)
+        const = self.constant
+        t = self.new(res, bool(const) and all(u in const for u in used))
+        self.record("call", op, temps, {}, t.var)
+        return t
 
     def guard(self, var, kind, expected):
         self.record("guard", kind, (Var(var),), None, expected)
@@ -410,6 +430,22 @@ class Traced:
 
     # -- NumPy protocols -------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs and ufunc.nout == 1:
+            tr = self.trace
+            vals, temps, used = [], [], []
+            for x in inputs:
+                tx = type(x)
+                if tx is Traced and x.trace is tr:
+                    vals.append(x.value)
+                    temps.append(Var(x.var))
+                    used.append(x.var)
+                elif tx is float or tx is int or tx is complex or tx is bool:
+                    vals.append(x)
+                    temps.append(x)
+                else:
+                    break
+            else:
+                return tr.ufunc_call(ufunc, vals, tuple(temps), used)
         T = self.trace.tensor_type
         for x in inputs:
             if isinstance(x, T):
@@ -513,6 +549,19 @@ class Traced:
         # a tensor's bool() reads .item(): a branch, not a number
         return self.trace.guard(self.var, "bool" if type(value) is bool else "item", value)
 
+    def host_call(self, fn, *args):
+        """``fn(*args)`` recorded as one step of the program: for functions that convert
+        their inputs to ndarrays inside (SciPy's ``expm``), so that no protocol sees their
+        NumPy calls.  ``fn`` must be a pure function of its array arguments; it runs on the
+        values now and on the replayed values later."""
+        return self.trace.call(fn, args, None)
+
+    def as_result(self):
+        """What a transform returns for this value: a NumPy scalar as a 0-d array."""
+        if isinstance(self.value, np.generic):
+            return self.trace.call(np.asarray, (self,), None)
+        return self
+
     def tolist(self):
         value = self.value.tolist()
         return self.trace.guard(self.var, "tolist", value)
@@ -522,6 +571,10 @@ class Traced:
     # -- operators: the ufuncs --------------------------------------------------------------
     def _binary(ufunc, reflected=False):
         def op(self, other):
+            t = type(other)
+            if t is Traced or t is float or t is int:     # what NumPy's dispatch would do
+                return self.__array_ufunc__(ufunc, "__call__", *(
+                    (other, self) if reflected else (self, other)))
             if isinstance(other, self.trace.tensor_type):
                 return NotImplemented
             return ufunc(other, self) if reflected else ufunc(self, other)
@@ -595,3 +648,8 @@ class Op:
 
 
 GETITEM = operator.getitem
+_UFUNC_OPS = {}
+try:        # NumPy 2: np.errstate swaps the object in this context variable
+    from numpy._core.umath import _extobj_contextvar as _EXTOBJ
+except ImportError:
+    _EXTOBJ = None
