@@ -304,6 +304,11 @@ CASES = {
         lib, lambda x: [y := x.exp(), y.mul_(2), y.sum().backward()]),
     "in-place write to an unsaved tensor is fine": lambda lib: _grad_after(
         lib, lambda x: [y := x * 2, y.add_(1), (y * y).sum().backward()]),
+    "write into x ** 2, abs(x), and a piece of a cat after use": lambda lib: _grad_after(
+        lib, lambda x: [y := x ** 2, a := abs(x * 1.0), b := x * 1.0,
+                        c := (torch.cat if lib is Torch else np.concatenate)([b, x]),
+                        y.add_(1), a.mul_(2), b.mul_(3),
+                        (y * y + a + c.sum()).sum().backward()]),
     "in-place write to a leaf that requires grad raises": lambda lib: _grad_after(
         lib, lambda x: x.add_(1)),
     "setitem on a leaf that requires grad raises": lambda lib: _grad_after(

@@ -1260,9 +1260,26 @@ for _name, _prim in [("add_", "add_p"), ("sub_", "subtract_p"), ("mul_", "multip
     setattr(Tensor, _name, _torch_inplace(_name, _prim))
 Tensor.clamp = _clamp
 Tensor.clamp_ = _clamp_
-Tensor.neg = lambda self: -self
-Tensor.square = lambda self: self * self
-Tensor.matmul = lambda self, other: self @ other
+
+
+def _neg(self):
+    """``-x`` (PyTorch's ``neg``)."""
+    return -self
+
+
+def _square(self):
+    """``x * x`` (PyTorch's ``square``)."""
+    return self * self
+
+
+def _matmul(self, other):
+    """``x @ other`` (PyTorch's ``matmul``)."""
+    return self @ other
+
+
+Tensor.neg = _neg
+Tensor.square = _square
+Tensor.matmul = _matmul
 engine.bind_tensor(Tensor, _make, _refresh_view)
 
 # The rule tables and the NumPy bridge are built on this module, so it cannot import them:
