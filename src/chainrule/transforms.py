@@ -748,8 +748,9 @@ def _make_jvp(fun, primals, tangents, kwargs=None, has_aux=False):
         vals.append(raw)
         if tan is None:
             tan = zeros_like(plain(raw), shape=batch + np.shape(raw))
-        else:           # in the output's dtype, as JAX's (float32 stays float32)
-            tan = _cast(tan, raw)
+        elif np.iscomplexobj(tan) == np.iscomplexobj(plain(raw)):
+            tan = _cast(tan, raw)   # the output's precision, as JAX's (float32 stays float32)
+        # (a complex tangent of a real output is a rule's error: check_grads reports it)
         tans.append(tan)
     if has_aux:
         return o_build(vals), o_build(tans), aux
