@@ -85,7 +85,9 @@ def test_complex_output_of_real_input_needs_a_real_function():
     """grad of x * 1j at real x returned 0 (the real part), silently."""
     with pytest.raises(TypeError, match="complex output"):
         cr.grad(lambda x: x * 1j)(1.0)
-    assert cr.grad(lambda z: z * z)(1j) == 2j          # holomorphic, complex in and out
+    with pytest.raises(TypeError, match="holomorphic=True"):     # as JAX: say it is
+        cr.grad(lambda z: z * z)(1j)
+    assert cr.grad(lambda z: z * z, holomorphic=True)(1j) == 2j
 
 
 def test_none_in_a_nested_list_is_not_nan():

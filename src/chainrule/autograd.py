@@ -233,7 +233,8 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         roots.append(y._node)
         seeds.append(seed(y, gy))
     with engine.set_grad_enabled(bool(create_graph)):
-        found = engine.backward_pass(roots, seeds, retain_graph, create_graph, targets)
+        found = engine.backward_pass(roots, seeds, retain_graph, create_graph, targets,
+                                     prune=True)
     result = []
     for x, g in zip(ins, found):
         if g is None:

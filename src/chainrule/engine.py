@@ -578,7 +578,8 @@ def _kept(prim, parents, raws):
     keep = set()
     for i, p in enumerate(parents):
         if p is not None:
-            need = needs[i] if i < len(needs) else None
+            # past the per-rule needs (n-ary and joint rules): all, unless keep=() says none
+            need = needs[i] if i < len(needs) else (None if prim.keep != () else ())
             if need is None:
                 return tuple(raws)
             keep.update(need)
@@ -1001,15 +1002,43 @@ class _gc_paused:
         return False
 
 
-def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=None):
-    """Propagate ``grads`` from the ``roots`` nodes back through the graph (see _backward)."""
+def backward_pass(roots, grads, retain_graph=False, create_graph=False, targets=None,
+                  prune=False):
+    """Propagate ``grads`` from the ``roots`` nodes back through the graph (see _backward).
+
+    ``prune=True`` (with ``targets``) visits only the nodes that lead to a target, as
+    PyTorch's ``autograd.grad`` and ``backward(inputs=...)`` do: the hooks (and
+    ``retain_grad``) of other nodes do not run, and no work is spent on them."""
+    keep = _leading_to(roots, targets) if prune and targets is not None else None
     # NumPy's floating-point warnings are off: a derivative that is infinite where the
     # cotangent is 0 (a masked-out sqrt(0)) is no problem; rules warn where it is one
     with _gc_paused(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _backward(roots, grads, retain_graph, create_graph, targets)
+        return _backward(roots, grads, retain_graph, create_graph, targets, keep)
 
 
-def _backward(roots, grads, retain_graph, create_graph, targets):
+def _leading_to(roots, targets):
+    """The nodes from which one of ``targets`` is reached through parents (an iterative
+    depth-first search: graphs may be millions of nodes deep)."""
+    want = set(targets)
+    leads = {}
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            leads[node] = node in want or any(
+                leads.get(p, False) for p in getattr(node, "parents", ()) if p is not None)
+            continue
+        if node in leads:
+            continue
+        leads[node] = False         # on the current path; a DAG never meets it again there
+        stack.append((node, True))
+        for p in getattr(node, "parents", ()):
+            if p is not None and p not in leads:
+                stack.append((p, False))
+    return {n for n, v in leads.items() if v}
+
+
+def _backward(roots, grads, retain_graph, create_graph, targets, keep=None):
     """Propagate ``grads`` from the ``roots`` nodes back through the graph.
 
     Nodes are visited in decreasing ``seq``, so each one is reached after every node that
@@ -1063,7 +1092,7 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         i = -1
         for p in node.parents:
             i += 1
-            if p is None:
+            if p is None or keep is not None and p not in keep:
                 continue
             try:
                 rule = pullbacks[i]
@@ -1214,13 +1243,16 @@ def _deposit(leaf, g, create_graph):
         g = _make(g, None, 0, None)
     if g.dtype != leaf.dtype and np.issubdtype(leaf.dtype, np.inexact):
         g = g.astype(leaf.dtype)
-    if leaf.mode == "write" or t.grad is None:
+    old = t.grad
+    if leaf.mode == "write" or old is None:
         t.grad = g if create_graph else _make(g.data, None, 0, None)
+    elif create_graph:
+        t.grad = old + g
+    elif old._node is None and not old._level and old._base is None and \
+            np.shape(old.data) == np.shape(g.data):
+        old.data = old.data + g.data    # the same .grad tensor, as PyTorch: a held one sees it
     else:
-        if create_graph:
-            t.grad = t.grad + g
-        else:
-            t.grad = _make(t.grad.data + g.data, None, 0, None)
+        t.grad = _make(old.data + g.data, None, 0, None)
 
 
 def _is_complex(g):

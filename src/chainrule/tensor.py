@@ -821,14 +821,20 @@ def _backward_into(node, g, inputs, retain_graph, create_graph):
                                "them does not")
     if create_graph:
         with engine.enable_grad():
-            found = engine.backward_pass([node], [g], True, True, [t._node for t in ins])
+            found = engine.backward_pass([node], [g], True, True, [t._node for t in ins],
+                                         prune=True)
     else:
-        found = engine.backward_pass([node], [g], retain_graph, False, [t._node for t in ins])
+        found = engine.backward_pass([node], [g], retain_graph, False, [t._node for t in ins],
+                                     prune=True)
     for t, gi in zip(ins, found):
         if gi is None:
             continue
         if not isinstance(gi, Tensor):
             gi = make_tensor(gi, None, 0, None)
+        if t.dtype.kind == "c":
+            gi = np.conj(gi)        # .grad speaks PyTorch's convention (as engine._deposit)
+        elif gi.dtype.kind == "c":
+            gi = np.real(gi)
         if gi.dtype != t.dtype and _is_float_dtype(t.dtype):
             gi = gi.astype(t.dtype)
         if not create_graph:
@@ -905,6 +911,12 @@ def _unpickle(arr, mode, grad):
 def _seed(t, gradient):
     """The starting cotangent of a backward pass from ``t``."""
     if gradient is None:
+        if t.dtype.kind == "c":
+            raise ComplexOutputError(
+                f"backward of a complex tensor ({t.dtype}) needs gradient=: a complex output "
+                "has no single derivative to start from (PyTorch refuses it too). "
+                "Differentiate a real loss such as np.real(y).sum() or (abs(y) ** 2).sum(), "
+                "or pass the gradient, y.backward(gradient=v) (grad_outputs= in autograd.grad)")
         return _ones_like_raw(t.data)
     if isinstance(gradient, Tensor):
         g = gradient.data if gradient._level == t._level else gradient
@@ -918,10 +930,20 @@ def _seed(t, gradient):
     if np.iscomplexobj(g):
         g = np.conj(g)      # the tensor API speaks PyTorch's convention, the engine JAX's
     if np.shape(g) != t.shape:
-        raise ValueError(
+        raise GradientShapeError(
             f"gradient has shape {np.shape(g)} but the tensor has shape {t.shape}; "
             "gradient= must have the same shape as the tensor it seeds")
     return g
+
+
+class GradientShapeError(ValueError, RuntimeError):
+    """``gradient=`` shaped unlike its tensor (ValueError, SPEC; RuntimeError as in
+    PyTorch)."""
+
+
+class ComplexOutputError(TypeError, RuntimeError):
+    """Backward from a complex tensor without a gradient to start from (RuntimeError as in
+    PyTorch, TypeError as in JAX)."""
 
 
 def _ones_like_raw(data):
@@ -1133,7 +1155,7 @@ def _method(fname):
     func = getattr(np, fname)
 
     def m(self, *args, **kwargs):
-        if kwargs and ("dim" in kwargs or "keepdim" in kwargs):
+        if kwargs and ("dim" in kwargs or "keepdim" in kwargs or "unbiased" in kwargs):
             return _torch_method(func, self, args, kwargs)
         handler = _FUNCTIONS.get(func)      # skip NumPy's dispatch when we know the handler
         if handler is not None:
@@ -1161,7 +1183,8 @@ def _torch_method(func, self, args, kwargs):
         kwargs["axis"] = kwargs.pop("dim")
     if "keepdim" in kwargs:
         kwargs["keepdims"] = kwargs.pop("keepdim")
-    if torch_dim and func in (np.var, np.std) and "ddof" not in kwargs:
+    if func in (np.var, np.std) and "ddof" not in kwargs and (
+            torch_dim or "unbiased" in kwargs):
         # PyTorch's var/std are unbiased unless told otherwise (unbiased=False, correction=0)
         unbiased = kwargs.pop("unbiased", True)
         kwargs["ddof"] = kwargs.pop("correction", 1 if unbiased else 0)
@@ -1236,6 +1259,59 @@ Tensor.unsqueeze = _unsqueeze
 Tensor.relu = _relu
 Tensor.sigmoid = _sigmoid
 Tensor.dim = lambda self: self.ndim
+
+
+def _torch_inplace(name, prim_name):
+    """PyTorch's in-place arithmetic method (``y.add_(v, alpha=2)``): ``y op= alpha * v``."""
+    def op(self, other, *, alpha=1):
+        if alpha != 1:
+            other = other * alpha
+        return _inplace_op(self, getattr(_R, prim_name), other)
+    op.__name__ = name
+    op.__doc__ = f"In place, as PyTorch's ``{name}``; returns the tensor."
+    return op
+
+
+def _clamp(self, min=None, max=None):
+    """PyTorch's ``clamp``: ``np.clip`` with either bound optional."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return np.clip(self, min, max)
+
+
+def _clamp_(self, min=None, max=None):
+    """``clamp`` in place (PyTorch's ``clamp_``); returns the tensor."""
+    self[...] = _clamp(self, min, max)
+    return self
+
+
+for _name, _prim in [("add_", "add_p"), ("sub_", "subtract_p"), ("mul_", "multiply_p"),
+                     ("div_", "divide_p")]:
+    setattr(Tensor, _name, _torch_inplace(_name, _prim))
+Tensor.clamp = _clamp
+Tensor.clamp_ = _clamp_
+
+
+def _neg(self):
+    """``-x`` (PyTorch's ``neg``)."""
+    return -self
+
+
+def _square(self):
+    """``x * x`` (PyTorch's ``square``)."""
+    return self * self
+
+
+def _matmul(self, other):
+    """``x @ other`` (PyTorch's ``matmul``)."""
+    return self @ other
+
+
+Tensor.neg = _neg
+Tensor.square = _square
+Tensor.matmul = _matmul
+
+
 # object.__new__(Tensor) with its argument bound: what make_tensor allocates with
 _new_tensor = functools.partial(_new, Tensor)
 # the fields of a tensor (what Tensor(...) takes over from the tensor that tensor() makes)
@@ -1257,6 +1333,8 @@ def _operand(prim, other, self):
     instead of NumPy making object arrays."""
     if isinstance(other, (list, tuple)):
         other = np.asarray(other)
+    elif type(other) is _Size:
+        other = int(other)      # a Python int, weak in NumPy's promotion (float32 stays)
     elif not isinstance(other, _OPERANDS):
         if not is_other(other):
             return NotImplemented

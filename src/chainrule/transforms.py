@@ -155,12 +155,64 @@ def _argnums_tuple(argnums, nargs):
     nums = tuple(int(a) for a in nums)
     for a in nums:
         if not -nargs <= a < nargs:
-            raise ValueError(f"argnums={argnums} but the function got {nargs} positional "
-                             "arguments")
+            need = a + 1 if a >= 0 else -a
+            raise _ArgnumsError(
+                f"differentiating with respect to argnums={argnums} needs at least {need} "
+                f"positional argument{'s' if need != 1 else ''}, but the function got "
+                f"{nargs}; pass the argument positionally (not by keyword) or change argnums")
     nums = tuple(a % nargs for a in nums)
     if len(set(nums)) != len(nums):
-        raise ValueError(f"argnums={argnums} names an argument more than once")
+        raise _ArgnumsError(f"argnums={argnums} names an argument more than once; name each "
+                            "argument once")
     return single, nums
+
+
+class _ArgnumsError(ValueError, TypeError):
+    """``argnums`` does not fit the call (ValueError; TypeError as in JAX)."""
+
+
+def _check_inputs(name, holomorphic, raws, forward=False):
+    """JAX's rules for the differentiated inputs' dtypes (``raws``: their raw values).
+
+    ``holomorphic=True`` needs complex inputs; forward-mode Jacobians of a complex input
+    need ``holomorphic=True`` (pushing real basis directions alone would give only the
+    derivative along the real axis)."""
+    for r in raws:
+        dt = plain(r).dtype
+        if holomorphic and dt.kind != "c":
+            raise TypeError(
+                f"{name} with holomorphic=True needs complex inputs, got {dt}; pass complex "
+                "arrays (x.astype(complex)) or drop holomorphic=True")
+        if forward and not holomorphic and dt.kind == "c":
+            raise TypeError(
+                f"{name} of a complex input needs holomorphic=True (for a holomorphic "
+                "function: the result is then df/dz). For a real-valued function of a "
+                "complex input use cr.grad or cr.jacrev; for any other, cr.jvp or cr.vjp")
+
+
+def _check_outputs(name, holomorphic, outs, reverse=True):
+    """JAX's rules for the output dtypes of a reverse-mode derivative (``grad``, ``jacrev``):
+    real outputs, or complex ones with ``holomorphic=True``."""
+    for o in outs:
+        dt = plain(o).dtype
+        if holomorphic and dt.kind != "c":
+            raise TypeError(
+                f"{name} with holomorphic=True needs a complex output, this function returned "
+                f"{dt}; drop holomorphic=True for a real-valued function")
+        if not reverse:
+            continue
+        if dt.kind == "c" and not holomorphic:
+            raise TypeError(
+                f"{name} of a function with a complex output ({dt}) is not defined without "
+                "more information: if the function is holomorphic pass holomorphic=True (the "
+                "result is then df/dz); otherwise differentiate a real-valued function of the "
+                "output, such as np.real(f(x)) or np.abs(f(x)) ** 2, or use cr.vjp with the "
+                "cotangent you need")
+        if dt.kind in "biu":
+            raise TypeError(
+                f"{name} needs a function with a floating point output; this one returned "
+                f"{dt}, whose derivative is not defined (a predicate or a count is piecewise "
+                "constant). Differentiate a float-valued function, or use cr.vjp")
 
 
 def _level_parts(out, level):
@@ -180,27 +232,28 @@ def _zeros_like_raw(x):
 
 
 # ---------------------------------------------------------------------- reverse mode
-def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
+def _make_vjp(fun, args, kwargs, argnums, has_aux=False, check=None):
     """Run ``fun`` with the ``argnums`` inputs traced at a fresh level.
 
     Returns (output tree of raw values, aux, vjp_fn) where ``vjp_fn(cotangent tree)`` gives a
-    list (one per argnum) of gradient trees.
+    list (one per argnum) of gradient trees.  ``check(raw inputs)`` vets the inputs first.
     """
     level = new_level()
     args = list(args)
     leaf_groups = []
     for a in argnums:
         leaves, build = _flatten(args[a])
-        ts = [_leaf(_input(x), level) for x in leaves]
+        raws = [_input(x) for x in leaves]
+        if check is not None:
+            check(raws)
+        ts = [_leaf(r, level) for r in raws]
         leaf_groups.append((ts, build))
         args[a] = build(ts)
     with engine.enable_grad():
         out = fun(*args, **kwargs)
     aux = None
     if has_aux:
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise TypeError("with has_aux=True the function must return a pair (output, aux)")
-        out, aux = out
+        out, aux = _split_aux(out)
         # aux is data, not something to differentiate: its values, seen from outside
         aux = _tree_map(lambda v: _level_parts(v, level)[0], aux)
     out = _results(out, fun)
@@ -242,6 +295,13 @@ def _make_vjp(fun, args, kwargs, argnums, has_aux=False):
 
     raw_out = out_build([p[0] for p in parts])
     return raw_out, aux, vjp_fn
+
+
+def _split_aux(out):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError("with has_aux=True the function must return a pair (output, aux), "
+                        f"this one returned {type(out).__name__}")
+    return out[0], out[1]
 
 
 def _cast(g, like):
@@ -301,7 +361,8 @@ def _tree_out(tree):
 
 
 def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
-                   has_aux: bool = False) -> Callable[P, Tuple[Any, Any]]:
+                   has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable[P, Tuple[Any, Any]]:
     """A function returning ``(fun(*args), gradient)`` from one evaluation of ``fun``.
 
     Parameters
@@ -315,6 +376,9 @@ def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0
     has_aux : bool, default False
         ``fun`` returns a pair ``(output, aux)``; ``aux`` (any data, such as predictions
         or metrics) is passed through, not differentiated.
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and a complex output: the result is
+        ``df/dz`` (as JAX's).  Without it a complex output raises ``TypeError``.
 
     Returns
     -------
@@ -326,8 +390,8 @@ def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0
     Raises
     ------
     TypeError
-        If ``fun`` returns something other than a scalar, a complex output for a real
-        input, or an argument is not made of floats.
+        If ``fun`` returns something other than a real scalar (a complex one needs
+        ``holomorphic=True``), or an argument is not made of floats.
 
     Examples
     --------
@@ -339,7 +403,8 @@ def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0
     @functools.wraps(fun)
     def vg(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux)
+        out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux, functools.partial(
+            _check_inputs, "grad", holomorphic))
         if isinstance(out, (tuple, list, dict)) or _size(plain(out)) != 1:
             raise TypeError(
                 f"grad needs a function with a scalar output, this one returned shape "
@@ -352,12 +417,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0
                 f"returned {plain(out).dtype}, whose gradient is not defined (a "
                 "predicate or a count is piecewise constant). Differentiate a float-valued "
                 "function; for a constant, return a float (e.g. float(...)) to get 0")
-        if plain(out).dtype.kind == "c" and not all(
-                plain(_input(x)).dtype.kind == "c"
-                for a in nums for x in _flatten(args[a])[0]):
-            raise TypeError(
-                "grad of a complex output with respect to a real input is ambiguous; "
-                "differentiate a real function of it, such as np.real(f(x)) or np.abs(f(x))")
+        _check_outputs("grad", holomorphic, [out])
         gs = fn(ones_like_raw(out), retain_graph=False)
         gs = [_tree_out(g) for g in gs]
         g = gs[0] if single else tuple(gs)
@@ -367,7 +427,7 @@ def value_and_grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0
 
 
 def grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
-         has_aux: bool = False) -> Callable[P, Any]:
+         has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The gradient of a scalar function, as a function (reverse mode).
 
     Parameters
@@ -381,6 +441,11 @@ def grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
     has_aux : bool, default False
         ``fun`` returns a pair ``(output, aux)``; ``aux`` (any data, such as predictions
         or metrics) is passed through, not differentiated.
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and a complex output: the result is
+        ``df/dz`` (as JAX's).  Without it a complex output raises ``TypeError``; a
+        real-valued function of a complex input needs no flag (SPEC's convention:
+        ``df/dx - i df/dy``).
 
     Returns
     -------
@@ -393,7 +458,8 @@ def grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
     ------
     TypeError
         If ``fun`` returns something other than a scalar (use :func:`jacobian` or
-        :func:`elementwise_grad`), or an argument is not made of floats.
+        :func:`elementwise_grad`), a complex scalar without ``holomorphic=True``, or an
+        argument is not made of floats.
 
     Examples
     --------
@@ -408,8 +474,10 @@ def grad(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
     >>> g, aux = cr.grad(lambda x: (np.sum(x ** 2), x.shape), has_aux=True)(np.ones(3))
     >>> g, aux
     (array([2., 2., 2.]), (3,))
+    >>> complex(cr.grad(lambda z: z ** 2, holomorphic=True)(1 + 1j))
+    (2+2j)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def g(*args, **kwargs):
@@ -457,7 +525,8 @@ def _tree_map(f, tree):
     return build([f(v) for v in leaves])
 
 
-def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
+def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The Jacobian by reverse mode: one backward pass that carries all the output basis
     vectors at once (as forward-mode tangents of the cotangent).
 
@@ -471,6 +540,12 @@ def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
         Which positional arguments to differentiate with respect to. An int gives one
         result; a tuple gives a tuple of results, one per argument named. Each argument
         may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; the result is then ``(jacobian, aux)``,
+        ``aux`` passed through, not differentiated (as JAX's).
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and outputs: the Jacobian is then
+        ``df/dz`` (as JAX's).
 
     Returns
     -------
@@ -478,6 +553,12 @@ def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
         Returns the Jacobian, of shape ``out.shape + in.shape``; for several outputs or
         inputs (tuples, dicts, ``argnums=(0, 1)``) nested as JAX's: the output's
         structure outside, the inputs' inside.
+
+    Raises
+    ------
+    TypeError
+        If an output is complex without ``holomorphic=True`` (or real with it), or is an
+        integer or boolean array.
 
     Examples
     --------
@@ -491,8 +572,11 @@ def jacrev(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        return _jacobian_rows(out, fn, args, single, nums)
+        out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux,
+                                 functools.partial(_check_inputs, "jacrev", holomorphic))
+        _check_outputs("jacrev", holomorphic, _flatten(out)[0])
+        jac = _jacobian_rows(out, fn, args, single, nums)
+        return (jac, _tree_out(aux)) if has_aux else jac
     return jac
 
 
@@ -558,6 +642,12 @@ def _jacobian_rows(out, fn, args, single, nums):
     for osh in o_shapes:
         for ish in i_shapes:
             _check_ndim(len(osh) + len(ish), "jacrev")
+    if m == 1 and len(o_leaves) == 1:   # a scalar (hessian's inner jacrev): pull back 1
+        gs = fn(o_build([ones_like_raw(o) for o in o_leaves]), retain_graph=False)
+        flat = [g for tree in gs for g in _flatten(tree)[0]]
+        blocks = [[np.reshape(g, osh + ish) for g, ish in zip(flat, i_shapes)]
+                  for osh in o_shapes]
+        return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
     level = new_level()
     dts = [ones_like_raw(o).dtype for o in o_leaves]
     cts = _basis(o_shapes, o_offs, m, dts, level, like=o_leaves[0])
@@ -586,7 +676,8 @@ def _jacobian_columns(out, fn, args, single, nums):
     pulling the input basis vectors back through that record (batched) gives ``J v``."""
     o_leaves, o_build = _flatten(out)
     o_shapes = [np.shape(plain(o)) for o in o_leaves]
-    _, i_shapes, _ = _in_blocks(args, nums)
+    i_raws, i_shapes, _ = _in_blocks(args, nums)
+    i_dts = [plain(r).dtype for r in i_raws]     # jacrev's dtypes: the inputs'
     i_offs, n = _offsets(i_shapes)
     i_builds = [(len(lv), b) for lv, b in (_flatten(args[a]) for a in nums)]
     level = new_level()
@@ -612,17 +703,19 @@ def _jacobian_columns(out, fn, args, single, nums):
     blocks = []
     for c, osh in zip(cols, o_shapes):
         row = []
-        for ish, off in zip(i_shapes, i_offs):
+        for ish, off, dt in zip(i_shapes, i_offs, i_dts):
             size = int(np.prod(ish, dtype=int))
             part = np.moveaxis(c[off:off + size], 0, -1) if np.ndim(c) > 1 else c[off:off + size]
-            row.append(np.reshape(part, osh + ish))
+            row.append(_cast(np.reshape(part, osh + ish), np.zeros((), dt)))
         blocks.append(row)
     return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
 
 
 # ---------------------------------------------------------------------- forward mode
-def _make_jvp(fun, primals, tangents, kwargs=None):
-    """Push tangents (which may carry leading batch dims) through ``fun`` at a fresh level."""
+def _make_jvp(fun, primals, tangents, kwargs=None, has_aux=False):
+    """Push tangents (which may carry leading batch dims) through ``fun`` at a fresh level.
+
+    Returns ``(output, tangent_out)``, and the aux values third with ``has_aux``."""
     level = new_level()
     _same_structure(list(primals), list(tangents), "primals and tangents")
     p_leaves, p_build = _flatten(list(primals))
@@ -645,6 +738,9 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         xs.append(make_tensor(raw, None, level, t))
     with engine.enable_grad():
         out = fun(*p_build(xs), **(kwargs or {}))
+    if has_aux:
+        out, aux = _split_aux(out)
+        aux = _tree_map(lambda v: _level_parts(v, level)[0], aux)
     o_leaves, o_build = _flatten(_results(out, fun))
     vals, tans = [], []
     for o in o_leaves:
@@ -652,7 +748,12 @@ def _make_jvp(fun, primals, tangents, kwargs=None):
         vals.append(raw)
         if tan is None:
             tan = zeros_like(plain(raw), shape=batch + np.shape(raw))
+        elif np.iscomplexobj(tan) == np.iscomplexobj(plain(raw)):
+            tan = _cast(tan, raw)   # the output's precision, as JAX's (float32 stays float32)
+        # (a complex tangent of a real output is a rule's error: check_grads reports it)
         tans.append(tan)
+    if has_aux:
+        return o_build(vals), o_build(tans), aux
     return o_build(vals), o_build(tans)
 
 
@@ -700,7 +801,8 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any],
     return _tree_out(out), _tree_out(tan)
 
 
-def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
+def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The Jacobian by forward mode, all basis tangents pushed in one batched sweep.
 
     Cheaper than :func:`jacrev` when the input is smaller than the output.
@@ -713,12 +815,24 @@ def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
         Which positional arguments to differentiate with respect to. An int gives one
         result; a tuple gives a tuple of results, one per argument named. Each argument
         may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; the result is then ``(jacobian, aux)``,
+        ``aux`` passed through, not differentiated (as JAX's).
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and outputs: the Jacobian is then
+        ``df/dz`` (as JAX's).
 
     Returns
     -------
     callable
         Returns the Jacobian, of shape ``out.shape + in.shape``; nested like
         :func:`jacrev`'s for several outputs or inputs.
+
+    Raises
+    ------
+    TypeError
+        If an input is complex without ``holomorphic=True`` (forward mode pushes real
+        directions; use :func:`jacrev` for a real function of complex inputs).
 
     Examples
     --------
@@ -731,6 +845,7 @@ def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
         raws, i_shapes, (i_offs, n) = _in_blocks(args, nums)
+        _check_inputs("jacfwd", holomorphic, raws, forward=True)
         for ish in i_shapes:
             _check_ndim(len(ish) + 1, "jacfwd")
         groups = [_flatten(args[a]) for a in nums]
@@ -743,8 +858,9 @@ def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
                 full[a] = build(list(leaves[k:k + cnt]))
                 k += cnt
             return fun(*full, **kwargs)
-        out, tan = _make_jvp(f_flat, tuple(raws), tuple(basis))
+        out, tan, *aux = _make_jvp(f_flat, tuple(raws), tuple(basis), has_aux=has_aux)
         o_leaves, o_build = _flatten(out)
+        _check_outputs("jacfwd", holomorphic, o_leaves, reverse=False)
         t_leaves = _flatten(tan)[0]
         o_shapes = [np.shape(plain(o)) for o in o_leaves]
         blocks = []
@@ -758,11 +874,13 @@ def jacfwd(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Cal
                 part = np.moveaxis(part, 0, -1) if np.ndim(part) > 1 else part
                 row.append(np.reshape(part, osh + ish))
             blocks.append(row)
-        return _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
+        jac = _assemble(o_shapes, i_shapes, blocks, o_build, i_builds, single)
+        return (jac, _tree_out(aux[0])) if has_aux else jac
     return jac
 
 
-def jacobian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
+def jacobian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+             has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The Jacobian, by forward mode when the input is smaller than the output, else reverse;
     ``fun`` runs once either way.
 
@@ -774,11 +892,18 @@ def jacobian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> C
         Which positional arguments to differentiate with respect to. An int gives one
         result; a tuple gives a tuple of results, one per argument named. Each argument
         may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; the result is then ``(jacobian, aux)``,
+        ``aux`` passed through, not differentiated (as JAX's).
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and outputs: the Jacobian is then
+        ``df/dz`` (as JAX's).
 
     Returns
     -------
     callable
-        Returns the Jacobian, of shape ``out.shape + in.shape``.
+        Returns the Jacobian, of shape ``out.shape + in.shape``: the same values and
+        errors as :func:`jacrev` (``jax.jacobian`` is ``jax.jacrev``).
 
     Examples
     --------
@@ -790,18 +915,26 @@ def jacobian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> C
     @functools.wraps(fun)
     def jac(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args))
-        n_in = _in_blocks(args, nums)[2][1]
+        raws, _, (_, n_in) = _in_blocks(args, nums)
         # record once for reverse mode; the output's size then says which mode is cheaper
-        out, _, fn = _make_vjp(fun, args, kwargs, nums)
-        n_out = sum(int(np.size(plain(o))) for o in _flatten(out)[0])
-        if n_in < n_out:
-            return _jacobian_columns(out, fn, args, single, nums)
-        return _jacobian_rows(out, fn, args, single, nums)
+        out, aux, fn = _make_vjp(fun, args, kwargs, nums, has_aux,
+                                 functools.partial(_check_inputs, "jacobian", holomorphic))
+        o_leaves = _flatten(out)[0]
+        _check_outputs("jacobian", holomorphic, o_leaves)
+        n_out = sum(int(np.size(plain(o))) for o in o_leaves)
+        # a complex input's pullback is only real-linear unless fun is holomorphic: rows
+        if n_in < n_out and (holomorphic or all(plain(r).dtype.kind != "c" for r in raws)):
+            jac = _jacobian_columns(out, fn, args, single, nums)
+        else:
+            jac = _jacobian_rows(out, fn, args, single, nums)
+        return (jac, _tree_out(aux)) if has_aux else jac
     return jac
 
 
-def hessian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Callable[P, Any]:
-    """The Hessian of a scalar function, forward over reverse (one batched forward sweep).
+def hessian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0,
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
+    """The Hessian of a scalar function, forward over reverse (one batched forward sweep):
+    ``jacfwd(jacrev(fun))``, as JAX's.
 
     Parameters
     ----------
@@ -811,11 +944,24 @@ def hessian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Ca
         Which positional arguments to differentiate with respect to. An int gives one
         result; a tuple gives a tuple of results, one per argument named. Each argument
         may be a pytree (nested tuples, lists, dicts, dataclasses) of float arrays.
+    has_aux : bool, default False
+        ``fun`` returns a pair ``(output, aux)``; the result is then ``(jacobian, aux)``,
+        ``aux`` passed through, not differentiated (as JAX's).
+    holomorphic : bool, default False
+        ``fun`` is holomorphic, with complex inputs and outputs: the Jacobian is then
+        ``df/dz`` (as JAX's).
 
     Returns
     -------
     callable
-        Returns the Hessian, of shape ``in.shape + in.shape``.
+        Returns the Hessian, of shape ``in.shape + in.shape`` (``out.shape + in.shape +
+        in.shape`` for a non-scalar ``fun``), nested as JAX's for pytrees.
+
+    Raises
+    ------
+    TypeError
+        If an input is complex without ``holomorphic=True`` or the output is complex
+        without it (see :func:`jacfwd` and :func:`jacrev`).
 
     Examples
     --------
@@ -824,7 +970,7 @@ def hessian(fun: Callable[P, Any], argnums: Union[int, Sequence[int]] = 0) -> Ca
     array([[4., 2.],
            [2., 0.]])
     """
-    return jacfwd(grad(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
 def hvp(fun: Callable[[Any], Any], x: Any, v: Any) -> Any:

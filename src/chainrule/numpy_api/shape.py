@@ -10,7 +10,7 @@ import operator
 
 from ..rules.api import (array_or_tensor, constant, constant_like, implements, is_other, is_traced,
                          make_tensor, plain, Tensor, write_out)
-from ..rules.shape import (broadcast_to_p, concatenate_p, copy_p, getitem_p, pad_p, repeat_p,
+from ..rules.shape import (broadcast_to_p, concatenate, copy_p, getitem_p, pad_p, repeat_p,
                            reshape_p, roll_p, scatter_add_p, stack_p, tile_p, transpose_p)
 
 __all__ = []
@@ -208,7 +208,7 @@ def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"
             raise NotImplementedError("np.concatenate with casting= is not supported on "
                                       "tensors")
         arrays = [a.astype(dtype) for a in arrays]
-    res = concatenate_p(*arrays, axis=_pos_axis(axis, nd) - nd)
+    res = concatenate(arrays, _pos_axis(axis, nd) - nd)
     return write_out(res, out)
 
 
@@ -580,7 +580,7 @@ def _gather_flat(parts, idx):
     """``concatenate(ravel(parts))[idx]``, all cast to the first part's dtype."""
     dt = np.result_type(parts[0])
     flat = [np.ravel(p) if np.result_type(p) == dt else np.ravel(p).astype(dt) for p in parts]
-    flat = flat[0] if len(flat) == 1 else concatenate_p(*flat, axis=-1)
+    flat = flat[0] if len(flat) == 1 else concatenate(flat, -1)
     return _gather(flat, idx)
 
 

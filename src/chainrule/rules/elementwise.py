@@ -79,8 +79,8 @@ def _unit_conj(x, ans):
 
 
 def _abs_vjp(g, ans, x):
-    if np.iscomplexobj(x):
-        return real_cotangent(g) * _unit_conj(x, ans)
+    if np.iscomplexobj(x):      # |x| again rather than kept: the output may be written to
+        return real_cotangent(g) * _unit_conj(x, np.abs(x))
     return g * np.sign(x)
 
 
@@ -122,9 +122,11 @@ _public(
     positive_p=defufunc(np.positive, d=1, keep=(), keep_ans=False),
     # x ** y: d/dx = y x^(y-1), exactly 0 where y == 0 (x ** 0 == 1, also at x == 0);
     # d/dy = log(x) x^y, taken as 0 where x == 0 (the limit for y > 0)
+    # x ** y again for d/dy rather than the kept output, which may be written to in place
+    # (PyTorch keeps only the inputs too); only a traced exponent pays for it
     power_p=defufunc(np.power, d=(lambda ans, x, y: _dpow_dx(x, y),
-                                  lambda ans, x, y: _dpow_dy(ans, x)),
-                     keep=(("x", "y"), ("x",))),
+                                  lambda ans, x, y: _dpow_dy(np.power(x, y), x)),
+                     keep=(("x", "y"), ("x", "y")), keep_ans=False),
     square_p=defufunc(np.square, d=lambda ans, x: 2 * x, finite=True, keep=("x",),
                       keep_ans=False),
     reciprocal_p=defufunc(np.reciprocal, d=lambda ans, x: -ans * ans, keep=()),
@@ -134,7 +136,8 @@ _public(
     cbrt_p=defufunc(np.cbrt, both=(lambda v, ans, x: _over(v, 3 * ans * ans),), keep=()),
     # |z| of complex z: d|z| = Re(conj(z) dz) / |z|, so the VJP is g conj(z) / |z| (JAX's
     # convention, 0 at z = 0) and the JVP is real
-    absolute_p=defufunc(np.absolute, vjp=(_abs_vjp,), jvp=(_abs_jvp,), keep=("x",)),
+    absolute_p=defufunc(np.absolute, vjp=(_abs_vjp,), jvp=(_abs_jvp,), keep=("x",),
+                        keep_ans=False),
     fabs_p=defufunc(np.fabs, d=lambda ans, x: np.sign(x), finite=True, keep=("x",),
                     keep_ans=False),
     # sign(z) = z / |z| for complex z (NumPy 2): a derivative off 0; 0 for real x

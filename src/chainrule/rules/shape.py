@@ -18,7 +18,7 @@ from .api import (Tensor, batch_ndim, defprim, is_other, make_tensor, scatter_ad
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
            "broadcast_to_p",
-           "concatenate_p", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
+           "concatenate_p", "concatenate", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
 # ---------------------------------------------------------------- indexing
@@ -252,19 +252,21 @@ broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="
 
 
 # ---------------------------------------------------------------- joining
-def _concat_vjp(g, ans, *xs, axis):
-    """All the pieces' cotangents at once: slices of ``g`` (linear in the number of pieces)."""
+def _concat_vjp(g, ans, *xs, axis, sizes):
+    """All the pieces' cotangents at once: slices of ``g`` (linear in the number of pieces).
+    ``sizes`` (the pieces' lengths along ``axis``) is all it reads, so nothing is kept: a
+    piece may be written to in place afterwards, as in PyTorch."""
     rest = (slice(None),) * (-axis - 1)
     out = []
     start = 0
-    for x in xs:
-        stop = start + np.shape(x)[axis]
+    for size in sizes:
+        stop = start + size
         out.append(g[(Ellipsis, slice(start, stop)) + rest])
         start = stop
     return out
 
 
-def _concat_jvp(tangents, ans, *xs, axis):
+def _concat_jvp(tangents, ans, *xs, axis, sizes):
     k = next(i for i, t in enumerate(tangents) if t is not None)
     batch = np.shape(tangents[k])[:batch_ndim(tangents[k], xs[k])]
     dtype = np.result_type(ans)
@@ -273,10 +275,16 @@ def _concat_jvp(tangents, ans, *xs, axis):
     return np.concatenate(parts, axis=axis)
 
 
-# axis is negative, so the rules work on tangents with leading batch dimensions
-concatenate_p = defprim(lambda *xs, axis: np.concatenate(xs, axis=axis), name="concatenate",
-                        nary=True, vjp=(_concat_vjp,), joint=_concat_jvp, keep=None,
-                        joint_vjp=True)
+# axis is negative, so the rules work on tangents with leading batch dimensions; sizes are
+# the pieces' lengths along it (see concatenate)
+concatenate_p = defprim(lambda *xs, axis, sizes: np.concatenate(xs, axis=axis),
+                        name="concatenate", nary=True, vjp=(_concat_vjp,), joint=_concat_jvp,
+                        keep=(), keep_ans=False, joint_vjp=True)
+
+
+def concatenate(xs, axis):
+    """``np.concatenate(xs, axis)`` (``axis`` negative) through :data:`concatenate_p`."""
+    return concatenate_p(*xs, axis=axis, sizes=tuple(np.shape(x)[axis] for x in xs))
 
 
 def _stack_jvp(tangents, ans, *xs, axis):
@@ -295,7 +303,8 @@ def _stack_vjp(g, ans, *xs, axis):
 
 # axis is negative (counted in the output)
 stack_p = defprim(lambda *xs, axis: np.stack(xs, axis=axis), name="stack", nary=True,
-                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None, joint_vjp=True)
+                  vjp=(_stack_vjp,), joint=_stack_jvp, keep=None, keep_ans=False,
+                  joint_vjp=True)
 
 
 def _neg_shift(shift):
