@@ -15,9 +15,8 @@ __all__ = []
 
 @implements(np.linalg.cholesky)
 def _cholesky(a, /, *, upper=False):
-    """Reads one triangle, as NumPy: the exact derivative of NumPy's function, whose gradient
-    lies in that triangle (for the Hermitian-input one of JAX and PyTorch, differentiate
-    ``cholesky((a + a^H) / 2)``: docs/complex.md)."""
+    """Reads one triangle, as NumPy; the exact derivative of NumPy's function (gradient in
+    that triangle; JAX's and PyTorch's: of ``(a + a^H) / 2``, docs/complex.md)."""
     if upper:   # the upper factor of a is the conjugate transpose of the lower one of a^H
         return mH(cholesky_p(mH(a)))
     return cholesky_p(a)
@@ -33,17 +32,15 @@ def _uplo(UPLO):
 
 @implements(np.linalg.eigh)
 def _eigh(a, UPLO="L"):
-    """Reads the ``UPLO`` triangle, as NumPy: the exact derivatives of NumPy's function, whose
-    gradient lies in that triangle (for the Hermitian-input ones of JAX and PyTorch,
-    differentiate the function of ``(a + a^H) / 2``: docs/complex.md)."""
+    """Reads the ``UPLO`` triangle, as NumPy; exact derivatives of NumPy's function (gradient
+    in that triangle; JAX's and PyTorch's: of ``(a + a^H) / 2``, docs/complex.md)."""
     return _EighResult(*eigh_p(a, UPLO=_uplo(UPLO)))
 
 
 @implements(np.linalg.eigvalsh)
 def _eigvalsh(a, UPLO="L"):
-    """Reads the ``UPLO`` triangle, as NumPy: the exact derivatives of NumPy's function, whose
-    gradient lies in that triangle (for the Hermitian-input ones of JAX and PyTorch,
-    differentiate the function of ``(a + a^H) / 2``: docs/complex.md)."""
+    """Reads the ``UPLO`` triangle, as NumPy; exact derivatives of NumPy's function (gradient
+    in that triangle; JAX's and PyTorch's: of ``(a + a^H) / 2``, docs/complex.md)."""
     return eigh_p(a, UPLO=_uplo(UPLO))[0]
 
 _EigResult = result_type_of(np.linalg.eig(np.eye(1)))
