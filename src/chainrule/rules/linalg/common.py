@@ -15,8 +15,8 @@ from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
-           "hermitian_part", "herm_from", "herm_grad", "conj_convention", "masked_times", "masked_over",
-           "eye_like", "offdiag_inv", "diag_part", "real_part"]
+           "hermitian_part", "herm_from", "herm_grad", "conj_convention", "masked_times",
+           "masked_over", "eye_like", "offdiag_inv", "diag_part", "real_part"]
 
 
 def mT(x):
