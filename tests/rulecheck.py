@@ -44,6 +44,7 @@ class Arg:
     ilo: float = -1.0
     ihi: float = 1.0
     real: bool = False          # stays real when the case draws complex arguments
+    hermitian: bool = False     # each matrix (last two axes) Hermitian: (x + x^H) / 2
 
 
 def numpy_has(*names):
@@ -87,6 +88,8 @@ def _values(rng, arg, shape, dtype):
         if arg.real:
             return x.astype(np.float32 if dtype == np.complex64 else np.float64)
         x = x + 1j * rng.uniform(arg.ilo, arg.ihi, size=shape)
+    if arg.hermitian:
+        x = (x + np.conj(np.swapaxes(x, -1, -2))) / 2
     return x.astype(dtype)
 
 

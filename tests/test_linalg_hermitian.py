@@ -1,13 +1,17 @@
-"""Functions of a Hermitian matrix (``cholesky``, ``eigh``, ``eigvalsh``, ``hermitian=True``):
-NumPy's values read one triangle; the derivatives are taken with respect to the Hermitian
-input, as in JAX, PyTorch, HIPS autograd and TensorFlow.  Compared with JAX and PyTorch on
-batched real and complex input, both triangles, both modes and (JAX) second order."""
+"""Functions of a Hermitian matrix (``cholesky``, ``eigh``, ``eigvalsh``, ``hermitian=True``)
+read one triangle of the input, as NumPy does, and chainrule differentiates exactly that
+function: gradients lie in the triangle read (real on the diagonal), tangents are read in it.
+Checked against finite differences in every direction at non-Hermitian and Hermitian points
+(batched, real and complex, both triangles); and the derivative with respect to a Hermitian
+input (JAX's and PyTorch's) is recovered by symmetrizing first, ``f((a + a^H) / 2)``: compared
+with JAX (both modes, second order) and PyTorch (``.grad``)."""
 import numpy as np
 import pytest
 
 import chainrule as cr
 
 RNG = np.random.default_rng(11)
+SPREAD = np.diag([4.0, 8.0, 12.0])        # well-separated eigenvalues, positive definite
 
 
 def _draw(shape, complex_):
@@ -19,76 +23,128 @@ def _herm(x):
     return (x + np.conj(np.swapaxes(x, -1, -2))) / 2
 
 
-def _point(name, complex_):
-    """A batch of Hermitian matrices: well-separated eigenvalues, positive definite."""
-    return _herm(_draw((2, 3, 3), complex_)) + np.diag([4.0, 8.0, 12.0])
+def _point(complex_, hermitian):
+    """A batch of matrices whose read triangle is positive definite, eigenvalues apart."""
+    x = 0.5 * _draw((2, 3, 3), complex_)
+    return (_herm(x) if hermitian else x) + SPREAD
 
 
 def _funcs(m, uplo):
     """Gauge-invariant functions of each decomposition, written for NumPy or jax.numpy."""
     def eigh_parts(a):
-        w, v = m.linalg.eigh(a, UPLO=uplo) if m is np else m.linalg.eigh(a, UPLO=uplo)
+        w, v = m.linalg.eigh(a, UPLO=uplo)
         vh = m.conj(m.swapaxes(v, -1, -2))
         return (v * m.sin(w)[..., None, :]) @ vh + m.abs(v) ** 2 * w[..., None, :]
 
     def chol(a):
-        return m.linalg.cholesky(a, upper=True) if uplo == "U" else m.linalg.cholesky(a)
+        if uplo == "L":
+            return m.linalg.cholesky(a)
+        if m is np:
+            return m.linalg.cholesky(a, upper=True)
+        return m.conj(m.swapaxes(m.linalg.cholesky(a), -1, -2))  # jax.numpy: no `upper`
     return {"eigvalsh": lambda a: m.linalg.eigvalsh(a, UPLO=uplo), "eigh": eigh_parts,
             "cholesky": chol}
 
 
-def _jax_cholesky_upper(jnp):
-    return lambda a: jnp.conj(jnp.swapaxes(jnp.linalg.cholesky(a), -1, -2))
+NAMES = ("eigvalsh", "eigh", "cholesky")
+CASES = [(n, u, c) for n in NAMES for u in ("L", "U") for c in (False, True)]
+IDS = ["-".join((n, u, "complex" if c else "real")) for n, u, c in CASES]
 
 
-CASES = [(n, u, c) for n in ("eigvalsh", "eigh", "cholesky") for u in ("L", "U")
-         for c in (False, True)]
+def _sym(x):
+    """``(x + x^H) / 2`` on tensors or arrays (what a user writes for JAX's derivative)."""
+    return (x + np.conj(np.swapaxes(x, -1, -2))) / 2
 
 
-def _ids(case):
-    return "-".join((case[0], case[1], "complex" if case[2] else "real"))
+# ---------------------------------------------------------------- the exact convention
+@pytest.mark.parametrize("hermitian", [False, True], ids=["nonhermitian", "hermitian"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_exact_derivative_against_finite_differences(case, hermitian):
+    """Both modes, second order, perturbing in every direction (non-Hermitian ones too)."""
+    name, uplo, complex_ = case
+    f = _funcs(np, uplo)[name]
+    a = _point(complex_, hermitian)
+    np.testing.assert_allclose(f(cr.tensor(a)).numpy(), f(a), rtol=1e-13, atol=1e-13)
+    cr.check_grads(f, a, order=2)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
-def test_against_jax(case):
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradient_lies_in_the_triangle_read(case):
+    name, uplo, complex_ = case
+    f = _funcs(np, uplo)[name]
+    a = _point(complex_, False)
+    ct = _draw(np.shape(f(a)), np.iscomplexobj(f(a)))
+    g = cr.grad(lambda x: np.sum(np.real(ct * f(x))))(a)
+    other = np.triu(g, 1) if uplo == "L" else np.tril(g, -1)
+    assert np.all(other == 0)
+    i, j = np.tril_indices(3, -1) if uplo == "L" else np.triu_indices(3, 1)
+    assert np.all(g[..., i, j] != 0)
+    np.testing.assert_array_equal(np.imag(np.diagonal(g, axis1=-2, axis2=-1)), 0)
+    # a tangent in the other triangle (and an imaginary diagonal) changes nothing
+    t = _draw(a.shape, complex_)
+    t_unread = np.triu(t, 1) if uplo == "L" else np.tril(t, -1)
+    if complex_:
+        t_unread = t_unread + 1j * np.imag(t) * np.eye(3)
+    _, d = cr.jvp(f, (a,), (t_unread,))
+    np.testing.assert_allclose(d, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("hermitian", [False, True], ids=["nonhermitian", "hermitian"])
+def test_hermitian_true_paths_against_finite_differences(complex_, hermitian):
+    """``pinv`` and ``svd(compute_uv=False)`` with ``hermitian=True`` read the lower
+    triangle (NumPy's ``eigh``): exact derivatives, gradient in the lower triangle."""
+    a = _point(complex_, hermitian)
+    for f in (lambda x: np.linalg.pinv(x, hermitian=True),
+              lambda x: np.linalg.svd(x, compute_uv=False, hermitian=True)):
+        np.testing.assert_allclose(f(cr.tensor(a)).numpy(), f(a), rtol=1e-12, atol=1e-13)
+        cr.check_grads(f, a, order=2)
+        g = cr.grad(lambda x: np.sum(np.real(f(x))))(a)
+        assert np.all(np.triu(g, 1) == 0)
+
+
+# ---------------------------------------------------------------- Hermitian-input derivative
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_symmetrized_against_jax(case):
+    """``f((a + a^H) / 2)`` has JAX's derivatives (JAX symmetrizes inside its functions): at
+    non-Hermitian points, with non-Hermitian tangents, both modes and second order."""
     name, uplo, complex_ = case
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     jnp = jax.numpy
     f = _funcs(np, uplo)[name]
     fj = _funcs(jnp, uplo)[name]
-    if name == "cholesky" and uplo == "U":        # jax.numpy's cholesky has no `upper`
-        fj = _jax_cholesky_upper(jnp)
-    a = _point(name, complex_)
-    y = f(a)
-    np.testing.assert_allclose(y, fj(jnp.asarray(a)), atol=1e-10)
-    ct, t, t2 = _draw(np.shape(y), np.iscomplexobj(y)), _draw(a.shape, complex_), \
-        _draw(a.shape, complex_)                  # not Hermitian: JAX symmetrizes them too
+    fs = lambda x: f(_sym(x))       # noqa: E731
+    a = _point(complex_, False)
+    y = fs(a)
+    np.testing.assert_allclose(y, fj(jnp.asarray(_herm(a))), atol=1e-10)
+    ct, t, t2 = (_draw(np.shape(y), np.iscomplexobj(y)), _draw(a.shape, complex_),
+                 _draw(a.shape, complex_))
 
     def loss(m, g):
         return lambda x: m.sum(m.real(ct * g(x)))
-    g = cr.grad(loss(np, f))(a)
+    g = cr.grad(loss(np, fs))(a)
     np.testing.assert_allclose(g, jax.grad(loss(jnp, fj))(a), atol=1e-10)
     np.testing.assert_allclose(g, _herm(g), atol=1e-12)           # a Hermitian gradient
-    _, tan = cr.jvp(f, (a,), (t,))
+    _, tan = cr.jvp(fs, (a,), (t,))
     np.testing.assert_allclose(tan, jax.jvp(fj, (a,), (t,))[1], atol=1e-10)
-    # second order: forward over reverse, against JAX's
-    _, hv = cr.jvp(cr.grad(loss(np, f)), (a,), (t2,))
+    _, hv = cr.jvp(cr.grad(loss(np, fs)), (a,), (t2,))
     _, jhv = jax.jvp(jax.grad(loss(jnp, fj)), (jnp.asarray(a),), (jnp.asarray(t2),))
     np.testing.assert_allclose(hv, jhv, atol=1e-9)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
-def test_against_pytorch(case):
-    """``.grad`` against PyTorch's.  PyTorch's complex cholesky gradient is not Hermitian
-    (it differs by a part no Hermitian direction sees): compared through its Hermitian part."""
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_symmetrized_against_pytorch(case):
+    """``.grad`` of ``f((a + a^H) / 2)`` against PyTorch's, symmetrized the same way."""
     name, uplo, complex_ = case
     torch = pytest.importorskip("torch")
-    a = _point(name, complex_)
+    a = _point(complex_, False)
     f = _funcs(np, uplo)[name]
-    ct = _draw(np.shape(f(a)), np.iscomplexobj(f(a)))
+    y = f(_herm(a))
+    ct = _draw(np.shape(y), np.iscomplexobj(y))
 
     def tfun(x):
+        x = (x + x.mH) / 2
         if name == "eigvalsh":
             return torch.linalg.eigvalsh(x, UPLO=uplo)
         if name == "cholesky":
@@ -96,37 +152,19 @@ def test_against_pytorch(case):
         w, v = torch.linalg.eigh(x, UPLO=uplo)
         return (v * torch.sin(w)[..., None, :]) @ v.mH + v.abs() ** 2 * w[..., None, :]
     tx = torch.tensor(a, requires_grad=True)
-    ty = tfun(tx)
-    torch.real(ty * torch.tensor(ct)).sum().backward()
-    want = tx.grad.resolve_conj().numpy()
+    torch.real(tfun(tx) * torch.tensor(ct)).sum().backward()
     x = cr.tensor(a, requires_grad=True)
-    np.sum(np.real(ct * f(x))).backward()
-    np.testing.assert_allclose(x.grad.numpy(), _herm(want), atol=1e-10)
-    if not (name == "cholesky" and complex_):
-        np.testing.assert_allclose(x.grad.numpy(), want, atol=1e-10)
+    np.sum(np.real(ct * f(_sym(x)))).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.resolve_conj().numpy(), atol=1e-10)
 
 
-def test_non_hermitian_input_values_are_numpys_derivatives_are_hermitian():
-    """At a non-Hermitian ``a`` the value is NumPy's (one triangle); the derivative is that of
-    the Hermitian function: forward mode reads the Hermitian part of the tangent, and the
-    gradient is Hermitian (so it is not the lower-triangular derivative of NumPy's
-    one-triangle function)."""
-    a = RNG.normal(size=(3, 3)) + np.diag([4.0, 8.0, 12.0])
+def test_exact_and_symmetrized_agree_through_the_symmetrization():
+    """At any point the Hermitian-input gradient is the exact one at ``sym(a)`` pulled back
+    through ``sym``, whose VJP is ``sym`` itself."""
+    a = _point(True, False)
+    ct = _draw((2, 3), False)
     for uplo in ("L", "U"):
-        w = np.linalg.eigvalsh(cr.tensor(a), UPLO=uplo).numpy()
-        np.testing.assert_allclose(w, np.linalg.eigvalsh(a, UPLO=uplo), rtol=1e-14)
-        w_other = np.linalg.eigvalsh(np.tril(a).T if uplo == "L" else np.triu(a).T,
-                                     UPLO="U" if uplo == "L" else "L")
-        np.testing.assert_allclose(w, w_other, rtol=1e-14)      # one triangle was read
-        g = cr.grad(lambda x: np.linalg.eigvalsh(x, UPLO=uplo)[2])(a)
-        np.testing.assert_allclose(g, g.T, atol=1e-12)
-        t = RNG.normal(size=(3, 3))
-        _, d1 = cr.jvp(lambda x: np.linalg.eigvalsh(x, UPLO=uplo), (a,), (t,))
-        _, d2 = cr.jvp(lambda x: np.linalg.eigvalsh(x, UPLO=uplo), (a,), (_herm(t),))
-        np.testing.assert_allclose(d1, d2, atol=1e-12)
-        _, d3 = cr.jvp(lambda x: np.linalg.eigvalsh(x, UPLO=uplo), (a,), (t - t.T,))
-        np.testing.assert_allclose(d3, 0.0, atol=1e-12)   # an anti-Hermitian tangent
-    l_ = np.linalg.cholesky(cr.tensor(a)).numpy()
-    np.testing.assert_array_equal(l_, np.linalg.cholesky(a))
-    g = cr.grad(lambda x: np.sum(np.linalg.cholesky(x)))(a)
-    np.testing.assert_allclose(g, g.T, atol=1e-12)
+        loss = lambda x: np.sum(ct * np.linalg.eigvalsh(x, UPLO=uplo))   # noqa: E731
+        g_sym = cr.grad(lambda x: loss(_sym(x)))(a)
+        g = cr.grad(loss)(_herm(a))
+        np.testing.assert_allclose(g_sym, _herm(g), atol=1e-12)

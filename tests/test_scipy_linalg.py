@@ -117,12 +117,17 @@ def test_cholesky_and_cho_solve(dtype):
         c, low = linalg.cho_factor(cr.tensor(a), lower=lower)
         assert low == lower
         np.testing.assert_allclose(linalg.cho_solve((c, low), b).data, np.linalg.solve(a, b))
-        # derivatives for Hermitian input, as np.linalg.cholesky's (JAX's and PyTorch's
-        # convention): checked along Hermitian directions
-        cr.check_grads(lambda a, b: linalg.cho_solve(
-            linalg.cho_factor((a + np.conj(np.swapaxes(a, -1, -2))) / 2, lower=lower), b), a, b)
-    g = cr.grad(lambda a: np.real(linalg.cholesky(a)).sum())(a.real)
-    np.testing.assert_allclose(g, g.T)
+        # the factor reads one triangle, like SciPy's: exact derivatives of that function,
+        # in every direction, at a Hermitian point and at one whose other triangle differs
+        cr.check_grads(lambda a, b: linalg.cho_solve(linalg.cho_factor(a, lower=lower), b),
+                       a, b)
+        other = 0.3 * _m(3, 3, dtype=dtype)
+        skew = a + (np.triu(other, 1) if lower else np.tril(other, -1))
+        _values(lambda a: linalg.cholesky(a, lower=lower),
+                lambda a: sl.cholesky(a, lower=lower), skew)
+        cr.check_grads(lambda a: linalg.cholesky(a, lower=lower), skew)
+        g = cr.grad(lambda a: np.real(linalg.cholesky(a, lower=lower)).sum())(skew)
+        assert np.all((np.triu(g, 1) if lower else np.tril(g, -1)) == 0)
 
 
 def test_block_diag():

@@ -13,10 +13,10 @@ functions.  Derivatives exist in both modes and to every order, for complex inpu
 - ``inv``, ``det``, ``solve``, ``solve_triangular``, ``solve_banded``, ``cholesky``,
   ``cho_factor``, ``cho_solve``, ``block_diag``: written with the NumPy functions chainrule
   differentiates (a triangular or banded matrix is solved as a dense one, in ``O(n^3)``).
-  Where ``solve`` reads one triangle (``assume_a="sym"``, ``lower=``), only that triangle
-  gets a gradient; ``cholesky`` and ``cho_factor`` have ``np.linalg.cholesky``'s derivatives
-  for Hermitian input (JAX's and PyTorch's convention).  ``cho_factor`` returns the factor
-  with zeros in the other triangle (SciPy leaves arbitrary values there).
+  Where SciPy reads one triangle of a matrix (``lower=``, ``assume_a="sym"``), only that
+  triangle gets a gradient: the exact derivative of SciPy's function (for the Hermitian-input
+  one of JAX and PyTorch, pass ``(a + a^H) / 2``: docs/complex.md).  ``cho_factor`` returns
+  the factor with zeros in the other triangle (SciPy leaves arbitrary values there).
 
 Examples
 --------
@@ -51,7 +51,7 @@ COVERAGE = {
     **{name: ("composite", "composite", "yes", "yes", note) for name, note in (
         ("inv", ""), ("det", ""), ("solve", "assume_a reads one triangle, as SciPy"),
         ("solve_triangular", "solved as a dense system"),
-        ("solve_banded", "solved as a dense system"), ("cholesky", "Hermitian-input derivative"),
+        ("solve_banded", "solved as a dense system"), ("cholesky", "reads one triangle"),
         ("cho_factor", "other triangle zero"), ("cho_solve", ""), ("block_diag", ""))},
 }
 

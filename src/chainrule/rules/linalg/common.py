@@ -11,12 +11,12 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, conj_if, conj_transpose, defprim, maybe_nonzero, plain
+from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
-           "hermitian_part", "hermitian_sym", "conj_convention", "masked_times", "masked_over",
-           "eye_like", "offdiag_inv", "diag_part", "real_part"]
+           "hermitian_part", "herm_from", "herm_grad", "conj_convention", "masked_times",
+           "masked_over", "eye_like", "offdiag_inv", "diag_part", "real_part"]
 
 
 def mT(x):
@@ -61,31 +61,39 @@ def result_type_of(example):
     return cls if cls is not tuple else (lambda *parts: parts)
 
 
-def _lower_mirror(a):
-    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+def _tri(x, upper, strict):
+    """The lower (or upper) triangle of each matrix, with or without its diagonal."""
+    return np.triu(x, 1 if strict else 0) if upper else np.tril(x, -1 if strict else 0)
 
 
-def hermitian_sym(x):
-    """The Hermitian part ``(x + x^H) / 2`` of each matrix.  Functions that read one triangle
-    of a Hermitian input (``cholesky``, ``eigh``, ``hermitian=True``) take their derivatives
-    with respect to the Hermitian matrix, as JAX, PyTorch, HIPS autograd and TensorFlow do:
-    their rules read the Hermitian part of a tangent and, it being self-adjoint, give the
-    Hermitian part of the cotangent back (docs/complex.md)."""
-    return (x + mH(x)) / 2
+def _real_diag(x):
+    """The diagonal of ``x`` as a diagonal matrix, real part only (LAPACK ignores the
+    imaginary part of a Hermitian matrix's diagonal)."""
+    return real_part(x * eye_like(x))
 
 
-# value: NumPy's (one triangle read); derivative: the Hermitian part, self-adjoint
-_hermitian_part_p = defprim(_lower_mirror, name="hermitian_part", raw=True,
-                            vjp=(lambda g, ans, a: hermitian_sym(g),),
-                            jvp=(lambda t, ans, a: hermitian_sym(t),), keep=(), keep_ans=False)
+def herm_from(t, upper=False):
+    """The Hermitian matrix LAPACK sees when it reads one triangle of ``t`` (the lower one, or
+    the upper for ``upper``): that triangle mirrored (conjugated) across the diagonal, whose
+    imaginary part is dropped.  Real-linear: the tangent rule of the functions that read one
+    triangle (``cholesky``, ``eigh``, ``hermitian=True``) applies it to their tangent, so
+    their derivatives are exactly those of NumPy's functions (docs/complex.md)."""
+    s = _tri(t, upper, True)
+    return s + mH(s) + _real_diag(t)
+
+
+def herm_grad(m, upper=False):
+    """Adjoint of :func:`herm_from` (conjugate convention): the cotangent of the matrix whose
+    triangle was read, from the cotangent ``m`` of the Hermitian matrix.  Zero in the other
+    triangle; the diagonal's is real."""
+    return _tri(m, upper, True) + _tri(mH(m), upper, True) + _real_diag(m)
 
 
 def hermitian_part(a):
     """The Hermitian matrix NumPy's ``hermitian=True`` reads: the lower triangle of ``a``,
-    mirrored (conjugated) above the diagonal.  Its derivative is that of the Hermitian part
-    ``(a + a^H) / 2`` (the two agree on Hermitian ``a``): derivatives are taken with respect
-    to the Hermitian input, as in JAX and PyTorch, so gradients are Hermitian."""
-    return _hermitian_part_p(a)
+    mirrored (conjugated) above the diagonal, with a real diagonal.  Differentiated as
+    written, so the gradient lies in the lower triangle, as NumPy's function reads it."""
+    return herm_from(a)
 
 
 def conj_convention(rule):

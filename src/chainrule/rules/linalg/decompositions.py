@@ -9,14 +9,16 @@ with ``mH`` where a real rule has ``.T``) and turned into the engine's (JAX's) c
 masked_times`), so a function of the eigenvalues alone has its derivative at a degenerate
 matrix (the identity, say), while the eigenvectors themselves honestly have none there.
 
-``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of the input for their values, as
-NumPy does; their derivatives are with respect to the Hermitian input (Hermitian gradients,
-the Hermitian part of a tangent: :func:`~.common.hermitian_sym`), as in JAX and PyTorch.
+``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of the input, as NumPy does, and
+their derivatives are exactly those of NumPy's functions: a tangent is read in that triangle
+(:func:`~.common.herm_from`) and gradients lie in it (:func:`~.common.herm_grad`).  The
+derivative with respect to a Hermitian input (JAX's and PyTorch's) is that of the function
+of ``(a + a^H) / 2`` (docs/complex.md).
 """
 import numpy as np
 
 from ..api import defprim, maybe_nonzero, plain
-from .common import (conj, conj_convention, diag_part, eye_like, hermitian_sym, mH, mT,
+from .common import (conj, conj_convention, diag_part, eye_like, herm_from, herm_grad, mH, mT,
                      masked_over, masked_times, offdiag_inv, real_part as _real, reshape_to)
 
 __all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
@@ -39,15 +41,15 @@ def _phi(x):
 
 def _cholesky_vjp(g, ans, a):
     li = np.linalg.inv(ans)
-    return hermitian_sym(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
+    return herm_grad(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
 
 
 def _cholesky_jvp(t, ans, a):
     li = np.linalg.inv(ans)
-    return np.matmul(ans, _phi(np.matmul(li, np.matmul(hermitian_sym(t), mH(li)))))
+    return np.matmul(ans, _phi(np.matmul(li, np.matmul(herm_from(t), mH(li)))))
 
 
-# the value reads the lower triangle of a, as NumPy does; the derivative is the Hermitian one
+# reads the lower triangle of a, as NumPy does (value and derivative)
 cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(conj_convention(_cholesky_vjp),),
                      jvp=(_cholesky_jvp,), keep=("a",))
 
@@ -72,21 +74,21 @@ def _eigh_vjp(g, ans, a, UPLO):
     cols = _used_columns(gw, gv)
     if cols is not None:
         vk = v[..., cols]
-        return hermitian_sym(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)))
+        return herm_grad(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)), UPLO == "U")
     f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
     inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
-    return hermitian_sym(np.matmul(v, np.matmul(inner, mH(v))))
+    return herm_grad(np.matmul(v, np.matmul(inner, mH(v))), UPLO == "U")
 
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = ans
-    y = np.matmul(mH(v), np.matmul(hermitian_sym(t), v))
+    y = np.matmul(mH(v), np.matmul(herm_from(t, UPLO == "U"), v))
     f = offdiag_inv(_row(w) - mT(_row(w)))
     return _real(diag_part(y)), np.matmul(v, masked_times(f, y))
 
 
 # eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads
-# it); derivatives with respect to the Hermitian matrix (symmetrized, as JAX and PyTorch)
+# it; value and derivative)
 eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", raw=True,
                  multiple_results=True, vjp=(conj_convention(_eigh_vjp),), jvp=(_eigh_jvp,),
                  keep=())
