@@ -137,8 +137,9 @@ class Program:
                 known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
                     dtype.type(fill)
                 continue
-            if fn in _IDENTITY_CANDIDATES if kind == "call" else \
-                    kind == "method" and op in _IDENTITY_METHODS:
+            if (fn in _IDENTITY_CANDIDATES if kind == "call" else
+                    kind == "method" and op in _IDENTITY_METHODS) and not (
+                    fn in _ARITHMETIC and _no_unit(args, known, resolve)):
                 target = self._identity(step, rused, known)
                 if target is not None:
                     alias[out] = target
@@ -182,10 +183,15 @@ class Program:
           dtype), read without a memory pass over the constant.
         """
         resolve, meta, known = self._resolve, self.meta, self.known
+        uses = self.uses
+        arrays = [v for v, c in known.items() if type(c) is np.ndarray and c.size > 1]
+        if not any(st[0] == "guard" or st[1] is np.reshape for _, st in steps) and not (
+                arrays and any(resolve(v) in arrays for i, _ in steps for v in uses[i])):
+            return steps            # nothing to rewrite (a long elementwise chain)
         outputs = {resolve(v) for v in _vars(self.output)}
         count = {}
         for i, _ in steps:
-            for v in self.uses[i]:
+            for v in uses[i]:
                 v = resolve(v)
                 count[v] = count.get(v, 0) + 1
         made = {}
@@ -388,9 +394,12 @@ class Program:
         root = {}         # var -> var whose buffer it views (for release / reuse)
         nbytes = {}
         ndarray = np.ndarray
+        big = False       # any array of _FRESH_LIMIT bytes (else no reuse, no release)
         for v, (typ, shape, dtype, size, owner) in self.meta.items():
             values_shape[v] = (shape, dtype, typ is ndarray)
             nbytes[v] = size
+            if size >= _FRESH_LIMIT:
+                big = True
             if owner != v:
                 root[v] = owner
         lines = []
@@ -444,7 +453,7 @@ class Program:
                         indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
-            if (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
+            if (big and kind == "call" and type(op) is Op and type(op.key) is np.ufunc
                     and op.key.signature is None and op.key.nout == 1 and not kwargs
                     and isinstance(out, int) and out not in self.mutable):
                 shape, dtype, isarr = values_shape[out]
@@ -466,9 +475,11 @@ class Program:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
                 root[out] = reuse          # views of the result now view the reused buffer
-            elif (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
-                  and isinstance(out, int) and values_shape[out][2] and not kwargs):
+            elif (big and kind == "call" and type(op) is Op and type(op.key) is np.ufunc
+                  and type(out) is int and values_shape[out][2] and not kwargs):
                 fresh.add(out)
+            if not big:
+                continue
             # release big intermediates after their last use
             dead = []
             for v in self.uses[i]:
@@ -557,7 +568,7 @@ class Program:
         return name
 
     def _render(self, t, index=False, ret=False):
-        if isinstance(t, Var):
+        if type(t) is Var or isinstance(t, Var):
             return self._name(t.n)
         if isinstance(t, tuple) and not hasattr(t, "_fields"):
             if index and t:
@@ -581,7 +592,7 @@ class Program:
         return self._const(t, ret=ret)
 
     def _operand(self, t):
-        text = self._render(t)
+        text = self._name(t.n) if type(t) is Var else self._render(t)
         return f"({text})" if text.startswith("-") else text
 
     def _call_args(self, args, kwargs):
@@ -710,6 +721,9 @@ _METHODS = {np.sum: ("sum", _REDUCE_KW, 3), np.prod: ("prod", _REDUCE_KW, 3),
 def _plain_operand(t):
     """An operand that is safe on either side of a Python operator: a traced value, an
     array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
+    tt = type(t)
+    if tt is Var or tt is float or tt is int:
+        return True
     return isinstance(t, (Var, np.ndarray, np.generic)) or (
         isinstance(t, (int, float, complex)) and not isinstance(t, bool))
 
@@ -824,8 +838,40 @@ def _is_const(t, unit, known, resolve, res):
     return False
 
 
+_ARITHMETIC = frozenset((np.multiply, np.true_divide, np.add, np.subtract, np.power))
+
+
+def _no_unit(args, known, resolve):
+    """True when no argument can be a 0 or 1 constant (then ``x * a`` is no identity)."""
+    for a in args:
+        ta = type(a)
+        if ta is Var:
+            if resolve(a.n) in known:
+                return False
+        elif ta is float or ta is int:
+            if a == 0 or a == 1:
+                return False
+        else:
+            return False
+    return True
+
+
 def _cse_key(step, resolve, known):
     kind, op, args, kwargs, out = step
+    if not kwargs:          # the common step: traced values and Python numbers
+        key = []
+        for a in args:
+            ta = type(a)
+            if ta is Var:
+                n = resolve(a.n)
+                key.append(("c", id(known[n])) if n in known else n)
+            elif (ta is float or ta is int) and a == a:
+                key.append((ta, a))
+            else:
+                break
+        else:
+            return (kind, op if type(op) is not Op else op.key, (False, tuple(key)),
+                    None if kwargs is None else ("d",))
     try:
         return (kind, op if not isinstance(op, Op) else op.key, _freeze(args, resolve, known),
                 _freeze(kwargs, resolve, known))
