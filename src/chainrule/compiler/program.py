@@ -25,7 +25,7 @@ import numpy as np
 
 from .tracing import SHAPE_ONLY, Var, Op, GETITEM, copy_array, var_numbers
 
-__all__ = ["Program", "GuardMiss"]
+__all__ = ["Program", "GuardMiss", "finite"]
 
 
 class GuardMiss(Exception):
@@ -73,7 +73,7 @@ class Program:
             self.writes_inputs = ()
         self.missed = None
         namespace = dict(self.consts)
-        namespace.update(np=np, _Miss=GuardMiss)
+        namespace.update(np=np, _Miss=GuardMiss, _finite=finite)
         code = compile(self.source, "<cr.compile>", "exec")
         exec(code, namespace)
         self.fn = namespace["_program"]
@@ -616,7 +616,7 @@ class Program:
             # that name is free in the program
             if name.isidentifier() and not keyword.iskeyword(name) and \
                     not hasattr(builtins, name) and name not in self.names and \
-                    name not in ("np", "_Miss", "operator_index") and \
+                    name not in ("np", "_Miss", "_finite", "operator_index") and \
                     not _GENERATED.fullmatch(name) and self.consts.get(name, op) is op:
                 self.consts[name] = op
                 return name
@@ -634,10 +634,8 @@ class Program:
                 if self.meta[self._resolve(args[0].n)][2].kind == "f" and \
                         self._state.get("over") == "ignore" and \
                         self._state.get("invalid") == "ignore":
-                    # the sum of finite numbers is finite unless it overflows: one pass and
-                    # no temporary array in the common case, the exact test only after it
-                    return f"if (_s := float({v}.sum())) - _s and not " \
-                           f"np.isfinite({v}).all(): raise _Miss({no})"
+                    # one pass and no temporary array in the common case (see _finite)
+                    return f"if not _finite({v}): raise _Miss({no})"
                 return f"if not np.isfinite({v}).all(): raise _Miss({no})"
             if op == "shape":
                 return f"if {v}.shape != {expected!r}: raise _Miss({self._guard_no(op)})"
@@ -696,6 +694,19 @@ class Program:
             self.alias[out] = reuse
             return call
         return f"{self._define(out)} = {call}"
+
+
+def finite(a):
+    """True if every entry of the real floating-point array ``a`` is finite.
+
+    The sum of finite numbers is finite unless it overflows, and a NaN or infinity makes the
+    sum NaN or infinite: so one pass with no temporary array decides the common case, and
+    the exact ``np.isfinite(a).all()`` runs only when the sum is not finite (an overflow of
+    finite numbers then still answers True).  Programs call it where NumPy's overflow and
+    invalid warnings are off (the backward pass's error state).
+    """
+    s = float(a.sum())
+    return s - s == 0 or bool(np.isfinite(a).all())
 
 
 # ufuncs written as Python operators (the same ufunc call for arrays, NumPy's fast scalar
