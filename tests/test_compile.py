@@ -334,6 +334,15 @@ def test_uniform_constant_is_a_scalar_with_the_same_dtype():
         assert g.dtype == e.dtype and np.array_equal(g, e)
 
 
+def test_finite_is_exact_where_the_sum_overflows():
+    from chainrule.compiler.program import finite
+    with np.errstate(all="ignore"):
+        assert finite(np.array([1e308, 1e308, -1e308, -1e308])) and finite(np.float64(2.0))
+        assert finite(np.full((3, 2), 3e38, np.float32))      # float32 sum overflows
+        for bad in ([1.0, np.inf], [np.nan, 0.0], [np.inf, -np.inf], [1e308, 1e308, np.nan]):
+            assert not finite(np.array(bad))
+
+
 def test_finiteness_guard_hit_and_false_miss():
     grad_log = cr.grad(lambda x: np.sum(np.log(x)))
     f = cr.compile(grad_log)
