@@ -201,7 +201,7 @@ class Program:
                 made[out] = k
 
         def single(v):
-            """The step index that made ``v``, when its only use is the next step."""
+            """The step index that made ``v``, when ``v`` has one use (the step asking)."""
             v = resolve(v)
             if count.get(v) != 1 or v in outputs or v in self.mutable or v in known:
                 return None
@@ -226,8 +226,9 @@ class Program:
                 if sf[0] != "call" or type(sf[1]) is not Op or sf[1].key is not np.isfinite \
                         or sf[3] or len(sf[2]) != 1 or type(sf[2][0]) is not Var:
                     continue
-                u = resolve(sf[2][0].n)
-                if u in known or not issubclass(meta[u][0], (np.ndarray, np.generic)):
+                u = resolve(sf[2][0].n)      # tested at the guard's place: not written between
+                if u in known or u in self.mutable or \
+                        not issubclass(meta[u][0], (np.ndarray, np.generic)):
                     continue
                 drop.update((ka, kf))
                 self.uses[i] = [u]
@@ -247,7 +248,8 @@ class Program:
                 shape = meta[x][1]
                 if type(axis) is int:
                     axis = (axis,)
-                if not isinstance(axis, tuple) or meta[x][0] is not np.ndarray:
+                if not isinstance(axis, tuple) or meta[x][0] is not np.ndarray or \
+                        x in self.mutable:       # summed at the reshape's place
                     continue
                 kept_shape = tuple(1 if d in axis or d - len(shape) in axis else n
                                    for d, n in enumerate(shape))
