@@ -202,11 +202,11 @@ def _ties(ans, x, axis, keepdims):
 
 def _to_ties(g, ans, x, axis, keepdims):
     """The VJP of max/min: ``g / count`` where ``x`` attains the extreme (NaNs for a NaN
-    extreme), 0 elsewhere.  Divided on the reduced shape, then spread by the boolean hits:
-    two calls on ``x``'s shape fewer than ``g * _ties(...)``, and ``g / count`` is the
-    correctly rounded share."""
-    hit = (x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)
-    count = np.sum(hit, axis=axis, keepdims=True, dtype=np.result_type(x, 1.0))
+    extreme), 0 elsewhere.  Divided on the reduced shape, then spread by the hits: one
+    call on ``x``'s shape fewer than ``g * _ties(...)``, and ``g / count`` is the correctly
+    rounded share."""
+    hit = ((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
+    count = np.sum(hit, axis=axis, keepdims=True)      # (array API: no sums of booleans)
     return restore_reduced_axes(g, x, axis, keepdims) / count * hit
 
 
