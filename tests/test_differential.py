@@ -27,8 +27,10 @@ class R:
     ``complex``: also compare on complex input (None: when NumPy computes it on complex
     input); ``real``: the indexes of arguments that stay real when the others are complex."""
 
-    def __init__(self, call, args=((0.3, 0.9),), complex=None, real=(), tol=1e-6):
+    def __init__(self, call, args=((0.3, 0.9),), complex=None, real=(), tol=1e-6,
+                 second=False):
         self.call, self.args, self.complex, self.real, self.tol = call, args, complex, real, tol
+        self.second = second        # also compare second order (forward over reverse)
 
 
 def _u(name, args=None, **kw):
@@ -45,6 +47,70 @@ W = (-1.0, 1.0, (5,))
 
 def _spd(m, a):
     return a @ m.swapaxes(a, -1, -2) + 3 * m.eye(a.shape[-1])
+
+
+def _mH(m, a):
+    return m.conj(m.swapaxes(a, -1, -2))
+
+
+def _hpd(m, a):
+    """A Hermitian positive definite matrix (stack) from any ``a``."""
+    return a @ _mH(m, a) + 3 * m.eye(a.shape[-1])
+
+
+SPREAD = np.diag([0.0, 3.0, 6.0])
+
+
+def _hspread(m, a):
+    """A Hermitian matrix (stack) with well-separated eigenvalues."""
+    return (a + _mH(m, a)) / 2 + SPREAD
+
+
+def _eigh_gauge(m, a, uplo="L"):
+    """What does not depend on the eigenvectors' phases: ``V diag(sin w) V^H``, ``|V|^2 w``."""
+    w, v = m.linalg.eigh(_hspread(m, a), UPLO=uplo)
+    return (v * m.sin(w)[..., None, :]) @ _mH(m, v) + m.abs(v) ** 2 * w[..., None, :]
+
+
+def _svd_gauge(m, a):
+    """``U diag(sin s) V^H``, ``|U|^2 s`` and ``s |V^H|^2`` (phase-invariant), stacked."""
+    u, s, vh = m.linalg.svd(a, full_matrices=False)
+    parts = [(u * m.sin(s)[..., None, :]) @ vh, m.abs(u) ** 2 * s[..., None, :],
+             s[..., :, None] * m.abs(vh) ** 2]
+    return m.concatenate([m.reshape(p, a.shape[:-2] + (-1,)) for p in parts], axis=-1)
+
+
+def _eig_gauge(m, a):
+    """Invariant to the eigenvectors' phases and to the order of the eigenpairs:
+    ``V diag(sin w) V^-1`` and ``|V|^2 w`` (unit-norm columns)."""
+    if m is np:
+        w, v = np.linalg.eig(a)
+    else:           # JAX asks to opt in: the eigenvalues here are distinct
+        w, v = jax.lax.linalg.eig(a, compute_left_eigenvectors=False,
+                                  enable_eigvec_derivs=True)
+    f = (v * m.sin(w)[..., None, :]) @ m.linalg.inv(v)
+    f = m.concatenate([f, (m.abs(v) ** 2 @ w[..., :, None])], axis=-1)
+    return m.concatenate([m.real(f), m.imag(f)], axis=-1)    # JAX's are always complex
+
+
+def _sym3(m, w):
+    """Symmetric functions of eigenvalues (invariant to their order), real and imaginary
+    parts (NumPy's eigenvalues are real where all are, JAX's always complex)."""
+    out = [w.sum(-1), (w * w).sum(-1), (w * w * w).sum(-1)]
+    return m.stack([m.real(x) for x in out] + [m.imag(x) for x in out], -1)
+
+
+def _expm(m, a):
+    if m is np:
+        from chainrule.rules.linalg.matrix_functions import expm
+        return expm(a)
+    import jax.scipy.linalg
+    return jax.scipy.linalg.expm(a)
+
+
+EIG = (-1.0, 1.0, (2, 3, 3))           # a batch of general matrices
+TALL = (-1.0, 1.0, (2, 4, 3))
+SQB = (-1.0, 1.0, (2, 3, 3))
 
 
 RECIPES = {
@@ -170,8 +236,7 @@ RECIPES = {
     "linalg.multi_dot": R(lambda m, a, b: m.linalg.multi_dot([a, b, a]), (SQ, SQ)),
     "linalg.matrix_power": R(lambda m, a: m.linalg.matrix_power(a, 3), (SQ,)),
     "linalg.inv": R(lambda m, a: m.linalg.inv(_spd(m, a)), (SQ,)),
-    "linalg.pinv": R(lambda m, a: m.linalg.pinv(a), ((-1, 1, (3, 2)),), tol=1e-5,
-                     complex=False),      # chainrule refuses complex input (TypeError) so far
+    "linalg.pinv": R(lambda m, a: m.linalg.pinv(a), ((-1, 1, (3, 2)),), tol=1e-5),
     # JAX takes sign's derivative as 0 also for complex z, where z / |z| has one (PyTorch's
     # sgn agrees with chainrule: test_tensor_grad_matches_pytorch[sign-complex])
     "sign": _u("sign", complex=False),
@@ -192,20 +257,69 @@ RECIPES = {
     "fft.rfftn_s": R(lambda m, x: m.fft.rfftn(x, s=(4, 6), axes=(0, 1)), (M,), complex=False),
 }
 
+# linear algebra: every function both have, through outputs that do not depend on a
+# decomposition's gauge (phases and order of eigen- and singular vectors), batched, real and
+# complex, both modes, second order
+_NORM_ORDS_VEC = (None, 1, 2, np.inf, -np.inf, 3, 0.5, -1)
+_NORM_ORDS_MAT = (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)
+_COND_PS = (None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf)
+LINALG = {
+    "linalg.cholesky": R(lambda m, a: m.linalg.cholesky(_hpd(m, a)), (SQB,), second=True),
+    "linalg.eigh": R(lambda m, a: _eigh_gauge(m, a), (SQB,), second=True),
+    "linalg.eigh_upper": R(lambda m, a: _eigh_gauge(m, a, "U"), (SQB,)),
+    "linalg.eigvalsh": R(lambda m, a: m.linalg.eigvalsh(_hspread(m, a)), (SQB,), second=True),
+    "linalg.eig": R(lambda m, a: _eig_gauge(m, a + m.asarray(SPREAD)), (EIG,), tol=1e-5,
+                    complex=True, second=True),
+    "linalg.eigvals": R(lambda m, a: _sym3(m, m.linalg.eigvals(a + m.asarray(SPREAD))),
+                        (EIG,), complex=True),     # second order: JAX's needs eig's opt-in
+    "linalg.svd": R(lambda m, a: _svd_gauge(m, a), (TALL,), tol=1e-5, second=True),
+    "linalg.svd_wide": R(lambda m, a: _svd_gauge(m, m.swapaxes(a, -1, -2)), (TALL,),
+                         tol=1e-5),
+    "linalg.svdvals": R(lambda m, a: m.linalg.svdvals(a), (TALL,)),
+    "linalg.svd_hermitian": R(lambda m, a: m.linalg.svd(_hspread(m, a), compute_uv=False,
+                                                        hermitian=True), (SQB,)),
+    "linalg.qr": R(lambda m, a: m.concatenate(tuple(m.linalg.qr(a)), axis=-2), (TALL,),
+                   second=True),
+    "linalg.qr_r": R(lambda m, a: m.linalg.qr(a, mode="r"), (TALL,)),
+    "linalg.slogdet": R(lambda m, a: m.stack(tuple(m.linalg.slogdet(a + 2 * m.eye(3))), -1),
+                        (SQB,), second=True),
+    "linalg.inv_batched": R(lambda m, a: m.linalg.inv(a + 3 * m.eye(3)), (SQB,), second=True),
+    "linalg.solve_batched": R(lambda m, a, b: m.linalg.solve(a + 3 * m.eye(3), b),
+                              (SQB, (-1.0, 1.0, (2, 3, 2))), second=True),
+    "linalg.pinv_batched": R(lambda m, a: m.linalg.pinv(a), (TALL,), tol=1e-5, second=True),
+    "linalg.pinv_hermitian": R(lambda m, a: m.linalg.pinv(_hspread(m, a) + m.eye(3),
+                                                          hermitian=True), (SQB,)),
+    "linalg.lstsq": R(lambda m, a, b: m.linalg.lstsq(a, b, rcond=None)[0],
+                      ((-1.0, 1.0, (4, 3)), (-1.0, 1.0, (4, 2))), tol=1e-5, second=True),
+    "linalg.matrix_power_neg": R(lambda m, a: m.linalg.matrix_power(a + 3 * m.eye(3), -2),
+                                 (SQB,)),
+    "linalg.matrix_rank": R(lambda m, a: m.linalg.matrix_rank(a), (TALL,)),
+    "linalg.expm": R(lambda m, a: _expm(m, a), (SQB,)),
+    # every order in one recipe (one JAX compilation), in the order of the tuples above
+    "linalg.norm_vec": R(lambda m, a: m.stack([m.linalg.norm(a, o, axis=-1)
+                                               for o in _NORM_ORDS_VEC], -1), (TALL,),
+                         second=True),
+    "linalg.norm_mat": R(lambda m, a: m.stack([m.linalg.norm(a, o, axis=(-2, -1))
+                                               for o in _NORM_ORDS_MAT], -1), (TALL,),
+                         tol=1e-5, second=True),
+    "linalg.norm": R(lambda m, a: m.linalg.norm(a), (TALL,)),
+    "linalg.norm_axis": R(lambda m, a: m.linalg.norm(a, "nuc", axis=(2, 0), keepdims=True),
+                          (TALL,), tol=1e-5),
+    "linalg.vector_norm": R(lambda m, a: m.linalg.vector_norm(a, ord=3, axis=(0, 2)), (TALL,)),
+    "linalg.matrix_norm": R(lambda m, a: m.stack([m.linalg.matrix_norm(a, ord=o) for o in (
+        "fro", "nuc", 2, -2, 1, np.inf)], -1), (TALL,), tol=1e-5),
+    "linalg.cond": R(lambda m, a: m.stack([m.linalg.cond(a + 2 * m.eye(3), p)
+                                           for p in _COND_PS], -1), (SQB,), tol=1e-5,
+                     second=True),
+}
+RECIPES.update(LINALG)
+
 # functions both have that this comparison leaves out, and why
 SKIP = {
     "bincount": "integer counts (weights: compared in the rule tables)",
     "histogram": "bin counts: no derivative",
     "unique": "JAX gives unique no derivative; chainrule's (a gather) is in the rule tables",
     "shape": "no array result", "ndim": "no array result", "size": "no array result",
-    # decompositions: compared by the linear algebra tests
-    "linalg.cholesky": "decomposition", "linalg.qr": "decomposition",
-    "linalg.svd": "decomposition", "linalg.svdvals": "decomposition",
-    "linalg.eig": "decomposition", "linalg.eigh": "decomposition",
-    "linalg.eigvals": "decomposition", "linalg.eigvalsh": "decomposition",
-    "linalg.slogdet": "decomposition", "linalg.lstsq": "decomposition",
-    "linalg.cond": "decomposition", "linalg.norm": "decomposition",
-    "linalg.matrix_norm": "decomposition", "linalg.vector_norm": "decomposition",
 }
 
 
@@ -336,6 +450,39 @@ def test_against_jax(key, complex_):
         assert np.iscomplexobj(t) == np.iscomplexobj(np.asarray(jt)), "JVP dtype kind"
 
 
+def _second_cases():
+    out = []
+    for key, r in sorted(LINALG.items()):
+        if r.second:
+            out.append(pytest.param(key, False, id=key))
+            if r.complex is not False and _numpy_takes_complex(r):
+                out.append(pytest.param(key, True, id=key + "-complex"))
+    return out
+
+
+@pytest.mark.parametrize("key, complex_", _second_cases())
+def test_second_order_against_jax(key, complex_):
+    """Forward over reverse: the JVP of the VJP (a Hessian-vector product, per argument)."""
+    r = RECIPES[key]
+    rng = np.random.default_rng(2)
+    args = _draw(r, complex_, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ct = _like(r.call(np, *args), rng)
+        tans = [_like(a, rng) for a in args]
+
+        def pull_cr(*xs):
+            return cr.vjp(lambda *ys: r.call(np, *ys), *xs)[1](ct)
+        _, got = cr.jvp(pull_cr, tuple(args), tuple(tans))
+
+        def pull_jax(*xs):
+            return jax.vjp(lambda *ys: r.call(jnp, *ys), *xs)[1](jnp.asarray(ct))
+        want = jax.jit(lambda xs, ts: jax.jvp(pull_jax, tuple(xs), tuple(ts))[1])(
+            [jnp.asarray(a) for a in args], [jnp.asarray(t) for t in tans])
+    for i, (g, w) in enumerate(zip(got, want)):
+        _close(g, w, 10 * r.tol, f"second order, argument {i}")
+
+
 # ---------------------------------------------------------------- PyTorch's tensor API
 # NumPy's names of ufuncs where PyTorch's differ
 TORCH_NAMES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
@@ -394,3 +541,120 @@ def test_tensor_grad_matches_pytorch(name, tname, complex_):
     for c, t in zip(cs, ts):
         np.testing.assert_allclose(c.grad.numpy(), t.grad.resolve_conj().numpy(force=True),
                                    rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------- PyTorch's torch.linalg
+def _torch_linalg():
+    """``name: (chainrule's function, PyTorch's, argument shapes)``, gauge-invariant outputs
+    as for JAX above; ``m`` is NumPy (on tensors) or torch."""
+    def mh(m, a):
+        return m.conj(m.swapaxes(a, -1, -2)) if m is np else a.mH
+
+    def eye(m, a):
+        return np.eye(a.shape[-1]) if m is np else _torch_eye(a)
+
+    def hpd(m, a):
+        return a @ mh(m, a) + 3 * eye(m, a)
+
+    def hsp(m, a):
+        return (a + mh(m, a)) / 2 + (np.asarray(SPREAD) if m is np else _torch_const(SPREAD, a))
+
+    def eigh_g(m, a, uplo):
+        w, v = m.linalg.eigh(hsp(m, a), UPLO=uplo)
+        return (v * m.sin(w)[..., None, :]) @ mh(m, v) + m.abs(v) ** 2 * w[..., None, :]
+
+    def svd_g(m, a):
+        u, s, vh = m.linalg.svd(a, full_matrices=False)
+        parts = [(u * m.sin(s)[..., None, :]) @ vh, m.abs(u) ** 2 * s[..., None, :]]
+        return np.concatenate(parts, axis=-2) if m is np else _torch_cat(parts)
+
+    def eig_g(m, a):
+        w, v = m.linalg.eig(a + (np.asarray(SPREAD) if m is np else _torch_const(SPREAD, a)))
+        f = (v * m.sin(w)[..., None, :]) @ m.linalg.inv(v)
+        return m.real(f) if m is np else f.real
+
+    def norms(m, a):
+        ords = ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)
+        mat = [m.linalg.matrix_norm(a, ord=o) for o in ords]
+        vec = [m.linalg.vector_norm(a[..., 0, :], ord=o, **{"axis" if m is np else "dim": -1})
+               for o in (1, 2, 3, np.inf, -np.inf)]
+        return m.stack(mat + vec, -1)
+
+    def expm(m, a):
+        if m is np:
+            from chainrule.rules.linalg.matrix_functions import expm as cr_expm
+            return cr_expm(a)
+        return m.linalg.matrix_exp(a)
+
+    return {
+        "inv": (lambda m, a: m.linalg.inv(a + 3 * eye(m, a)), [SQB]),
+        "det": (lambda m, a: m.linalg.det(a), [SQB]),
+        "slogdet": (lambda m, a: m.linalg.slogdet(a + 2 * eye(m, a))[1], [SQB]),
+        "solve": (lambda m, a, b: m.linalg.solve(a + 3 * eye(m, a), b),
+                  [SQB, (-1.0, 1.0, (2, 3, 2))]),
+        "pinv": (lambda m, a: m.linalg.pinv(a), [TALL]),
+        "matrix_power": (lambda m, a: m.linalg.matrix_power(a + 3 * eye(m, a), -2), [SQB]),
+        "cholesky": (lambda m, a: m.linalg.cholesky(hpd(m, a)), [SQB]),
+        "eigh": (lambda m, a: eigh_g(m, a, "L"), [SQB]),
+        "eigh_upper": (lambda m, a: eigh_g(m, a, "U"), [SQB]),
+        "eigvalsh": (lambda m, a: m.linalg.eigvalsh(hsp(m, a)), [SQB]),
+        "eig": (eig_g, [SQB]),
+        "svd": (svd_g, [TALL]),
+        "svdvals": (lambda m, a: m.linalg.svdvals(a), [TALL]),
+        "qr": (lambda m, a: m.linalg.qr(a)[0], [TALL]),
+        "qr_r": (lambda m, a: m.linalg.qr(a)[1], [TALL]),
+        "norms": (norms, [TALL]),
+        "cond": (lambda m, a: m.linalg.cond(a + 2 * eye(m, a)), [SQB]),
+        "expm": (expm, [SQB]),
+    }
+
+
+def _torch_eye(a):
+    import torch
+    return torch.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _torch_const(c, a):
+    import torch
+    return torch.tensor(c, dtype=a.dtype)
+
+
+def _torch_cat(parts):
+    import torch
+    return torch.cat(parts, dim=-2)
+
+
+_TORCH_LINALG = sorted(_torch_linalg())
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("name", _TORCH_LINALG)
+def test_linalg_grad_matches_pytorch(name, complex_):
+    """``.grad`` of torch.linalg's functions (PyTorch's convention) on batched real and
+    complex input.  PyTorch's complex cholesky gradient is not Hermitian: compared through
+    its Hermitian part (docs/complex.md)."""
+    torch = pytest.importorskip("torch")
+    f, shapes = _torch_linalg()[name]
+    rng = np.random.default_rng(4)
+    xs = _draw(R(None, shapes), complex_, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(np, *[cr.tensor(x) for x in xs]).numpy()
+        ct = _like(y, rng)
+        ts = [torch.tensor(x, requires_grad=True) for x in xs]
+        ty = f(torch, *ts)
+        np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+        torch.real(ty * torch.tensor(ct)).sum().backward() if ty.is_complex() else \
+            (ty * torch.tensor(ct)).sum().backward()
+        cs = [cr.tensor(x, requires_grad=True) for x in xs]
+        out = f(np, *cs)
+        np.sum(np.real(out * ct)).backward()
+    for c, t in zip(cs, ts):
+        want = t.grad.resolve_conj().numpy()
+        if name == "cholesky" and complex_:
+            want = (want + np.conj(np.swapaxes(want, -1, -2))) / 2
+            got = c.grad.numpy()
+            got = (got + np.conj(np.swapaxes(got, -1, -2))) / 2
+        else:
+            got = c.grad.numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -60,12 +60,13 @@ def test_simple_eigenvalue_next_to_a_repeated_pair():
     s = s + s.T
     _, t = cr.jvp(top, (a,), (s,))
     assert t == pytest.approx(s[2, 2])
-    # second derivative of a simple eigenvalue: 2 sum_j s_2j**2 / (w_2 - w_j)
+    # second derivative of a simple eigenvalue: 2 sum_j s_2j**2 / (w_2 - w_j) (along the
+    # symmetric s: derivatives are with respect to the symmetric input)
     want = 2 * (s[2, 0] ** 2 + s[2, 1] ** 2) / 1.0
     for hess in (cr.hessian(top), cr.jacfwd(cr.jacfwd(top)), cr.jacrev(cr.jacrev(top))):
         h = np.asarray(hess(a))
         assert np.all(np.isfinite(h))
-        assert np.einsum("ij,ijkl,kl->", np.tril(s), h, np.tril(s)) == pytest.approx(want)
+        assert np.einsum("ij,ijkl,kl->", s, h, s) == pytest.approx(want)
 
 
 def test_repeated_singular_values():
@@ -77,6 +78,35 @@ def test_repeated_singular_values():
     np.testing.assert_allclose(t, [2.0, 2.0, 1.0])       # d s = s along a itself
     np.testing.assert_allclose(cr.grad(lambda a: np.linalg.svd(a)[1][2])(a),
                                q[:, 2:] @ np.eye(3)[2:], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3)])
+def test_simple_singular_value_next_to_a_repeated_pair(shape):
+    """The smallest singular value (simple) of diag(2, 2, 1): its Hessian exists and is
+    finite in every mode (JAX's is NaN: it differentiates all singular vectors)."""
+    a = np.zeros(shape)
+    a[0, 0] = a[1, 1] = 2.0
+    a[2, 2] = 1.0
+    for f in (lambda x: np.linalg.svd(x, compute_uv=False)[2],
+              lambda x: np.linalg.norm(x, -2), lambda x: np.linalg.svdvals(x)[-1]):
+        g = cr.grad(f)
+        t = RNG.normal(size=shape)
+        for hess in (cr.hessian(f), cr.jacrev(cr.jacrev(f)), cr.jacfwd(cr.jacfwd(f))):
+            h = np.asarray(hess(a))
+            assert np.all(np.isfinite(h))
+            np.testing.assert_allclose(np.tensordot(h, t, 2), fd_directional(g, a, t),
+                                       atol=1e-6)
+
+
+def test_hessian_at_a_repeated_singular_value_is_not_a_number():
+    """Functions of a repeated singular value (or of a repeated pair, like the nuclear norm)
+    differentiate their singular vectors, which have no derivative there: NaN, as in JAX
+    (docs/reliability.md), never a silently wrong number."""
+    a = np.diag([2.0, 2.0, 1.0])
+    for f in (lambda x: np.linalg.norm(x, "nuc"), lambda x: np.linalg.norm(x, 2)):
+        assert not np.all(np.isfinite(cr.hessian(f)(a)))
+        np.testing.assert_allclose(cr.grad(f)(a), np.diag([1.0, 1.0, 1.0]) if f(a) == 5
+                                   else np.diag([0.5, 0.5, 0.0]), atol=1e-12)   # a tie: split
 
 
 def test_eigenvectors_at_a_repeated_eigenvalue_are_not_a_number():
@@ -151,11 +181,8 @@ def test_complex_gradients_against_jax(name):
     mk, x = fs[name]
     c = rc(*np.shape(mk(np)(x)))
     got = cr.grad(lambda a: np.sum(np.real(c * mk(np)(a))))(x)
-    if name in ("cholesky", "eigvalsh"):   # JAX reads the Hermitian part, NumPy one triangle
-        t = rc(*x.shape)
-        want = fd_directional(lambda a: np.sum(np.real(c * mk(np)(a))), x, t)
-        assert np.real(np.sum(got * t)) == pytest.approx(want, rel=1e-6)
-        return
+    # cholesky, eigvalsh: NumPy reads one triangle, JAX the Hermitian part; the derivatives
+    # are both with respect to the Hermitian input (a Hermitian gradient)
     want = jax.grad(lambda a: jnp.sum(jnp.real(c * mk(jnp)(a))))(jnp.asarray(x))
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-7, atol=1e-9)
 
@@ -201,7 +228,7 @@ def test_eigh_upper_is_numpys():
     h = rc(2, 3, 3)
     np.testing.assert_array_equal(np.linalg.eigh(cr.tensor(h), "U")[1].numpy(),
                                   np.linalg.eigh(h, "U")[1])
-    cr.check_grads(lambda a: np.linalg.eigh(a + np.diag([0.0, 5, 10]), "U")[1] ** 2,
+    cr.check_grads(lambda a: np.linalg.eigh(a + a.T + np.diag([0.0, 5, 10]), "U")[1] ** 2,
                    a[0], modes=("fwd", "rev"), order=2)
 
 
@@ -271,6 +298,8 @@ def test_second_order_of_complex_input(name):
           "norm": (lambda a: np.linalg.norm(a, "nuc") + np.linalg.norm(a[0], 3), b)}
     f, x = fs[name]
     t = rc_(*x.shape)
+    if name in ("eigh", "cholesky"):    # derivatives with respect to the Hermitian input
+        t = t + t.conj().T
     g = cr.grad(f)
     _, hv = cr.jvp(g, (x,), (t,))
     np.testing.assert_allclose(hv, fd_directional(g, x, t, 1e-5), atol=1e-6)

@@ -48,10 +48,13 @@ def _logged(rule, seen, key):
 
 
 def _rule_keys(prim, rules_, mode):
-    """(name, mode, argument) for each rule; '*' for a rule shared by all arguments."""
+    """(name, mode, argument) for each rule; '*' for a rule shared by all arguments.  A rule
+    marked ``refuses`` only raises, saying why there is none (the tests that it does are
+    beside the tables)."""
     if prim.nary:
         return [(prim.name, mode, "*")] if rules_ and rules_[0] is not None else []
-    return [(prim.name, mode, i) for i, r in enumerate(rules_) if r is not None]
+    return [(prim.name, mode, i) for i, r in enumerate(rules_)
+            if r is not None and not getattr(r, "refuses", False)]
 
 
 def expected():

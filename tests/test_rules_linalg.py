@@ -47,6 +47,12 @@ def modulus2(z):
     return np.real(z * np.conj(z))
 
 
+def herm(a):
+    """The Hermitian part of each matrix: functions that read one triangle are checked in
+    Hermitian directions through it."""
+    return (a + np.conj(np.swapaxes(a, -1, -2))) / 2
+
+
 def svd_parts(a, full=False):
     return np.linalg.svd(a, full_matrices=full)
 
@@ -242,15 +248,28 @@ CASES = [
     Case("linalg_diagonal", lambda a: np.linalg.diagonal(a, offset=1), [S(2, 3, 4)]),
     Case("linalg_trace", np.linalg.trace, [S(2, 3, 3)]),
     # ------------------------------------------------------------ decompositions
-    Case("cholesky", lambda a: np.linalg.cholesky(a + I3), [U(3, 3)]),
+    # cholesky, eigh, eigvalsh: NumPy's values read one triangle, the derivatives are taken
+    # with respect to the Hermitian input (JAX's, PyTorch's convention): perturbed through
+    # herm(), in Hermitian directions, as JAX's and HIPS autograd's tests do
+    Case("cholesky", lambda a: np.linalg.cholesky(herm(a) + I3), [U(3, 3)]),
+    Case("cholesky_stacked", lambda a: np.linalg.cholesky(herm(a) + I3), [U(2, 3, 3)]),
     Case("cholesky_sym", lambda a: np.linalg.cholesky(a @ np.transpose(a, (0, 2, 1)) + I3),
          [U(2, 3, 3)]),
-    Case("cholesky_upper", lambda a: np.linalg.cholesky(a + I3, upper=True), [U(3, 3)]),
-    Case("eigh_values", lambda a: np.linalg.eigh(a + SPREAD3).eigenvalues, [U(3, 3)]),
-    Case("eigh_vectors", lambda a: np.linalg.eigh(a + SPREAD3)[1] ** 2, [U(2, 3, 3)]),
-    Case("eigh_upper", lambda a: np.linalg.eigh(a + SPREAD3, UPLO="U")[1] ** 2 *
-         np.linalg.eigh(a + SPREAD3, UPLO="U")[0], [U(3, 3)]),
-    Case("eigvalsh", lambda a: np.linalg.eigvalsh(a + SPREAD3), [U(3, 3)]),
+    Case("cholesky_upper", lambda a: np.linalg.cholesky(herm(a) + I3, upper=True), [U(3, 3)]),
+    Case("eigh_values", lambda a: np.linalg.eigh(herm(a) + SPREAD3).eigenvalues, [U(3, 3)]),
+    Case("eigh_vectors", lambda a: np.linalg.eigh(herm(a) + SPREAD3)[1] ** 2, [U(2, 3, 3)]),
+    Case("eigh_upper", lambda a: np.linalg.eigh(herm(a) + SPREAD3, UPLO="U")[1] ** 2 *
+         np.linalg.eigh(herm(a) + SPREAD3, UPLO="U")[0], [U(3, 3)]),
+    Case("eigh_gauge", lambda a: (lambda w, v: modulus2(v) * w[..., None, :])(
+        *np.linalg.eigh(herm(a) + SPREAD3)), [U(2, 3, 3)]),
+    Case("eigh_gauge_upper", lambda a: (lambda w, v: modulus2(v) * w[..., None, :])(
+        *np.linalg.eigh(herm(a) + SPREAD3, UPLO="U")), [U(3, 3)]),
+    Case("eigvalsh", lambda a: np.linalg.eigvalsh(herm(a) + SPREAD3), [U(3, 3)]),
+    Case("eigvalsh_upper", lambda a: np.linalg.eigvalsh(herm(a) + SPREAD3, "U"), [U(2, 3, 3)]),
+    Case("svdvals_hermitian", lambda a: np.linalg.svd(herm(a) + SPREAD3, compute_uv=False,
+                                                      hermitian=True), [U(3, 3)]),
+    Case("pinv_hermitian", lambda a: np.linalg.pinv(herm(a) + SPREAD3 + I3, hermitian=True),
+         [U(2, 3, 3)]),
     Case("svdvals", lambda a: np.linalg.svd(a + SV32, compute_uv=False), [U(2, 3, 2)]),
     Case("svdvals_wide", lambda a: np.linalg.svdvals(a + SV32.T), [U(2, 3)]),
     Case("svd_u_tall", lambda a: svd_parts(a + SV32)[0] ** 2, [U(3, 2)]),
@@ -422,9 +441,10 @@ def test_cross_puts_nan_and_signed_zeros_where_numpy_does():
             np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
 
 
-def test_hermitian_reads_the_lower_triangle_or_raises():
-    """``hermitian=True``: NumPy reads the lower triangle only; so do values and gradients
-    (pinv, singular values).  svd's vectors would differ from NumPy's: that raises."""
+def test_hermitian_values_read_the_lower_triangle_gradients_are_hermitian():
+    """``hermitian=True``: NumPy's values read the lower triangle only; so do chainrule's.
+    Derivatives are taken with respect to the Hermitian input (pinv, singular values): the
+    gradient is Hermitian.  svd's vectors would differ from NumPy's: that raises."""
     a = np.random.default_rng(1).normal(size=(3, 3))
     np.testing.assert_allclose(np.linalg.pinv(cr.tensor(a), hermitian=True).numpy(),
                                np.linalg.pinv(a, hermitian=True), atol=1e-12)
@@ -432,7 +452,11 @@ def test_hermitian_reads_the_lower_triangle_or_raises():
         np.linalg.svd(cr.tensor(a), compute_uv=False, hermitian=True).numpy(),
         np.linalg.svd(a, compute_uv=False, hermitian=True), atol=1e-12)
     g = cr.grad(lambda x: np.sum(np.linalg.pinv(x, hermitian=True)))(a)
-    assert np.all(np.triu(g, 1) == 0)          # the upper triangle is not read
-    cr.check_grads(lambda x: np.linalg.pinv(x, hermitian=True), a, order=1)
+    np.testing.assert_allclose(g, g.T, atol=1e-12)
+    h = herm(a)
+    gh = cr.grad(lambda x: np.sum(np.linalg.pinv(x)))(h)       # the general pinv at h
+    np.testing.assert_allclose(cr.grad(lambda x: np.sum(np.linalg.pinv(x, hermitian=True)))(h),
+                               herm(gh), atol=1e-10)
+    cr.check_grads(lambda x: np.linalg.pinv(herm(x), hermitian=True), a, order=1)
     with pytest.raises(NotImplementedError, match="hermitian=True"):
         np.linalg.svd(cr.tensor(a), hermitian=True)

@@ -8,7 +8,11 @@ Functions of SciPy that are not ufuncs (``logsumexp``, ``softmax``, ``polygamma`
 
 Each derivative is written with primitives, so every order is differentiable.  The Bessel
 functions differentiate through the order-``v`` families (``jv``, ``yv``, ``iv``, ``ive``,
-differentiable in ``x``; the order ``v`` has no derivative).  Complex input: ``erf``,
+differentiable in ``x``; the order ``v`` has no derivative).  ``gammainc`` and
+``gammaincc`` are differentiable in their order ``a`` too (twice; computed by
+:mod:`.incomplete_gamma`, as JAX's ``igamma_grad_a``); the shape parameters of ``stdtr``
+(``df``) and ``betainc`` (``a``, ``b``) have no rule, and asking for one raises a
+``TypeError`` naming the parameter (never a silent 0).  Complex input: ``erf``,
 ``erfc`` (holomorphic: the same rule, JAX's convention); the others are real functions in
 SciPy and refuse complex input with NumPy's ``TypeError``.
 
@@ -19,6 +23,7 @@ SciPy and refuse complex input with NumPy's ``TypeError``.
 import numpy as np
 import scipy.special as sc
 
+from . import incomplete_gamma as _ig
 from .api import defprim, defufunc
 from .complex import real_only
 
@@ -78,9 +83,42 @@ _binary(sc.beta, lambda ans, a, b: ans * (sc.psi(a) - sc.psi(a + b)),
         lambda ans, a, b: ans * (sc.psi(b) - sc.psi(a + b)))
 _binary(sc.betaln, lambda ans, a, b: sc.psi(a) - sc.psi(a + b),
         lambda ans, a, b: sc.psi(b) - sc.psi(a + b))
-# regularized incomplete gamma functions: differentiable in x (the order a has no rule)
-_order_x(sc.gammainc, lambda ans, a, x: np.exp((a - 1) * np.log(x) - x - sc.gammaln(a)))
-_order_x(sc.gammaincc, lambda ans, a, x: -np.exp((a - 1) * np.log(x) - x - sc.gammaln(a)))
+# regularized incomplete gamma functions P = gammainc, Q = gammaincc = 1 - P: in x the
+# density, in the order a d/da P (computed: incomplete_gamma), itself differentiable once
+# more in a and in any order in x (d/dx d^k/da^k P = d^k/da^k (dP/dx), in closed form)
+def _dgammainc_dx(a, x):
+    return np.exp((a - 1) * np.log(x) - x - sc.gammaln(a))
+
+
+def _dx_of_da(v, ans, a, x):
+    return v * _dgammainc_dx(a, x) * (np.log(x) - sc.psi(a))
+
+
+def _dx_of_da2(v, ans, a, x):
+    d = np.log(x) - sc.psi(a)
+    return v * _dgammainc_dx(a, x) * (d * d - zeta_p(2.0, a))
+
+
+def _no_third(what):
+    def rule(v, ans, a, x):
+        raise NotImplementedError(
+            f"chainrule differentiates scipy.special.{what} in its order a twice, not three "
+            "times; detach a (or differentiate in x) for higher orders")
+    rule.refuses = True         # a rule that only says why there is none
+    return rule
+
+
+_DA2_RULES = (_no_third("gammainc"), _dx_of_da2)         # each serves both modes
+gammainc_da2_p = defprim(_ig.gammainc_da2, name="gammainc_da2", elementwise=True, raw=True,
+                         vjp=_DA2_RULES, jvp=_DA2_RULES, keep=("a", "x"), keep_ans=False)
+_DA_RULES = (lambda v, ans, a, x: v * gammainc_da2_p(a, x), _dx_of_da)
+gammainc_da_p = defprim(_ig.gammainc_da, name="gammainc_da", elementwise=True, raw=True,
+                        vjp=_DA_RULES, jvp=_DA_RULES, keep=("a", "x"), keep_ans=False)
+__all__ += ["gammainc_da_p", "gammainc_da2_p"]
+_declare(sc.gammainc, (lambda ans, a, x: gammainc_da_p(a, x),
+                       lambda ans, a, x: _dgammainc_dx(a, x)), None)
+_declare(sc.gammaincc, (lambda ans, a, x: -gammainc_da_p(a, x),
+                        lambda ans, a, x: -_dgammainc_dx(a, x)), None)
 # error functions (erf, erfc holomorphic: complex input follows the same rule)
 _unary(sc.erf, lambda ans, x: 2 / _SQRT_PI * np.exp(-x * x))
 _unary(sc.erfc, lambda ans, x: -2 / _SQRT_PI * np.exp(-x * x))
@@ -90,14 +128,32 @@ _unary(sc.erfcinv, lambda ans, x: -_SQRT_PI / 2 * np.exp(ans * ans))
 _unary(sc.ndtr, lambda ans, x: np.exp(-0.5 * x * x - LOG_SQRT_2PI))
 _unary(sc.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - LOG_SQRT_2PI - ans))
 _unary(sc.ndtri, lambda ans, x: np.exp(0.5 * ans * ans + LOG_SQRT_2PI))
-# the CDFs of Student's t and of the beta distribution, differentiable in x
-_order_x(sc.stdtr, lambda ans, df, x: np.exp(
+# the CDFs of Student's t and of the beta distribution, differentiable in x; their shape
+# parameters (df; a and b) have no rule: asking for one raises, naming the parameter
+def _no_parameter_rule(func, param, index):
+    def d(ans, *args):
+        raise TypeError(
+            f"chainrule has no derivative of scipy.special.{func} with respect to its "
+            f"parameter {param} (argument {index}); differentiate in x only: pass {param} "
+            "as a constant or detach it (`t.detach()`)")
+    return d
+
+
+def _mark_refusing(p, *indexes):
+    """Mark the rules of ``p`` that only say why there is none (``refuses``)."""
+    for i in indexes:
+        p.vjps[i].refuses = True
+        p.jvps[i].refuses = True
+
+
+_declare(sc.stdtr, (_no_parameter_rule("stdtr", "df", 0), lambda ans, df, x: np.exp(
     sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * np.log(df * np.pi)
-    - (df + 1) / 2 * np.log1p(x * x / df)))
-
-
-_declare(sc.betainc, (None, None, lambda ans, a, b, x: np.exp(
-    (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sc.betaln(a, b))), None)
+    - (df + 1) / 2 * np.log1p(x * x / df))), None)
+_mark_refusing(stdtr_p, 0)  # noqa: F821  (stdtr_p, betainc_p: declared by _declare)
+_declare(sc.betainc, (_no_parameter_rule("betainc", "a", 0), _no_parameter_rule("betainc", "b", 1),
+                      lambda ans, a, b, x: np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+                                                  - sc.betaln(a, b))), None)
+_mark_refusing(betainc_p, 0, 1)  # noqa: F821
 # x log y and x log(1 + y); the x-derivative at x == 0 is log y, as in JAX
 _binary(sc.xlogy, lambda ans, x, y: np.log(y), lambda ans, x, y: x / y)
 _binary(sc.xlog1py, lambda ans, x, y: np.log1p(y), lambda ans, x, y: x / (1 + y))

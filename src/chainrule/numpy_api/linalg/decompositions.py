@@ -15,6 +15,8 @@ __all__ = []
 
 @implements(np.linalg.cholesky)
 def _cholesky(a, /, *, upper=False):
+    """Reads one triangle (NumPy's value); derivatives with respect to the Hermitian input
+    (Hermitian gradient, as JAX and PyTorch: docs/complex.md)."""
     if upper:   # the upper factor of a is the conjugate transpose of the lower one of a^H
         return mH(cholesky_p(mH(a)))
     return cholesky_p(a)
@@ -30,11 +32,15 @@ def _uplo(UPLO):
 
 @implements(np.linalg.eigh)
 def _eigh(a, UPLO="L"):
+    """Reads the ``UPLO`` triangle (NumPy's values); derivatives with respect to the Hermitian
+    input (Hermitian gradient, as JAX and PyTorch: docs/complex.md)."""
     return _EighResult(*eigh_p(a, UPLO=_uplo(UPLO)))
 
 
 @implements(np.linalg.eigvalsh)
 def _eigvalsh(a, UPLO="L"):
+    """Reads the ``UPLO`` triangle (NumPy's values); derivatives with respect to the Hermitian
+    input (Hermitian gradient, as JAX and PyTorch: docs/complex.md)."""
     return eigh_p(a, UPLO=_uplo(UPLO))[0]
 
 _EigResult = result_type_of(np.linalg.eig(np.eye(1)))
@@ -60,7 +66,7 @@ def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
                 "np.linalg.svd(hermitian=True) of a tensor: NumPy's singular vectors then come "
                 "from eigh, with other signs and order than svd's; use np.linalg.eigh, or "
                 "compute_uv=False for the singular values")
-        return svdvals_p(hermitian_part(a))     # NumPy reads only the lower triangle
+        return svdvals_p(hermitian_part(a))     # NumPy's value; Hermitian derivative
     if not compute_uv:
         return svdvals_p(a)
     m, n = np.shape(a)[-2:]

@@ -59,7 +59,7 @@ def _pinv_rcond(a, rcond, rtol):
 
 @implements(np.linalg.pinv)
 def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
-    if hermitian:      # NumPy reads only the lower triangle; so does the gradient
+    if hermitian:      # the value reads the lower triangle (NumPy's); the gradient is Hermitian
         a = hermitian_part(a)
     rc = _pinv_rcond(a, rcond, rtol)
     if not isinstance(rc, numbers.Number):

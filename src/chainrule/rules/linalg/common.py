@@ -11,12 +11,12 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
+from ..api import all_finite, conj_if, conj_transpose, defprim, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
-           "hermitian_part", "conj_convention", "masked_times", "masked_over", "eye_like",
-           "offdiag_inv", "diag_part", "real_part"]
+           "hermitian_part", "hermitian_sym", "conj_convention", "masked_times", "masked_over",
+           "eye_like", "offdiag_inv", "diag_part", "real_part"]
 
 
 def mT(x):
@@ -61,10 +61,31 @@ def result_type_of(example):
     return cls if cls is not tuple else (lambda *parts: parts)
 
 
+def _lower_mirror(a):
+    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+
+
+def hermitian_sym(x):
+    """The Hermitian part ``(x + x^H) / 2`` of each matrix.  Functions that read one triangle
+    of a Hermitian input (``cholesky``, ``eigh``, ``hermitian=True``) take their derivatives
+    with respect to the Hermitian matrix, as JAX, PyTorch, HIPS autograd and TensorFlow do:
+    their rules read the Hermitian part of a tangent and, it being self-adjoint, give the
+    Hermitian part of the cotangent back (docs/complex.md)."""
+    return (x + mH(x)) / 2
+
+
+# value: NumPy's (one triangle read); derivative: the Hermitian part, self-adjoint
+_hermitian_part_p = defprim(_lower_mirror, name="hermitian_part", raw=True,
+                            vjp=(lambda g, ans, a: hermitian_sym(g),),
+                            jvp=(lambda t, ans, a: hermitian_sym(t),), keep=(), keep_ans=False)
+
+
 def hermitian_part(a):
     """The Hermitian matrix NumPy's ``hermitian=True`` reads: the lower triangle of ``a``,
-    mirrored (conjugated) above the diagonal."""
-    return np.tril(a) + np.conj(np.swapaxes(np.tril(a, -1), -1, -2))
+    mirrored (conjugated) above the diagonal.  Its derivative is that of the Hermitian part
+    ``(a + a^H) / 2`` (the two agree on Hermitian ``a``): derivatives are taken with respect
+    to the Hermitian input, as in JAX and PyTorch, so gradients are Hermitian."""
+    return _hermitian_part_p(a)
 
 
 def conj_convention(rule):

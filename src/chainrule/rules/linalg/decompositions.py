@@ -8,12 +8,16 @@ with ``mH`` where a real rule has ``.T``) and turned into the engine's (JAX's) c
 (or singular values) are infinite; they multiply with a strong zero (:func:`~.common.
 masked_times`), so a function of the eigenvalues alone has its derivative at a degenerate
 matrix (the identity, say), while the eigenvectors themselves honestly have none there.
+
+``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of the input for their values, as
+NumPy does; their derivatives are with respect to the Hermitian input (Hermitian gradients,
+the Hermitian part of a tangent: :func:`~.common.hermitian_sym`), as in JAX and PyTorch.
 """
 import numpy as np
 
 from ..api import defprim, maybe_nonzero, plain
-from .common import (conj, conj_convention, diag_part, eye_like, mH, mT, masked_over, masked_times,
-                     offdiag_inv, real_part as _real, reshape_to)
+from .common import (conj, conj_convention, diag_part, eye_like, hermitian_sym, mH, mT,
+                     masked_over, masked_times, offdiag_inv, real_part as _real, reshape_to)
 
 __all__ = ["cholesky_p", "eig_p", "eigh_p", "qr_p", "svd_p", "svdvals_p"]
 
@@ -27,29 +31,6 @@ def _col(v):
     return reshape_to(v, np.shape(v) + (1,))
 
 
-def _tri(x, upper, strict):
-    """The lower (or upper) triangle of each matrix, with or without its diagonal."""
-    return np.triu(x, 1 if strict else 0) if upper else np.tril(x, -1 if strict else 0)
-
-
-def _real_diag(x):
-    """The diagonal of ``x`` as a diagonal matrix, real part only (LAPACK ignores the
-    imaginary part of a Hermitian matrix's diagonal)."""
-    return _real(x * eye_like(x))
-
-
-def _herm_from(t, upper=False):
-    """The Hermitian matrix LAPACK sees when it reads one triangle of ``t``."""
-    s = _tri(t, upper, True)
-    return s + mH(s) + _real_diag(t)
-
-
-def _herm_grad(m, upper=False):
-    """Adjoint of :func:`_herm_from` (conjugate convention): the cotangent of the matrix
-    whose triangle was read, from the cotangent ``m`` of the Hermitian matrix."""
-    return _tri(m, upper, True) + _tri(mH(m), upper, True) + _real_diag(m)
-
-
 # ---------------------------------------------------------------- cholesky
 def _phi(x):
     """The strictly lower triangle plus half the diagonal."""
@@ -58,15 +39,15 @@ def _phi(x):
 
 def _cholesky_vjp(g, ans, a):
     li = np.linalg.inv(ans)
-    return _herm_grad(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
+    return hermitian_sym(np.matmul(mH(li), np.matmul(_phi(np.matmul(mH(ans), g)), li)))
 
 
 def _cholesky_jvp(t, ans, a):
     li = np.linalg.inv(ans)
-    return np.matmul(ans, _phi(np.matmul(li, np.matmul(_herm_from(t), mH(li)))))
+    return np.matmul(ans, _phi(np.matmul(li, np.matmul(hermitian_sym(t), mH(li)))))
 
 
-# reads the lower triangle of a, as NumPy does
+# the value reads the lower triangle of a, as NumPy does; the derivative is the Hermitian one
 cholesky_p = defprim(np.linalg.cholesky, name="cholesky", vjp=(conj_convention(_cholesky_vjp),),
                      jvp=(_cholesky_jvp,), keep=("a",))
 
@@ -91,20 +72,21 @@ def _eigh_vjp(g, ans, a, UPLO):
     cols = _used_columns(gw, gv)
     if cols is not None:
         vk = v[..., cols]
-        return _herm_grad(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)), UPLO == "U")
+        return hermitian_sym(np.matmul(vk * _row(_real(gw[..., cols])), mH(vk)))
     f = offdiag_inv(_row(w) - mT(_row(w)))           # F_ij = 1 / (w_j - w_i)
     inner = masked_times(f, np.matmul(mH(v), gv)) + _row(_real(gw)) * eye_like(v)
-    return _herm_grad(np.matmul(v, np.matmul(inner, mH(v))), UPLO == "U")
+    return hermitian_sym(np.matmul(v, np.matmul(inner, mH(v))))
 
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = ans
-    y = np.matmul(mH(v), np.matmul(_herm_from(t, UPLO == "U"), v))
+    y = np.matmul(mH(v), np.matmul(hermitian_sym(t), v))
     f = offdiag_inv(_row(w) - mT(_row(w)))
     return _real(diag_part(y)), np.matmul(v, masked_times(f, y))
 
 
-# eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads it)
+# eigenvalues and eigenvectors of the Hermitian matrix in one triangle of a (as NumPy reads
+# it); derivatives with respect to the Hermitian matrix (symmetrized, as JAX and PyTorch)
 eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", raw=True,
                  multiple_results=True, vjp=(conj_convention(_eigh_vjp),), jvp=(_eigh_jvp,),
                  keep=())
@@ -210,7 +192,12 @@ svd_p = defprim(lambda a: tuple(np.linalg.svd(a, full_matrices=False)), name="sv
 
 
 def _svdvals_vjp(g, ans, a):
+    """``U diag(g) V^H`` over the singular values whose cotangents are not 0 only, so its own
+    derivative needs no singular vector of a repeated value that ``g`` does not use."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
+    cols = _used_columns(g)
+    if cols is not None:
+        return np.matmul(u[..., cols] * _row(_real(g[..., cols])), vh[..., cols, :])
     return np.matmul(u * _row(_real(g)), vh)
 
 

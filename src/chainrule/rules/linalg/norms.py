@@ -4,7 +4,7 @@ values in :mod:`chainrule.numpy_api.linalg.norms`.
 """
 import numpy as np
 
-from ..api import defprim
+from ..api import defprim, maybe_nonzero
 from ..reductions import restore_reduced_axes
 from .common import real_part
 
@@ -76,6 +76,10 @@ def _vnorm_vjp(g, ans, x, ord, axis, keepdims):
 
 def _vnorm_jvp(t, ans, x, ord, axis, keepdims):
     w = _vnorm_weight(ans, x, ord, axis, keepdims)
+    if ord in (np.inf, -np.inf):
+        # the entries that attain the max (min) are selected: a non-finite tangent elsewhere
+        # (of a singular value next to a repeated pair, say) does not reach the result
+        t = np.where(maybe_nonzero(w), t, 0)
     return real_part(np.sum(t * w, axis=axis, keepdims=keepdims))
 
 
