@@ -30,3 +30,14 @@ def test_coverage_rows_say_what_the_registry_says():
     assert rows["scipy.special.gammaln"][3] == "SciPy refuses"
     assert np.all([r[3] in ("yes", "TypeError", "NumPy refuses", "SciPy refuses", "-")
                    for r in rows.values()])
+
+
+def test_functions_outside_the_registry_have_rows():
+    import chainrule.numpy
+    from chainrule.scipy import integrate, linalg, signal
+    rows = {r[0] for r in coverage.rows()}
+    for module in (integrate, linalg, signal):
+        for name in module.__all__:
+            assert f"{module.__name__}.{name}" in rows, f"{module.__name__}.{name} has no row"
+    assert {f"chainrule.numpy.{n}" for n in ("array", "r_", "c_")} <= rows
+    assert chainrule.numpy.COVERAGE

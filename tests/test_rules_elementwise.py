@@ -95,7 +95,9 @@ CASES = [
     Case("real_imag", lambda x, y: np.real(_complex(x, y) ** 2) * np.imag(_complex(y, x) ** 3),
          [A(), A()]),
     Case("real_imag_of_real", lambda x: np.real(x) * 2.0 + np.imag(x), [A()]),
-    Case("angle", lambda x, y: np.angle(_complex(x, y)), [A(), NZ]),
+    # complex draws of x and y can put x + iy next to 0, where angle's curvature is too
+    # large for float32 finite differences at second order: checked in float64/complex128
+    Case("angle", lambda x, y: np.angle(_complex(x, y)), [A(), NZ], float32=False),
     Case("angle_deg", lambda x, y: np.angle(_complex(x, y), deg=True), [NZ, NZ]),
     Case("angle_real", np.angle, [NZ]),
     # selection and replacement

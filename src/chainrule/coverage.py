@@ -2,7 +2,9 @@
 registry (the dispatch tables and the primitives' rules), so it cannot drift from the code.
 
 ``python -m chainrule.coverage`` prints it; ``tests/test_coverage_doc.py`` fails when the
-file is stale.  SciPy's special functions are listed when SciPy is installed.
+file is stale.  SciPy's special functions are listed when SciPy is installed, and so are the
+functions of ``chainrule.numpy`` and ``chainrule.scipy.*`` that NumPy cannot dispatch (each
+of those modules declares its rows in ``COVERAGE``).
 
 >>> from chainrule import coverage
 >>> [r for r in coverage.rows() if r[0] == "np.sin"][0][1:5]
@@ -87,7 +89,22 @@ def rows():
     for f in dispatch.NONDIFF:
         if f not in dispatch.UFUNCS and f not in dispatch.FUNCTIONS:
             out.append((_name(f), "values", "values", "-", "-", ""))
+    for module in _namespaces():
+        out.extend((f"{module.__name__}.{name}",) + row for name, row in module.COVERAGE.items())
     return sorted(set(out))
+
+
+def _namespaces():
+    """The modules whose functions are not in the dispatch tables (``chainrule.numpy``,
+    ``chainrule.scipy.*``): each declares its rows in ``COVERAGE``."""
+    import importlib
+    names = ["chainrule.numpy"]
+    try:
+        import scipy  # noqa: F401
+        names += ["chainrule.scipy.linalg", "chainrule.scipy.signal", "chainrule.scipy.integrate"]
+    except ImportError:
+        pass
+    return [importlib.import_module(n) for n in names]
 
 
 def table():

@@ -92,8 +92,9 @@ def _place(frame):
 _WARNED = set()      # (file, line) pairs already warned about
 
 
-def check_conversion(tensor, how):
-    """Raise or warn when ``how`` (e.g. ``'float()'``) would drop ``tensor``'s derivative.
+def check_conversion(tensor, how, hint=""):
+    """Raise or warn when ``how`` (e.g. ``'float()'``) would drop ``tensor``'s derivative
+    (``hint``, if given, ends the error message: what to write instead for this ``how``).
 
     Inside a transform (the tensor, or a value it wraps, is traced) it raises ``TypeError``;
     in the tensor API, with a live graph while recording, it warns once per line.
@@ -112,7 +113,7 @@ def check_conversion(tensor, how):
                     "so the derivative would be lost. Compute with NumPy functions on the "
                     "array instead: np.exp(x) rather than math.exp(x) or float(x), "
                     "x.astype(np.float64) rather than np.float64(x). To take values out for "
-                    "printing, return them as an auxiliary output (has_aux=True).")
+                    "printing, return them as an auxiliary output (has_aux=True)." + hint)
         elif node is not None and node.prim is not None and node.raws is not None:
             live = True
         x = x.data

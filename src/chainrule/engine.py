@@ -262,7 +262,8 @@ class Primitive:
 
     __slots__ = ("name", "fn", "vjps", "jvps", "jvp_joint", "nary", "uses_ans", "needs",
                  "pullbacks", "same_shape", "keep1", "keep_a", "keep_b", "keep_ab", "nondiff",
-                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "__weakref__")
+                 "elementwise", "keep", "keep_ans", "vjp_joint", "joint_vjp", "frees",
+                 "__weakref__")
     multiple_results = False
 
     def __new__(cls, *args, multiple_results=False, **kwargs):
@@ -327,6 +328,7 @@ class Primitive:
         self.keep_a, self.keep_b, self.keep_ab = (
             tuple(r is not None for r in _kept(self, parents, (True, True)))
             for parents in ((True, None), (None, True), (True, True)))
+        self.frees = _frees(self)
         return self
 
     def defjvp(self, *rules, joint=None):
@@ -453,6 +455,22 @@ def _declared_needs(prim, rules):
     return tuple(() if r is None else shared for r in rules)
 
 
+def _frees(prim):
+    """Whether the backward pass frees what a node of ``prim`` saved, decided once here, not
+    per node: True if every node saves an array (the output, or an input for each rule),
+    False if none saves any (only keyword values such as index arrays may be freed), None
+    if that depends on the node (its saved inputs are looked at)."""
+    if prim.uses_ans or prim.vjp_joint is not None:
+        return True
+    needs = prim.needs
+    if all(need == () for need in needs):
+        return False
+    n = len(needs)      # one rule per positional input: positions past it are keywords
+    if all(need is None or any(j < n for j in need) for need in needs):
+        return True
+    return None
+
+
 def _no_rule_for(prim, i):
     """A rule that says input ``i`` of ``prim`` has no derivative rule (it holds ``prim``
     weakly: the primitive holds it, and a cycle would outlive a checkpoint made in a loop)."""
@@ -527,32 +545,30 @@ class Node:
         return f"<node {self.prim.name}>"
 
 
-_new = object.__new__
 _next_seq = _seq.__next__
 
 
 def new_node(prim, parents, raws, kw, ans, level, shape=None):
     """Record one operation (a plain function, not ``Node(...)``: it runs once per op).
-    ``shape``: the output's shape, if not ``ans``'s (a multiple-results node: ``()``)."""
+    ``shape``: the output's shape where ``ans`` has none (a multiple-results node, whose
+    ``ans`` is a tuple: ``()``)."""
     if not prim.vjps:
         _no_rule(prim, "reverse")
-    n = _new(Node)
+    n = Node()          # Node has no __init__: cheaper than object.__new__(Node)
     n.prim = prim
     n.parents = parents
     n.raws = raws
     n.kw = kw
     n.ans = ans if prim.uses_ans else None
-    if shape is not None:
-        n.shape = shape
-    else:
-        try:
-            n.shape = ans.shape
-        except AttributeError:
-            n.shape = np.shape(ans)
+    try:
+        n.shape = ans.shape
+    except AttributeError:
+        n.shape = np.shape(ans) if shape is None else shape
     n.seq = _next_seq()
     n.level = level
     n.hooks = None
-    n.origin = user_line() if _anomaly_threads[0] and STATE.anomaly else None
+    if _anomaly_threads[0] and STATE.anomaly:
+        n.origin = user_line()      # unset otherwise (read by _anomaly only)
     return n
 
 
@@ -637,7 +653,7 @@ def user_line():
 
 
 def _anomaly(node, i, gi):
-    where = node.origin or "(made outside detect_anomaly: no line recorded)"
+    where = getattr(node, "origin", None) or "(made outside detect_anomaly: no line recorded)"
     kind = "NaN" if np.any(np.isnan(_value(gi))) else "an infinite value"
     raise FloatingPointError(
         f"the gradient computed by '{node.prim.name}' for its input {i} contains {kind}. The "
@@ -661,7 +677,7 @@ def _value(x):
 def apply(prim, args, kw):
     """Run ``prim`` on ``args``: value, reverse-mode record and forward-mode tangent."""
     if prim.multiple_results:
-        return apply_multi(prim, args, kw)
+        return _apply_general(prim, args, kw)
     if len(args) == 1:
         return apply1(prim, args[0], kw)
     if len(args) == 2 and not kw:
@@ -677,16 +693,13 @@ def apply1(prim, a, kw=None):
     if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
         return _apply_general(prim, (a,), kw)
     x = a.data
-    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
-    out.data = ans = prim.fn(x, **kw) if kw else prim.fn(x)
-    out._level = level = a._level
-    out._tangent = out._vc = out._base = None
+    ans = prim.fn(x, **kw) if kw else prim.fn(x)
+    level = a._level
     pa = a._node
     if pa is None or prim.nondiff or _threads_off[0] and STATE.off:
-        out._node = None
-    else:
-        out._node = new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level)
-    return out
+        return _make(ans, None, level, None)
+    return _make(ans, new_node(prim, (pa,), (x if prim.keep1 else None,), kw, ans, level),
+                 level, None)
 
 
 def apply2(prim, a, b):
@@ -713,23 +726,17 @@ def apply2(prim, a, b):
         b = b.data
     else:
         return prim.fn(a, b)
-    out = _new(Tensor)                  # _make(ans, node, level, None), inlined
-    out.data = ans = prim.fn(a, b)
-    out._level = level
-    out._tangent = out._vc = out._base = None
+    ans = prim.fn(a, b)
     if pa is None:
-        keep = prim.keep_b
         if pb is None:
-            out._node = None
-            return out
+            return _make(ans, None, level, None)
+        keep = prim.keep_b
     else:
         keep = prim.keep_ab if pb is not None else prim.keep_a
     if prim.nondiff or _threads_off[0] and STATE.off:
-        out._node = None
-    else:
-        out._node = new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
-                             None, ans, level)
-    return out
+        return _make(ans, None, level, None)
+    return _make(ans, new_node(prim, (pa, pb), (a if keep[0] else None, b if keep[1] else None),
+                               None, ans, level), level, None)
 
 
 def _apply_general(prim, args, kw):
@@ -759,6 +766,8 @@ def _apply_general(prim, args, kw):
             raws.append(a)
             parents.append(None)
     ans = prim.fn(*raws, **kw) if kw else prim.fn(*raws)
+    if prim.multiple_results:
+        return _multi_outputs(prim, args, kw, raws, parents, recorded, tangent, tuple(ans), top)
     node = None
     if prim.nondiff:
         tangent = None
@@ -806,31 +815,14 @@ def apply_multi(prim, args, kw):
 
     One node records the operation; each output tensor gets a small node of its own whose
     rule puts the output's cotangent in its place among the node's (:class:`Cotangents`).
+    The inputs are gathered as for any operation (the general path of :func:`apply`).
     """
-    T = Tensor
-    top = -1
-    for a in args:
-        if isinstance(a, T):
-            if a._base is not None:
-                _refresh_view(a)
-            if a._level > top:
-                top = a._level
-    if top < 0:
-        return prim.fn(*args, **kw) if kw else prim.fn(*args)
-    raws = []
-    parents = []
-    recorded = tangent = False
-    for a in args:
-        if isinstance(a, T) and a._level == top:
-            raws.append(a.data)
-            p = a._node
-            parents.append(p)
-            recorded = recorded or p is not None
-            tangent = tangent or a._tangent is not None
-        else:
-            raws.append(a)
-            parents.append(None)
-    ans = tuple(prim.fn(*raws, **kw) if kw else prim.fn(*raws))
+    return _apply_general(prim, args, kw)
+
+
+def _multi_outputs(prim, args, kw, raws, parents, recorded, tangent, ans, top):
+    """The output tensors of a multiple-results primitive, once :func:`_apply_general` has
+    gathered its inputs and computed ``ans`` (a tuple)."""
     if prim.nondiff:
         return tuple(_make(a, None, top, None) for a in ans)
     like = tuple((np.shape(a), _dtype(a)) for a in ans)
@@ -1066,30 +1058,25 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
         pullbacks = prim.pullbacks
         same_shape = prim.same_shape
         nraw = len(raws)
-        joint = prim.vjp_joint
-        if joint is not None:               # one call for all inputs (joins)
-            gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
+        if prim.vjp_joint is not None:      # one call for all inputs (joins): rare
+            gis, pullbacks = _joint_vjp(prim, g, ans, raws, kw)
         i = -1
         for p in node.parents:
             i += 1
             if p is None:
                 continue
-            if joint is not None:
-                gi = gis[i]
-                if gi is None:
-                    continue
-                rule = None
-            else:
-                try:
-                    rule = pullbacks[i]
-                except IndexError:
-                    _no_rule(prim, "reverse", i)
+            try:
+                rule = pullbacks[i]
+            except IndexError:
+                _no_rule(prim, "reverse", i)
             # calls with positional arguments are the cheap ones in CPython: use them
             try:
-                if rule is None:
-                    pass
-                elif rule is identity:
+                if rule is identity:
                     gi = g
+                elif rule is _given:
+                    gi = gis[i]
+                    if gi is None:
+                        continue
                 elif kw:
                     gi = rule(g, ans, *raws, **kw)
                 elif nraw == 2:
@@ -1118,29 +1105,56 @@ def _backward(roots, grads, retain_graph, create_graph, targets):
                 adj[p] = prev + gi
         if not retain_graph:
             # free what it saved (kw: e.g. index arrays); a node that saved nothing stays
-            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice)
-            for r in node.raws:
-                if r is not None:
-                    break
-            else:
-                if node.ans is None and not (kw and _holds_array(kw)):
-                    continue
-            node.raws = node.ans = node.kw = None
+            # usable, as in PyTorch (y = (x + 1).sum() may be backed through twice).  What
+            # a primitive's nodes save is known from its declarations (Primitive.frees);
+            # the node itself is looked at only where it depends on the call
+            frees = prim.frees
+            if frees or kw and _holds_array(kw) or frees is None and _saved_any(node):
+                node.raws = node.ans = node.kw = None
     return found
 
 
-def _holds_array(kw):
-    for v in kw.values():
-        if _is_data(v):
+def _given(g, ans, *args, **kwargs):
+    """The rule the backward pass sees for each input of a ``joint_vjp`` primitive: its
+    cotangent was computed with the others', by the primitive's one rule (never called)."""
+    raise AssertionError("the backward pass takes joint cotangents as given")
+
+
+def _joint_vjp(prim, g, ans, raws, kw):
+    """The cotangents of all inputs of a ``joint_vjp`` node from its one rule, and the
+    per-input rules that say so (:func:`_given`)."""
+    joint = prim.vjp_joint
+    gis = joint(g, ans, *raws, **kw) if kw else joint(g, ans, *raws)
+    return gis, (_given,) * len(raws)
+
+
+def _saved_any(node):
+    """Whether ``node`` saved an input or its output."""
+    if node.ans is not None:
+        return True
+    for r in node.raws:
+        if r is not None:
             return True
     return False
+
+
+def _holds_array(kw):
+    plain = _PLAIN_TYPES
+    for v in kw.values():
+        if v.__class__ not in plain and _is_data(v):
+            return True
+    return False
+
+
+# keyword values that are never arrays, by exact type (the common ones: a set lookup)
+_PLAIN_TYPES = frozenset((bool, int, float, complex, str, slice, type(None), type(Ellipsis)))
 
 
 def _is_data(v):
     """Whether a keyword value holds arrays (index arrays...), not just numbers and slices."""
     if isinstance(v, tuple):
         for u in v:
-            if _is_data(u):
+            if u.__class__ not in _PLAIN_TYPES and _is_data(u):
                 return True
         return False
     return not isinstance(v, (int, float, complex, str, slice, type(None), type(Ellipsis),
@@ -1194,7 +1208,7 @@ def _deposit(leaf, g, create_graph):
         return
     if leaf.dtype.kind == "c":
         g = np.conj(g)      # .grad is PyTorch's convention (SPEC section 5); the engine's JAX's
-    elif np.iscomplexobj(g):
+    elif _is_complex(g):
         g = np.real(g)      # a real leaf's gradient is the real part of its cotangent
     if not isinstance(g, Tensor):
         g = _make(g, None, 0, None)
@@ -1207,6 +1221,12 @@ def _deposit(leaf, g, create_graph):
             t.grad = t.grad + g
         else:
             t.grad = _make(t.grad.data + g.data, None, 0, None)
+
+
+def _is_complex(g):
+    """``np.iscomplexobj(g)``, without its dispatch for what has a dtype (arrays, tensors)."""
+    dtype = getattr(g, "dtype", None)
+    return dtype.kind == "c" if isinstance(dtype, np.dtype) else np.iscomplexobj(g)
 
 
 # bound by chainrule.tensor once the Tensor class exists (the tensor is built on the engine,

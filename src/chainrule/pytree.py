@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Hashable, List, Optional, Sequence, Tuple
 
-__all__ = ["tree_flatten", "tree_leaves", "tree_map", "tree_structure"]
+__all__ = ["tree_flatten", "tree_leaves", "tree_map", "tree_paths", "tree_structure"]
 
 
 def _is_dataclass_instance(x: Any) -> bool:
@@ -121,6 +121,28 @@ def tree_leaves(tree: Any) -> List[Any]:
     [1, 2, 3]
     """
     return tree_flatten(tree)[0]
+
+
+def tree_paths(tree: Any) -> List[str]:
+    """Where each leaf of ``tree`` sits, in :func:`tree_flatten`'s order, as Python would
+    index it: ``[0]``, ``['w']``, ``.b`` (a dataclass field); ``""`` for a bare leaf.
+
+    Examples
+    --------
+    >>> tree_paths({"w": [1.0, 2.0], "b": 3.0})
+    ["['b']", "['w'][0]", "['w'][1]"]
+    """
+    node = _children(tree)
+    if node is None:
+        return [""]
+    kind, children, _ = node
+    if isinstance(tree, dict):
+        steps = [f"[{k!r}]" for k in kind[1]]
+    elif _is_dataclass_instance(tree):
+        steps = [f".{n}" for n in kind[1]]
+    else:
+        steps = [f"[{i}]" for i in range(len(children))]
+    return [step + sub for step, c in zip(steps, children) for sub in tree_paths(c)]
 
 
 def tree_structure(tree: Any, sequences_alike: bool = False) -> Hashable:

@@ -6,6 +6,7 @@ and every NumPy function routes through :func:`chainrule.engine.apply`.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Tuple, Union
@@ -29,14 +30,28 @@ __all__ = ["Tensor", "tensor"]
 _new = object.__new__
 
 
-def _make(data, node, level, tangent):
-    """Fast constructor used by the engine (no checks)."""
-    t = _new(Tensor)
+def make_tensor(data, node, level, tangent):
+    """The tensor with these parts: the one constructor every tensor is made by (the engine
+    calls it once per operation, so it checks nothing).
+
+    ``data`` is the value (an array of ``level - 1`` or below when ``level > 0``), ``node``
+    the graph node that made it (a :class:`~chainrule.engine.Node`, a
+    :class:`~chainrule.engine.Leaf`, or ``None``), ``level`` the transform level (0: the
+    tensor API) and ``tangent`` its forward-mode tangent or ``None``.  A tensor made here is
+    no view; ``.grad`` stays unset until ``backward()`` or an assignment sets it, and the
+    version counter until a view is taken or the tensor is written in place.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> make_tensor(np.arange(3.0), None, 0, None)
+    Tensor([0., 1., 2.])
+    """
+    t = _new_tensor()
     t.data = data
     t._node = node
     t._level = level
     t._tangent = tangent
-    t._vc = None
     t._base = None
     return t
 
@@ -122,7 +137,7 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
         arr = _to_array(_base_array(data), dtype)
     else:
         arr = _to_array(data, dtype)
-    t = _make(arr, None, 0, None)
+    t = make_tensor(arr, None, 0, None)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -213,8 +228,12 @@ class Tensor:
 
     def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
         t = tensor(data, dtype=dtype, requires_grad=requires_grad)
-        for name in ("data", "_node", "_level", "_tangent", "grad", "_vc", "_base"):
-            object.__setattr__(self, name, getattr(t, name))
+        for name in _FIELDS:            # take over every field that tensor() set
+            try:
+                value = getattr(t, name)
+            except AttributeError:
+                continue
+            setattr(self, name, value)
         if isinstance(t._node, Leaf):
             self._node = Leaf(self)
 
@@ -278,7 +297,7 @@ class Tensor:
     def grad(self, value: Optional[Tensor]) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                value = _make(value if hasattr(value, "shape") else np.asarray(value),
+                value = make_tensor(value if hasattr(value, "shape") else np.asarray(value),
                               None, 0, None)
             if value.shape != self.shape:
                 raise RuntimeError(
@@ -369,7 +388,7 @@ class Tensor:
             if self._level:
                 # raises for a value being differentiated; a constant inside a transform
                 # (an argmax, a mask) converts like any constant
-                check_conversion(self, "np.asarray(), np.float64() or np.array()")
+                check_conversion(self, "np.asarray(), np.float64() or np.array()", _LIST_HINT)
             if self._node is not None or self._tangent is not None:
                 _array_error()
             return np.asarray(_base_array(self.data), dtype=dtype)
@@ -440,7 +459,7 @@ class Tensor:
     # ------------------------------------------------------------------ graph control
     def detach(self) -> Tensor:
         """A tensor with the same values that takes no part in any graph."""
-        return _make(_base_array(self.data), None, 0, None)
+        return make_tensor(_base_array(self.data), None, 0, None)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Make this tensor a leaf whose ``.grad`` starts as ``None`` and accumulates."""
@@ -478,14 +497,14 @@ class Tensor:
             self.data = base.copy() if is_other(base) else np.array(base)
             self._level = 0
             self._base = None
-            self._vc = None
+            self._vc = [0]                  # a new value: a new version counter
             self._tangent = None
         if grad_req == "null":
             self._node = None
             self.grad = None
             return self
         self._node = Leaf(self, grad_req)
-        self.grad = _make(np.zeros_like(self.data), None, 0, None)
+        self.grad = make_tensor(np.zeros_like(self.data), None, 0, None)
         return self
 
     def zero_(self) -> Tensor:
@@ -532,7 +551,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 if not isinstance(g, Tensor):
-                    g = _make(g, None, 0, None)
+                    g = make_tensor(g, None, 0, None)
                 t.grad = g if t.grad is None else t.grad + g
         keep.retains = True
         if node.hooks is None:
@@ -602,7 +621,7 @@ class Tensor:
         if self._node is not None:
             out._node = Leaf(out, self._node.mode)
         if self.grad is not None:
-            out.grad = _make(np.array(self.grad.numpy(), copy=True), None, 0, None)
+            out.grad = make_tensor(np.array(self.grad.numpy(), copy=True), None, 0, None)
         memo[id(self)] = out
         return out
 
@@ -627,12 +646,10 @@ class Tensor:
         out = apply(_R.getitem_p, (self,), {"idx": idx, "shape": self.shape})
         if _is_basic(idx) and out.shape:
             # a view: share the version counter so in-place writes are seen by both
-            if self._vc is None:
-                self._vc = [0]
-            out._vc = self._vc
+            out._vc = vc = _version_counter(self)
             out._base = self
             out._index = idx
-            out._vsnap = self._vc[0]
+            out._vsnap = vc[0]
         return out
 
     def __setitem__(self, idx: Any, value: Any) -> None:
@@ -755,11 +772,16 @@ def _grad_set(t):
     return True
 
 
+_LIST_HINT = (" NumPy's np.array([...]) of tensors cannot see them: write cr.tensor([...]) or "
+              "np.stack([...]) instead, or `import chainrule.numpy as np`, whose np.array, "
+              "np.r_ and functions of lists build such arrays differentiably.")
+
+
 def _array_error():
     msg = ("converting a tensor that requires grad to a NumPy array would drop its gradient. "
            "Use x.item() for one value, or x.detach() (x.numpy()) for the array of values "
            "without the gradient; to build an array from traced values, make it with "
-           "np.zeros_like(x) (a tensor) and assign into that, or use cr.tensor([...]).")
+           "np.zeros_like(x) (a tensor) and assign into that." + _LIST_HINT)
     frame = user_frame()
     if frame is not None and _is_library(frame.f_code.co_filename):
         msg += (f" The conversion was made inside a library ({frame.f_code.co_filename}), "
@@ -806,7 +828,7 @@ def _backward_into(node, g, inputs, retain_graph, create_graph):
         if gi is None:
             continue
         if not isinstance(gi, Tensor):
-            gi = _make(gi, None, 0, None)
+            gi = make_tensor(gi, None, 0, None)
         if gi.dtype != t.dtype and _is_float_dtype(t.dtype):
             gi = gi.astype(t.dtype)
         if not create_graph:
@@ -954,7 +976,7 @@ def _write_data(t, idx, raw):
         data = t.data = np.array(data)
     if isinstance(raw, Tensor) and not isinstance(data, Tensor):
         if raw._node is not None or raw._tangent is not None or raw._level:
-            data = _make(data, None, raw._level, None)
+            data = make_tensor(data, None, raw._level, None)
             t.data = data
     data[idx] = raw
 
@@ -1021,7 +1043,7 @@ def _inplace_op(t, prim, other):
         _check_alias(t)
     src = t
     if recording and t._node is not None:
-        src = _make(t.data.copy(), t._node, t._level, t._tangent)   # keep the old value
+        src = make_tensor(t.data.copy(), t._node, t._level, t._tangent)   # keep the old value
     res = prim(src, other) if isinstance(src, Tensor) else prim(src, other)
     if isinstance(res, Tensor) and res._level > t._level:
         raise TypeError(
@@ -1059,12 +1081,21 @@ def _inplace_op(t, prim, other):
     return t
 
 
+def _version_counter(t):
+    """The version counter of ``t``, a one-item list that views share with their base (made
+    at the first view or in-place write: tensors are made without one)."""
+    try:
+        return t._vc
+    except AttributeError:
+        vc = t._vc = [0]
+        return vc
+
+
 def _bump(t):
-    if t._vc is None:
-        t._vc = [0]
-    t._vc[0] = note_write(t.data)
+    vc = _version_counter(t)
+    vc[0] = note_write(t.data)
     if t._base is not None:
-        t._vsnap = t._vc[0]
+        t._vsnap = vc[0]
 
 
 def _rebase(t, node, tangent):
@@ -1086,13 +1117,12 @@ def _rebase(t, node, tangent):
                                                child.data, child._index)
         chain.append(base)
         child = base
-    if t._vc is None:
-        t._vc = [0]
+    vc = _version_counter(t)
     stamp = note_write(t.data)
     for c in chain[1:]:
         if owner(c.data) is not owner(t.data):
             note_write(c.data)
-    t._vc[0] = stamp
+    vc[0] = stamp
     for c in chain:
         if c._base is not None:
             c._vsnap = stamp
@@ -1206,7 +1236,11 @@ Tensor.unsqueeze = _unsqueeze
 Tensor.relu = _relu
 Tensor.sigmoid = _sigmoid
 Tensor.dim = lambda self: self.ndim
-engine.bind_tensor(Tensor, _make, _refresh_view)
+# object.__new__(Tensor) with its argument bound: what make_tensor allocates with
+_new_tensor = functools.partial(_new, Tensor)
+# the fields of a tensor (what Tensor(...) takes over from the tensor that tensor() makes)
+_FIELDS = tuple(name for name in Tensor.__slots__ if name != "__weakref__")
+engine.bind_tensor(Tensor, make_tensor, _refresh_view)
 
 # The rule tables and the NumPy bridge are built on this module, so it cannot import them:
 # ``chainrule.rules`` hands them over through connect() once its tables exist.  Until then
@@ -1290,7 +1324,6 @@ def connect(rules, bridge):
 # ---------------------------------------------------------------------- for other modules
 # The public names the engine, the bridge, the transforms and the rules use (this module
 # keeps its shorter private spellings inside).
-make_tensor = _make             # a tensor from its parts: (data, node, level, tangent)
 refresh_view = _refresh_view
 bad_operand = _bad_operand
 object_operand = _object_operand

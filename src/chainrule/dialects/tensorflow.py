@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import autograd
 from ..engine import Leaf
+from ..pytree import tree_flatten
 from ..tensor import Tensor, tensor
 
 __all__ = ["Variable", "GradientTape", "UnconnectedGradients"]
@@ -65,24 +66,15 @@ _TAPE_LEAVES = weakref.WeakSet()     # leaves a tape made by watching a plain te
 
 # ---------------------------------------------------------------------- nested structures
 def _flatten(tree):
-    """Leaves of a tuple/list/dict tree and a function that rebuilds the tree from leaves."""
-    if isinstance(tree, (tuple, list)):
-        parts = [_flatten(t) for t in tree]
-        leaves = [leaf for p in parts for leaf in p[0]]
-        kind = type(tree)
+    """The leaves of a nest of tensors (tuples, lists, dicts; dict keys sorted, as
+    ``tf.nest`` does) and a function that rebuilds the nest from new leaves.  ``None`` is a
+    leaf here, not an empty subtree: a source or target that is ``None`` is reported, not
+    dropped."""
+    return tree_flatten(tree, is_leaf=_is_none)
 
-        def build(ls):
-            out, i = [], 0
-            for sub, sub_build in parts:
-                out.append(sub_build(ls[i:i + len(sub)]))
-                i += len(sub)
-            return kind(out) if kind in (tuple, list) else kind(*out)
-        return leaves, build
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, build = _flatten([tree[k] for k in keys])
-        return leaves, lambda ls: dict(zip(keys, build(ls)))
-    return [tree], lambda ls: ls[0]
+
+def _is_none(x):
+    return x is None
 
 
 # ---------------------------------------------------------------------- Variable

@@ -224,9 +224,34 @@ def local_rule(d, finite=False):
         if d == -1:
             return lambda v, ans, *args: -v
         return lambda v, ans, *args: v * d
+    # one and two inputs get rules with fixed parameters: the backward pass calls each rule
+    # once per node, and a call through *args costs more than the rule's own work on small
+    # arrays
+    n = _plain_arity(d)
     if finite:
+        if n == 2:
+            return lambda v, ans, x: v * d(ans, x)
+        if n == 3:
+            return lambda v, ans, x, y: v * d(ans, x, y)
         return lambda v, ans, *args: v * d(ans, *args)
+    if n == 2:
+        return lambda v, ans, x: strong_times(v, d(ans, x))
+    if n == 3:
+        return lambda v, ans, x, y: strong_times(v, d(ans, x, y))
     return lambda v, ans, *args: strong_times(v, d(ans, *args))
+
+
+def _plain_arity(fn):
+    """How many positional parameters ``fn`` takes, if it takes just those (else None)."""
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.default is not p.empty
+           for p in params):
+        return None
+    return len(params)
 
 
 def batch_ndim(t, x):
