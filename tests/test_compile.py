@@ -298,3 +298,77 @@ def test_eager_fallback_gets_the_arguments_as_given():
             got = c(x32, 0.5)
     assert got.dtype == f(x32, 0.5).dtype == np.float32       # eager: a Python float
     assert seen[-2:] == [float, float]
+
+
+def _mlp(Ws, X, Y):
+    h = np.tanh(X @ Ws[0])
+    z = h @ Ws[1]
+    m = np.max(z, axis=1, keepdims=True)
+    lse = np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m
+    return -np.sum(Y * (z - lse)) / X.shape[0]
+
+
+def test_program_is_written_as_by_hand():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((6, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 6)]
+    Ws = (rng.standard_normal((4, 5)), rng.standard_normal((5, 3)))
+    vg = cr.compile(cr.value_and_grad(_mlp))
+    src = vg.source(Ws, X, Y)
+    assert "transpose" not in src and "@ Ws_1.T" in src and "X.T @" in src   # a.T, inline
+    assert "reshape" not in src and "keepdims=True)" in src    # sum + reshape: keepdims
+    assert "_finite(" in src and not re.search(r"= v\d+\.all\(\)", src)   # one-line guards
+    assert src.count("np.errstate(") == 1 and "all='ignore'" in src
+    assert src.count("np.") <= 12      # from 24 calls before these rewrites
+    for scale in (1.0, 3.0):
+        (v, g), (ve, ge) = vg(Ws, X * scale, Y), cr.value_and_grad(_mlp)(Ws, X * scale, Y)
+        assert v == ve and all(np.array_equal(a, b) for a, b in zip(g, ge))   # bit for bit
+    assert vg.traces == 1
+
+
+def test_uniform_constant_is_a_scalar_with_the_same_dtype():
+    f = cr.compile(cr.grad(lambda x: np.sum(x * x) / 4))     # the seed: a constant array
+    for x in (np.arange(3.0), np.arange(3, dtype=np.float32)):
+        g = f(x)
+        e = cr.grad(lambda x: np.sum(x * x) / 4)(x)
+        assert g.dtype == e.dtype and np.array_equal(g, e)
+
+
+def test_finite_is_exact_where_the_sum_overflows():
+    from chainrule.compiler.program import finite
+    with np.errstate(all="ignore"):
+        assert finite(np.array([1e308, 1e308, -1e308, -1e308])) and finite(np.float64(2.0))
+        assert finite(np.full((3, 2), 3e38, np.float32))      # float32 sum overflows
+        for bad in ([1.0, np.inf], [np.nan, 0.0], [np.inf, -np.inf], [1e308, 1e308, np.nan]):
+            assert not finite(np.array(bad))
+
+
+def test_finiteness_guard_hit_and_false_miss():
+    grad_log = cr.grad(lambda x: np.sum(np.log(x)))
+    f = cr.compile(grad_log)
+    assert "if not _finite(" in f.source(np.ones(2))     # the sum test, exact test after it
+    np.testing.assert_array_equal(f(np.ones(2)), [1.0, 1.0])
+    # finite entries whose sum overflows: the exact test runs, no miss, no new trace
+    tiny = np.full(2, 6e-309)
+    with np.errstate(all="raise"):
+        g = f(tiny)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(g).all() and np.isinf(g.sum()) and np.array_equal(g, grad_log(tiny))
+    assert f.traces == 1
+    # a real miss: an infinite entry traces the other path, which agrees with eager
+    with np.errstate(divide="ignore"):
+        z = np.array([0.0, 2.0])
+        np.testing.assert_array_equal(f(z), grad_log(z))
+    assert f.traces == 2
+    np.testing.assert_array_equal(f(tiny), grad_log(tiny))
+    assert f.traces == 2
+
+
+def test_max_ties_and_nans_compiled_as_eager():
+    loss = lambda x: np.sum(np.max(x, axis=1) * np.arange(1.0, 4.0))
+    x = np.array([[1.0, 3.0, 3.0], [2.0, np.nan, 0.0], [5.0, 5.0, 5.0]])
+    g = cr.grad(loss)(x)
+    np.testing.assert_array_equal(g, [[0, 0.5, 0.5], [0, 2, 0], [1, 1, 1]])
+    f = cr.compile(cr.grad(loss))
+    np.testing.assert_array_equal(f(x), g)
+    np.testing.assert_array_equal(f(x[::-1].copy()), cr.grad(loss)(x[::-1].copy()))

@@ -390,8 +390,8 @@ def _input_names(args, kwargs, params):
     out, seen = [], set()
     for n in names:
         n = "".join(c if c.isalnum() or c == "_" else "_" for c in str(n))
-        if not n.isidentifier() or n in seen or n in ("np", "_Miss") or n.startswith("v") \
-                and n[1:].isdigit() or n.startswith("c") and n[1:].isdigit():
+        if not n.isidentifier() or n in seen or n in ("np", "_Miss", "_finite") or \
+                n.startswith("v") and n[1:].isdigit() or n.startswith("c") and n[1:].isdigit():
             n = f"a{len(out)}_{n}" if n.isidentifier() else f"a{len(out)}"
         seen.add(n)
         out.append(n)

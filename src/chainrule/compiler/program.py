@@ -25,7 +25,7 @@ import numpy as np
 
 from .tracing import SHAPE_ONLY, Var, Op, GETITEM, copy_array, var_numbers
 
-__all__ = ["Program", "GuardMiss"]
+__all__ = ["Program", "GuardMiss", "finite"]
 
 
 class GuardMiss(Exception):
@@ -73,7 +73,7 @@ class Program:
             self.writes_inputs = ()
         self.missed = None
         namespace = dict(self.consts)
-        namespace.update(np=np, _Miss=GuardMiss)
+        namespace.update(np=np, _Miss=GuardMiss, _finite=finite)
         code = compile(self.source, "<cr.compile>", "exec")
         exec(code, namespace)
         self.fn = namespace["_program"]
@@ -137,8 +137,9 @@ class Program:
                 known[out] = np.full(shape, fill, dtype) if typ is np.ndarray else \
                     dtype.type(fill)
                 continue
-            if fn in _IDENTITY_CANDIDATES if kind == "call" else \
-                    kind == "method" and op in _IDENTITY_METHODS:
+            if (fn in _IDENTITY_CANDIDATES if kind == "call" else
+                    kind == "method" and op in _IDENTITY_METHODS) and not (
+                    fn in _ARITHMETIC and _no_unit(args, known, resolve)):
                 target = self._identity(step, rused, known)
                 if target is not None:
                     alias[out] = target
@@ -166,7 +167,120 @@ class Program:
         final.reverse()
         if any(st[1] is np.broadcast_to for _, st in final):
             final = self._drop_broadcasts(final)
-        self.steps = final
+        self.steps = self._peephole(final)
+
+    def _peephole(self, steps):
+        """Rewrites of a few step patterns into the fewer, cheaper calls a person writes,
+        each with the same numbers:
+
+        - ``np.isfinite(u)``, ``.all()`` and a guard on it: one guard step on ``u``
+          (kind ``'finite'``, written as one line by :meth:`_step_text`);
+        - ``a.sum(axis=k)`` then a reshape that puts the summed axes back as 1: one sum
+          with ``keepdims=True``;
+        - an elementwise ufunc of an array and a constant array whose entries are all
+          equal, where the other operand alone has the result's shape: the constant as
+          a NumPy scalar of its dtype (the same value, and NEP 50 gives the same result
+          dtype), read without a memory pass over the constant.
+        """
+        resolve, meta, known = self._resolve, self.meta, self.known
+        uses = self.uses
+        arrays = [v for v, c in known.items() if type(c) is np.ndarray and c.size > 1]
+        if not any(st[0] == "guard" or st[1] is np.reshape for _, st in steps) and not (
+                arrays and any(resolve(v) in arrays for i, _ in steps for v in uses[i])):
+            return steps            # nothing to rewrite (a long elementwise chain)
+        outputs = {resolve(v) for v in _vars(self.output)}
+        count = {}
+        for i, _ in steps:
+            for v in uses[i]:
+                v = resolve(v)
+                count[v] = count.get(v, 0) + 1
+        made = {}
+        for k, (i, step) in enumerate(steps):
+            out = step[4]
+            if step[0] != "guard" and type(out) is int:
+                made[out] = k
+
+        def single(v):
+            """The step index that made ``v``, when ``v`` has one use (the step asking)."""
+            v = resolve(v)
+            if count.get(v) != 1 or v in outputs or v in self.mutable or v in known:
+                return None
+            return made.get(v)
+
+        drop = set()
+        new = list(steps)
+        for k, (i, step) in enumerate(steps):
+            kind, op, args, kwargs, out = step
+            if kind == "guard" and op == "bool" and out is True and type(args[0]) is Var:
+                ka = single(args[0].n)
+                if ka is None or ka in drop:
+                    continue
+                ia, sa = steps[ka]
+                if sa[0] != "method" or sa[1] != "all" or sa[3] or len(sa[2]) != 1 or \
+                        type(sa[2][0]) is not Var:
+                    continue
+                kf = single(sa[2][0].n)
+                if kf is None:
+                    continue
+                i_f, sf = steps[kf]
+                if sf[0] != "call" or type(sf[1]) is not Op or sf[1].key is not np.isfinite \
+                        or sf[3] or len(sf[2]) != 1 or type(sf[2][0]) is not Var:
+                    continue
+                u = resolve(sf[2][0].n)      # tested at the guard's place: not written between
+                if u in known or u in self.mutable or \
+                        not issubclass(meta[u][0], (np.ndarray, np.generic)):
+                    continue
+                drop.update((ka, kf))
+                self.uses[i] = [u]
+                new[k] = (i, ("guard", "finite", (Var(u),), None, True))
+            elif kind == "call" and op is np.reshape and len(args) == 2 and not kwargs and \
+                    type(args[0]) is Var and type(out) is int:
+                ks = single(args[0].n)
+                if ks is None or ks in drop:
+                    continue
+                i_s, ss = steps[ks]
+                if not (ss[0] == "call" and ss[1] is np.sum and len(ss[2]) == 1 and
+                        type(ss[2][0]) is Var and ss[3] and set(ss[3]) <= {"axis", "dtype"} and
+                        type(ss[4]) is int):
+                    continue
+                x = resolve(ss[2][0].n)
+                axis = ss[3]["axis"]
+                shape = meta[x][1]
+                if type(axis) is int:
+                    axis = (axis,)
+                if not isinstance(axis, tuple) or meta[x][0] is not np.ndarray or \
+                        x in self.mutable:       # summed at the reshape's place
+                    continue
+                kept_shape = tuple(1 if d in axis or d - len(shape) in axis else n
+                                   for d, n in enumerate(shape))
+                if meta[out][1] != kept_shape or meta[out][2] != meta[ss[4]][2]:
+                    continue
+                drop.add(ks)
+                m = meta[out]
+                meta[out] = m[:4] + (out,)     # a fresh array now, not a view of the sum
+                new[k] = (i, ("call", np.sum, ss[2], dict(ss[3], keepdims=True), out))
+                self.uses[i] = self.uses[i_s]
+            elif kind == "call" and type(op) is Op and type(op.key) is np.ufunc and \
+                    op.key.nin == 2 and op.key.nout == 1 and op.key.signature is None and \
+                    not kwargs and len(args) == 2 and type(out) is int and \
+                    all(type(a) is Var for a in args):
+                a, b = (resolve(v.n) for v in args)
+                for this, other in ((a, b), (b, a)):
+                    c = known.get(this)
+                    if type(c) is np.ndarray and c.size > 1 and other not in known and \
+                            meta[other][0] is np.ndarray and meta[other][1] == meta[out][1] \
+                            and c.dtype.kind in "biuf":
+                        first = c.flat[0]
+                        scalar = c.dtype.type(first)
+                        if first == first and (c == first).all() and \
+                                (np.signbit(c) == np.signbit(first)).all() and \
+                                np.result_type(scalar, meta[other][2]) == meta[out][2]:
+                            args = tuple(scalar if type(t) is Var and resolve(t.n) == this
+                                         else t for t in args)
+                            new[k] = (i, (kind, op, args, kwargs, out))
+                            self.uses[i] = [other]
+                            break
+        return [st for k, st in enumerate(new) if k not in drop]
 
     def _drop_broadcasts(self, steps):
         """``np.broadcast_to(a, shape)`` whose every use is an elementwise ufunc with a result
@@ -269,6 +383,7 @@ class Program:
 
     # ------------------------------------------------------------------ emission
     def _emit(self):
+        self.inline = {}
         self.consts = {}
         self._const_ids = {}
         self.guard_kinds = []
@@ -281,9 +396,12 @@ class Program:
         root = {}         # var -> var whose buffer it views (for release / reuse)
         nbytes = {}
         ndarray = np.ndarray
+        big = False       # any array of _FRESH_LIMIT bytes (else no reuse, no release)
         for v, (typ, shape, dtype, size, owner) in self.meta.items():
             values_shape[v] = (shape, dtype, typ is ndarray)
             nbytes[v] = size
+            if size >= _FRESH_LIMIT:
+                big = True
             if owner != v:
                 root[v] = owner
         lines = []
@@ -295,16 +413,29 @@ class Program:
                 v = root[v]
             return v
 
+        nuse = {}
         for k, (i, step) in enumerate(steps):
             for v in self.uses[i]:
                 last[buf(v)] = k
+                v = self._resolve(v)
+                nuse[v] = nuse.get(v, 0) + 1
             if step[0] == "guard":
                 last[buf(step[2][0].n)] = k
         for v in out_vars:
             last[buf(v)] = len(steps)
+        # a transpose used once is written where it is used (``a @ w.T``), as by hand
+        self.inline = inline = {}
+        for k, (i, step) in enumerate(steps):
+            kind, op, args, kwargs, out = step
+            if op is np.transpose and kind == "call" and nuse.get(out) == 1 and \
+                    out not in out_vars and out not in self.mutable and \
+                    self._transposed(args, kwargs) is not None:
+                inline[out] = None
+                a = buf(args[0].n)
+                last[a] = max(last.get(a, k), last.get(buf(out), k))
         # NumPy's error state where the trace ran under another one than at its start
         errstates = self.trace.errstates
-        state = entry = self.trace.entry_errstate
+        state = entry = self._state = self.trace.entry_errstate
         changes = sorted(errstates)
         indent = "    "
         for k, (i, step) in enumerate(steps):
@@ -312,16 +443,19 @@ class Program:
                 while changes and changes[0] <= i:
                     new = errstates[changes.pop(0)]
                 if new != state:
-                    state = new
+                    state = self._state = new
                     if state == entry:
                         indent = "    "
                     else:
-                        lines.append(("    ", "with np.errstate(" + ", ".join(
-                            f"{k_}={v!r}" for k_, v in sorted(state.items())) + "):", None))
+                        modes = set(state.values())
+                        lines.append(("    ", "with np.errstate(" + (
+                            f"all={modes.pop()!r}" if len(modes) == 1 else ", ".join(
+                                f"{k_}={v!r}" for k_, v in sorted(state.items()))) + "):",
+                            None))
                         indent = "        "
             kind, op, args, kwargs, out = step
             reuse = None
-            if (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
+            if (big and kind == "call" and type(op) is Op and type(op.key) is np.ufunc
                     and op.key.signature is None and op.key.nout == 1 and not kwargs
                     and isinstance(out, int) and out not in self.mutable):
                 shape, dtype, isarr = values_shape[out]
@@ -334,15 +468,20 @@ class Program:
                                     and r not in out_vars):
                                 reuse = r
                                 break
+            if out in self.inline if type(out) is int else False:
+                self.inline[out] = self._transposed(args, kwargs)
+                continue
             text = self._step_text(step, reuse)
             lines.append((indent, text, self._note(self.notes.get(i))))
             if reuse is not None:
                 self.alias[out] = reuse
                 last[reuse] = max(last.get(reuse, k), last.get(out, k))
                 root[out] = reuse          # views of the result now view the reused buffer
-            elif (kind == "call" and isinstance(op, Op) and isinstance(op.key, np.ufunc)
-                  and isinstance(out, int) and values_shape[out][2] and not kwargs):
+            elif (big and kind == "call" and type(op) is Op and type(op.key) is np.ufunc
+                  and type(out) is int and values_shape[out][2] and not kwargs):
                 fresh.add(out)
+            if not big:
+                continue
             # release big intermediates after their last use
             dead = []
             for v in self.uses[i]:
@@ -380,10 +519,23 @@ class Program:
         self.guard_kinds.append(kind)
         return len(self.guard_kinds) - 1
 
+    def _transposed(self, args, kwargs):
+        """``a.T`` for ``np.transpose(a)`` of an ndarray with its axes reversed, else None."""
+        if kwargs or not args or type(args[0]) is not Var:
+            return None
+        m = self.meta[self._resolve(args[0].n)]
+        if m[0] is np.ndarray and (len(args) == 1 or len(args) == 2 and isinstance(
+                args[1], tuple) and args[1] == tuple(range(len(m[1]) - 1, -1, -1))):
+            return f"{self._render(args[0])}.T"
+        return None
+
     def _name(self, n):
         n = self._resolve(n)
         if n in self.known:
             return self._const(self.known[n])
+        text = self.inline.get(n)
+        if text is not None:
+            return text
         name = self.varname.get(n)
         if name is None:
             name = self.varname[n] = f"v{n}"
@@ -418,7 +570,7 @@ class Program:
         return name
 
     def _render(self, t, index=False, ret=False):
-        if isinstance(t, Var):
+        if type(t) is Var or isinstance(t, Var):
             return self._name(t.n)
         if isinstance(t, tuple) and not hasattr(t, "_fields"):
             if index and t:
@@ -442,7 +594,7 @@ class Program:
         return self._const(t, ret=ret)
 
     def _operand(self, t):
-        text = self._render(t)
+        text = self._name(t.n) if type(t) is Var else self._render(t)
         return f"({text})" if text.startswith("-") else text
 
     def _call_args(self, args, kwargs):
@@ -466,7 +618,7 @@ class Program:
             # that name is free in the program
             if name.isidentifier() and not keyword.iskeyword(name) and \
                     not hasattr(builtins, name) and name not in self.names and \
-                    name not in ("np", "_Miss", "operator_index") and \
+                    name not in ("np", "_Miss", "_finite", "operator_index") and \
                     not _GENERATED.fullmatch(name) and self.consts.get(name, op) is op:
                 self.consts[name] = op
                 return name
@@ -479,6 +631,14 @@ class Program:
             expected = out
             if op == "bool":
                 return f"if {'not ' if expected else ''}{v}: raise _Miss({self._guard_no(op)})"
+            if op == "finite":
+                no = self._guard_no(op)
+                if self.meta[self._resolve(args[0].n)][2].kind == "f" and \
+                        self._state.get("over") == "ignore" and \
+                        self._state.get("invalid") == "ignore":
+                    # one pass and no temporary array in the common case (see _finite)
+                    return f"if not _finite({v}): raise _Miss({no})"
+                return f"if not np.isfinite({v}).all(): raise _Miss({no})"
             if op == "shape":
                 return f"if {v}.shape != {expected!r}: raise _Miss({self._guard_no(op)})"
             conv = {"float": "float", "int": "int", "index": "operator_index",
@@ -516,6 +676,10 @@ class Program:
             extra = ""
             if reuse is not None:
                 extra = f", out={self._name(reuse)}"
+            if op is np.transpose and reuse is None:
+                text = self._transposed(args, kwargs)
+                if text is not None:
+                    return f"{self._define(out)} = {text}"
             method = _METHODS.get(op) if type(op) is not Op else None
             if method is not None and args and type(args[0]) is Var and \
                     self.meta[self._resolve(args[0].n)][0] is np.ndarray and \
@@ -534,12 +698,26 @@ class Program:
         return f"{self._define(out)} = {call}"
 
 
+def finite(a):
+    """True if every entry of the real floating-point array ``a`` is finite.
+
+    The sum of finite numbers is finite unless it overflows, and a NaN or infinity makes the
+    sum NaN or infinite: so one pass with no temporary array decides the common case, and
+    the exact ``np.isfinite(a).all()`` runs only when the sum is not finite (an overflow of
+    finite numbers then still answers True).  Programs call it where NumPy's overflow and
+    invalid warnings are off (the backward pass's error state).
+    """
+    s = float(a.sum())
+    return s - s == 0 or bool(np.isfinite(a).all())
+
+
 # ufuncs written as Python operators (the same ufunc call for arrays, NumPy's fast scalar
 # path for 0-d values)
 _OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
               np.power: "**", np.matmul: "@", np.floor_divide: "//", np.remainder: "%",
               np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
-              np.equal: "==", np.not_equal: "!="}
+              np.equal: "==", np.not_equal: "!=", np.bitwise_or: "|", np.bitwise_and: "&",
+              np.bitwise_xor: "^"}
 
 
 # NumPy functions written as the ndarray method they call: (method, keywords that mean the
@@ -556,6 +734,9 @@ _METHODS = {np.sum: ("sum", _REDUCE_KW, 3), np.prod: ("prod", _REDUCE_KW, 3),
 def _plain_operand(t):
     """An operand that is safe on either side of a Python operator: a traced value, an
     array or NumPy scalar constant, or a number (no lists, which Python would concatenate)."""
+    tt = type(t)
+    if tt is Var or tt is float or tt is int:
+        return True
     return isinstance(t, (Var, np.ndarray, np.generic)) or (
         isinstance(t, (int, float, complex)) and not isinstance(t, bool))
 
@@ -670,8 +851,40 @@ def _is_const(t, unit, known, resolve, res):
     return False
 
 
+_ARITHMETIC = frozenset((np.multiply, np.true_divide, np.add, np.subtract, np.power))
+
+
+def _no_unit(args, known, resolve):
+    """True when no argument can be a 0 or 1 constant (then ``x * a`` is no identity)."""
+    for a in args:
+        ta = type(a)
+        if ta is Var:
+            if resolve(a.n) in known:
+                return False
+        elif ta is float or ta is int:
+            if a == 0 or a == 1:
+                return False
+        else:
+            return False
+    return True
+
+
 def _cse_key(step, resolve, known):
     kind, op, args, kwargs, out = step
+    if not kwargs:          # the common step: traced values and Python numbers
+        key = []
+        for a in args:
+            ta = type(a)
+            if ta is Var:
+                n = resolve(a.n)
+                key.append(("c", id(known[n])) if n in known else n)
+            elif (ta is float or ta is int) and a == a:
+                key.append((ta, a))
+            else:
+                break
+        else:
+            return (kind, op if type(op) is not Op else op.key, (False, tuple(key)),
+                    None if kwargs is None else ("d",))
     try:
         return (kind, op if not isinstance(op, Op) else op.key, _freeze(args, resolve, known),
                 _freeze(kwargs, resolve, known))

@@ -570,8 +570,22 @@ class Traced:
 
     # -- operators: the ufuncs --------------------------------------------------------------
     def _binary(ufunc, reflected=False):
+        lean = ufunc.nout == 1
+
         def op(self, other):
             t = type(other)
+            tr = self.trace
+            if lean:       # straight to the recorder (as __array_ufunc__'s lean path)
+                if t is Traced and other.trace is tr:
+                    a, b = (other, self) if reflected else (self, other)
+                    return tr.ufunc_call(ufunc, [a.value, b.value], (Var(a.var), Var(b.var)),
+                                         (a.var, b.var))
+                if t is float or t is int:
+                    if reflected:
+                        return tr.ufunc_call(ufunc, [other, self.value],
+                                             (other, Var(self.var)), (self.var,))
+                    return tr.ufunc_call(ufunc, [self.value, other], (Var(self.var), other),
+                                         (self.var,))
             if t is Traced or t is float or t is int:     # what NumPy's dispatch would do
                 return self.__array_ufunc__(ufunc, "__call__", *(
                     (other, self) if reflected else (self, other)))

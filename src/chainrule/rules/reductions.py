@@ -200,11 +200,20 @@ def _ties(ans, x, axis, keepdims):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
+def _to_ties(g, ans, x, axis, keepdims):
+    """The VJP of max/min: ``g / count`` where ``x`` attains the extreme (NaNs for a NaN
+    extreme), 0 elsewhere.  Divided on the reduced shape, then spread by the hits: one
+    call on ``x``'s shape fewer than ``g * _ties(...)``, and ``g / count`` is the correctly
+    rounded share."""
+    hit = ((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
+    count = np.sum(hit, axis=axis, keepdims=True)      # (array API: no sums of booleans)
+    return restore_reduced_axes(g, x, axis, keepdims) / count * hit
+
+
 def _chooser(np_fn, name):
     return defprim(
         lambda x, axis, keepdims: np_fn(x, axis=axis, keepdims=keepdims), name=name,
-        vjp=(lambda g, ans, x, axis, keepdims:
-             restore_reduced_axes(g, x, axis, keepdims) * _ties(ans, x, axis, keepdims),),
+        vjp=(_to_ties,),
         jvp=(lambda t, ans, x, axis, keepdims:
              np.sum(t * _ties(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
                  keep=('x', 'axis', 'keepdims'))
