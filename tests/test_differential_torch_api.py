@@ -393,9 +393,6 @@ def test_deliberate_differences_from_torch():
     assert float(x.var(dim=0)) == pytest.approx(1.0)   # PyTorch's spelling: its meaning
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a reshape/transpose view of a computed "
-                   "tensor keeps its old graph after its base is written in place, so its "
-                   "gradient misses the write (indexing views are tracked); not fixed yet")
 def test_reshape_view_of_a_tensor_written_in_place_sees_the_write():
     out = {}
     for lib in (Torch, Chain):

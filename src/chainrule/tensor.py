@@ -187,6 +187,61 @@ def _is_basic(idx):
                and not isinstance(i, bool) for i in items)
 
 
+class ViewOp:
+    """How a reshape-family view (``reshape``, ``transpose``, ``broadcast_to``, ...) follows
+    its base: ``prim(base, **kw)`` made it, and, as it holds every element of its base,
+    ``inverse(view, **inverse_kw)`` is the base after a write into the view (``inverse`` is
+    ``None`` for a view NumPy makes read-only, such as ``broadcast_to``).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> y = cr.tensor(np.arange(4.0)) * 1.0
+    >>> type(y.reshape(2, 2)._index).__name__
+    'ViewOp'
+    """
+
+    __slots__ = ("prim", "kw", "inverse", "inverse_kw")
+
+    def __init__(self, prim, kw, inverse=None, inverse_kw=None):
+        self.prim, self.kw, self.inverse, self.inverse_kw = prim, kw, inverse, inverse_kw
+
+    def __repr__(self):
+        return f"ViewOp({self.prim.name}, {self.kw})"
+
+
+def view_of(out, base, prim, kw, inverse=None, inverse_kw=None):
+    """Track ``out = prim(base, **kw)`` as a view of ``base`` when NumPy made it one.
+
+    A tracked view shares its base's version counter; after an in-place write into the base
+    (or another of its views) the view replays ``prim`` on the base's new history, so its
+    gradient and tangent see the write, as its values do.  A result that NumPy copied (a
+    reshape of a non-contiguous array) is a new array, not a view, and is returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    >>> y = x * 1.0
+    >>> v = y.reshape(2, 2)
+    >>> y *= x                                  # v sees the new values and their gradient
+    >>> v.sum().backward()
+    >>> x.grad
+    Tensor([2., 4., 6., 8.])
+    """
+    if not isinstance(out, Tensor) or not isinstance(base, Tensor) or \
+            out._level != base._level:
+        return out
+    mem = owner(out.data)
+    if mem is None or mem is not owner(base.data):
+        return out                  # a copy (or data of another library): not a view
+    out._vc = vc = _version_counter(base)
+    out._base = base
+    out._index = ViewOp(prim, kw, inverse, inverse_kw)
+    out._vsnap = vc[0]
+    return out
+
+
 def _refresh_view(v):
     """Regenerate the graph of a view whose base was modified in place since it was taken."""
     base = v._base
@@ -196,13 +251,38 @@ def _refresh_view(v):
         return
     v._vsnap = v._vc[0]
     level = base._level
+    op = v._index
     node = None
+    if type(op) is ViewOp:          # a reshape-family view: the same op on the base again
+        if base._node is not None and v._level == level:
+            node = new_node(op.prim, (base._node,), (None,), op.kw, v.data, level)
+        v._node = node
+        v._tangent = None if base._tangent is None else \
+            op.prim.jvp_rule(0)(base._tangent, v.data, base.data, **op.kw)
+        return
     if base._node is not None and v._level == level:
-        node = new_node(_R.getitem_p, (base._node,), (None,), {"idx": v._index, "shape": base.shape},
+        node = new_node(_R.getitem_p, (base._node,), (None,), {"idx": op, "shape": base.shape},
                     v.data, level)
     v._node = node
     if base._tangent is not None:
-        v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
+        v._tangent = _R.index_tangent(base._tangent, base.data, op)
+
+
+def _check_view_write(t, recording):
+    """Refuse, before anything is written, a write through the view ``t`` that cannot be
+    recorded: into a leaf that requires grad, or through a read-only kind of view."""
+    child = t
+    while child._base is not None:
+        base = child._base
+        op = child._index
+        if type(op) is ViewOp and op.inverse is None:
+            raise RuntimeError(
+                f"cannot write through a {op.prim.name} view: it shows some elements of its "
+                "base more than once, so NumPy makes it read-only. Write into the base, or "
+                "into a copy (v = v.copy())")
+        if recording and type(base._node) is Leaf:
+            _inplace_leaf_error(base)
+        child = base
 
 
 class _DtypeGradError(ValueError, RuntimeError):
@@ -1028,6 +1108,8 @@ def _setitem(t, idx, value):
             _inplace_leaf_error(t)
         recording = False
         vnode = vtan = None
+    if t._base is not None:
+        _check_view_write(t, recording)
     old_tan = t._tangent
     if recording or old_tan is not None or vtan is not None:
         _check_alias(t)
@@ -1051,6 +1133,8 @@ def _inplace_op(t, prim, other):
     """``t op= other`` for the arithmetic operators: compute, then write in place."""
     if _bad_operand(other):
         _object_operand(f"{prim.name} in place", (t, other))
+    if t._base is not None:
+        _refresh_view(t)
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
@@ -1059,7 +1143,7 @@ def _inplace_op(t, prim, other):
         with engine.no_grad():
             return _inplace_op(t, prim, other)
     if t._base is not None:
-        _refresh_view(t)
+        _check_view_write(t, recording)
     if recording or t._tangent is not None or (isinstance(other, Tensor) and
                                                other._tangent is not None):
         _check_alias(t)
@@ -1131,12 +1215,23 @@ def _rebase(t, node, tangent):
         bold = base._node
         if type(bold) is Leaf and STATE.grad_enabled and child._node is not None:
             _inplace_leaf_error(base)
-        if child._node is not None or (bold is not None and type(bold) is not Leaf):
-            base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),
-                              {"idx": child._index}, base.data, base._level)
-        if child._tangent is not None or base._tangent is not None:
-            base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
-                                               child.data, child._index)
+        op = child._index
+        if type(op) is ViewOp:
+            # the view holds every element of its base: the base is the view, shaped back
+            if child._node is not None:
+                base._node = new_node(op.inverse, (child._node,), (None,), op.inverse_kw,
+                                      base.data, base._level)
+            elif type(bold) is not Leaf:
+                base._node = None
+            base._tangent = None if child._tangent is None else \
+                op.inverse.jvp_rule(0)(child._tangent, base.data, child.data, **op.inverse_kw)
+        else:
+            if child._node is not None or (bold is not None and type(bold) is not Leaf):
+                base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),
+                                      {"idx": op}, base.data, base._level)
+            if child._tangent is not None or base._tangent is not None:
+                base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
+                                                   child.data, op)
         chain.append(base)
         child = base
     vc = _version_counter(t)

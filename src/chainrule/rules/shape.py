@@ -13,11 +13,11 @@ import numpy as np
 
 from ..arrays import like_of
 from .api import (Tensor, batch_ndim, defprim, is_other, make_tensor, scatter_add, unbroadcast,
-                  zeros_as)
+                  view_of, zeros_as)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
-           "broadcast_to_p",
+           "broadcast_to_p", "reshape", "transpose", "broadcast_to",
            "concatenate_p", "concatenate", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
@@ -234,6 +234,28 @@ transpose_p = defprim(lambda x, axes: np.transpose(x, axes), name="transpose",
                       jvp=(_transpose_jvp,), keep=('axes',), keep_ans=False)
 
 
+def reshape(x, shape):
+    """``np.reshape(x, shape)`` through :data:`reshape_p`; a result that shares ``x``'s
+    memory is a view of ``x`` that follows in-place writes (:func:`view_of`)."""
+    old = np.shape(x)
+    kw = {"shape": shape, "old": old}
+    out = reshape_p(x, **kw)
+    if isinstance(out, Tensor):
+        out = view_of(out, x, reshape_p, kw, reshape_p, {"shape": old, "old": out.shape})
+    return out
+
+
+def transpose(x, axes):
+    """``np.transpose(x, axes)`` (``axes`` a permutation) through :data:`transpose_p`,
+    tracked as a view of ``x`` (:func:`view_of`)."""
+    kw = {"axes": axes}
+    out = transpose_p(x, **kw)
+    if isinstance(out, Tensor):
+        out = view_of(out, x, transpose_p, kw, transpose_p,
+                      {"axes": tuple(int(a) for a in np.argsort(axes))})
+    return out
+
+
 # ``old`` is x's shape, passed along so the node keeps a shape rather than the array
 def _bcast_vjp(g, ans, x, shape, old):
     return unbroadcast(g, old)
@@ -249,6 +271,14 @@ def _bcast_jvp(t, ans, x, shape, old):
 
 broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="broadcast_to",
                          vjp=(_bcast_vjp,), jvp=(_bcast_jvp,), keep=('old',), keep_ans=False)
+
+
+def broadcast_to(x, shape):
+    """``np.broadcast_to(x, shape)`` through :data:`broadcast_to_p`: a read-only view of
+    ``x`` that follows in-place writes into ``x`` (:func:`view_of`)."""
+    kw = {"shape": shape, "old": np.shape(x)}
+    out = broadcast_to_p(x, **kw)
+    return view_of(out, x, broadcast_to_p, kw) if isinstance(out, Tensor) else out
 
 
 # ---------------------------------------------------------------- joining
