@@ -320,6 +320,8 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None:
+            _refresh_view(self)         # a write into its base may have given it a graph
         return self._node is not None
 
     @requires_grad.setter
@@ -328,10 +330,14 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None:
+            _refresh_view(self)
         return self._node is None or type(self._node) is Leaf
 
     @property
     def grad_fn(self) -> Any:
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         return node if type(node) is Node else None
 
@@ -828,7 +834,8 @@ class Tensor:
         def swapaxes(self, *args: Any, **kwargs: Any) -> Tensor: ...
         def sort(self, *args: Any, **kwargs: Any) -> Any: ...
         def reshape(self, *shape: Any, order: str = "C") -> Tensor: ...
-        def view(self, *shape: Any, order: str = "C") -> Tensor: ...
+        def view(self, *shape: Any) -> Tensor: ...
+        def fill(self, value: Any) -> None: ...
         def transpose(self, *axes: Any) -> Tensor: ...
         def flatten(self) -> Tensor: ...
         def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor: ...
@@ -1049,11 +1056,12 @@ def _inplace_leaf_error(t):
 def _check_alias(t):
     """Refuse an in-place write into memory that another array sees behind the graph's back.
 
-    Indexing views (``x[1:]``) are tracked: a write into one is recorded on its base too.
-    Other NumPy views (``x.reshape(...)``, ``x.T``, ...) are not, so writing through one would
-    change ``x``'s values while ``x``'s graph (or tangent) says otherwise: a silently wrong
-    derivative.  Such a write is refused, unless nothing but this tensor holds the memory
-    (a view of a temporary, ``np.zeros_like(x).reshape(2, 2)``), where no one can tell.
+    Views made by indexing (``x[1:]``) and by the reshape family (``x.reshape(...)``,
+    ``x.T``, ... see :func:`view_of`) are tracked: a write into one is recorded on its base
+    too, and never reaches this check.  A view that nothing tracked (a tensor wrapped around
+    a NumPy view by other code) is not, so writing through it would change ``x``'s values
+    while ``x``'s graph (or tangent) says otherwise: a silently wrong derivative.  Such a
+    write is refused, unless nothing but this tensor holds the memory, where no one can tell.
     """
     data = t.data
     if t._base is not None or not isinstance(data, np.ndarray):
@@ -1065,8 +1073,8 @@ def _check_alias(t):
     # another array (or tensor) shares this memory
     if sys.getrefcount(owner) > 3:
         raise RuntimeError(
-            "this tensor is a view into another array's memory (made by reshape, transpose, "
-            "ravel, ... of a tensor that is still in use), and writing into it in place would "
+            "this tensor is a view into another array's memory that chainrule does not track "
+            "(made outside its view functions), and writing into it in place would "
             "change that array behind the gradient's back. Write into the original tensor "
             "(x[...] = ...), or make this one its own copy first (y = x.reshape(...).copy()).")
 
@@ -1324,6 +1332,23 @@ def _reshape(self, *shape, order="C"):
     return np.reshape(self, shape, order=order)
 
 
+def _view(self, *shape):
+    """The same values seen in a new shape, sharing memory (PyTorch's ``view``);
+    ``x.view()`` with no shape is a view of the whole tensor, as ``ndarray.view()``."""
+    if not shape:
+        return np.reshape(self, self.shape)
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
+        raise TypeError(
+            f"x.view({shape[0]!r}): tensors take a shape (x.view(2, 3)); reinterpreting the "
+            "bytes as another dtype has no derivative. Use x.astype(dtype) to convert values")
+    return _reshape(self, *shape)
+
+
+def _fill(self, value):
+    """Fill with ``value`` in place and return ``None``, as ``ndarray.fill``."""
+    self[...] = value
+
+
 def _transpose(self, *axes):
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
@@ -1337,7 +1362,8 @@ def _norm(self, ord=None, axis=None, keepdims=False):
 
 
 Tensor.reshape = _reshape
-Tensor.view = _reshape
+Tensor.view = _view
+Tensor.fill = _fill
 Tensor.transpose = _transpose
 Tensor.flatten = lambda self: np.ravel(self).copy()
 Tensor.norm = _norm
@@ -1528,7 +1554,6 @@ _DOCS = {
     "clone": "Same as :meth:`copy` (PyTorch's spelling).",
     "reshape": "The same values in a new shape (``x.reshape(2, 3)`` or "
                "``x.reshape((2, 3))``), as ``np.reshape``.",
-    "view": "Same as :meth:`reshape` (PyTorch's spelling).",
     "transpose": "Axes reversed, or permuted as given (``x.transpose(1, 0, 2)``), as "
                  "``np.transpose``.",
     "flatten": "A 1-d copy of the values (``np.ravel(x).copy()``).",
