@@ -278,3 +278,30 @@ def test_an_untracked_view_written_in_place_is_refused():
     with pytest.raises(RuntimeError, match=r"view into another array's memory.*copy"):
         u[0, 0] = 100.0
     np.testing.assert_array_equal(x.numpy(), [2.0, 4.0, 6.0, 8.0])
+
+
+def _transposed_square(x):
+    y = x * 1.0
+    v = y.T
+    y *= x                                  # returned: v = (x ** 2).T
+    return v
+
+
+def test_a_returned_view_sees_a_later_write_in_every_interface():
+    jac = np.zeros(SHAPE[::-1] + SHAPE)
+    for i in range(SHAPE[0]):
+        for j in range(SHAPE[1]):
+            jac[j, i, i, j] = 2 * X0[i, j]
+    np.testing.assert_allclose(cr.jacrev(_transposed_square)(X0), jac)
+    np.testing.assert_allclose(cr.jacfwd(_transposed_square)(X0), jac)
+    t = np.linspace(1.0, 2.0, 6).reshape(SHAPE)
+    np.testing.assert_allclose(cr.jvp(_transposed_square, (X0,), (t,))[1], (2 * X0 * t).T)
+    np.testing.assert_allclose(cr.vjp(_transposed_square, X0)[1](t.T)[0], 2 * X0 * t)
+    x = cr.tensor(X0, requires_grad=True)
+    (g,) = cr.autograd.grad(_transposed_square(x), x)                  # MXNet / PyTorch
+    np.testing.assert_allclose(g.numpy(), 2 * X0)
+    x.attach_grad()
+    with cr.autograd.record():
+        v = _transposed_square(x)
+    cr.autograd.backward(v)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * X0)
