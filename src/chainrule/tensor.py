@@ -189,34 +189,37 @@ def _is_basic(idx):
 
 class ViewOp:
     """How a reshape-family view (``reshape``, ``transpose``, ``broadcast_to``, ...) follows
-    its base: ``prim(base, **kw)`` made it, and, as it holds every element of its base,
-    ``inverse(view, **inverse_kw)`` is the base after a write into the view (``inverse`` is
-    ``None`` for a view NumPy makes read-only, such as ``broadcast_to``).
+    its base: ``prim(base, **kw)`` made it, and, as it holds every element of its base, the
+    base after a write into the view is ``inv_prim(view, **inv_kw)``, where ``(inv_prim,
+    inv_kw) = undo(kw, view)``; ``undo`` is ``None`` for a view NumPy makes read-only (such as
+    ``broadcast_to``, which shows elements more than once).
 
     Examples
     --------
     >>> import numpy as np, chainrule as cr
     >>> y = cr.tensor(np.arange(4.0)) * 1.0
-    >>> type(y.reshape(2, 2)._index).__name__
-    'ViewOp'
+    >>> y.reshape(2, 2)._index
+    ViewOp(reshape, {'shape': (2, 2), 'old': (4,)})
     """
 
-    __slots__ = ("prim", "kw", "inverse", "inverse_kw")
+    __slots__ = ("prim", "kw", "undo")
 
-    def __init__(self, prim, kw, inverse=None, inverse_kw=None):
-        self.prim, self.kw, self.inverse, self.inverse_kw = prim, kw, inverse, inverse_kw
+    def __init__(self, prim, kw, undo):
+        self.prim, self.kw, self.undo = prim, kw, undo
 
     def __repr__(self):
         return f"ViewOp({self.prim.name}, {self.kw})"
 
 
-def view_of(out, base, prim, kw, inverse=None, inverse_kw=None):
+def view_of(out, base, prim, kw, undo=None):
     """Track ``out = prim(base, **kw)`` as a view of ``base`` when NumPy made it one.
 
     A tracked view shares its base's version counter; after an in-place write into the base
     (or another of its views) the view replays ``prim`` on the base's new history, so its
-    gradient and tangent see the write, as its values do.  A result that NumPy copied (a
-    reshape of a non-contiguous array) is a new array, not a view, and is returned as it is.
+    gradient and tangent see the write, as its values do.  ``undo(kw, view)`` gives the
+    primitive and keywords that make the base from the view, for writes through the view
+    (``None``: the view is read-only).  A result that NumPy copied (a reshape of a
+    non-contiguous array) is a new array, not a view, and is returned as it is.
 
     Examples
     --------
@@ -237,7 +240,7 @@ def view_of(out, base, prim, kw, inverse=None, inverse_kw=None):
         return out                  # a copy (or data of another library): not a view
     out._vc = vc = _version_counter(base)
     out._base = base
-    out._index = ViewOp(prim, kw, inverse, inverse_kw)
+    out._index = ViewOp(prim, kw, undo)
     out._vsnap = vc[0]
     return out
 
@@ -275,7 +278,7 @@ def _check_view_write(t, recording):
     while child._base is not None:
         base = child._base
         op = child._index
-        if type(op) is ViewOp and op.inverse is None:
+        if type(op) is ViewOp and op.undo is None:
             raise RuntimeError(
                 f"cannot write through a {op.prim.name} view: it shows some elements of its "
                 "base more than once, so NumPy makes it read-only. Write into the base, or "
@@ -1226,13 +1229,14 @@ def _rebase(t, node, tangent):
         op = child._index
         if type(op) is ViewOp:
             # the view holds every element of its base: the base is the view, shaped back
+            inv, inv_kw = op.undo(op.kw, child.data)
             if child._node is not None:
-                base._node = new_node(op.inverse, (child._node,), (None,), op.inverse_kw,
-                                      base.data, base._level)
+                base._node = new_node(inv, (child._node,), (None,), inv_kw, base.data,
+                                      base._level)
             elif type(bold) is not Leaf:
                 base._node = None
             base._tangent = None if child._tangent is None else \
-                op.inverse.jvp_rule(0)(child._tangent, base.data, child.data, **op.inverse_kw)
+                inv.jvp_rule(0)(child._tangent, base.data, child.data, **inv_kw)
         else:
             if child._node is not None or (bold is not None and type(bold) is not Leaf):
                 base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),

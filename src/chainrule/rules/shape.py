@@ -234,15 +234,23 @@ transpose_p = defprim(lambda x, axes: np.transpose(x, axes), name="transpose",
                       jvp=(_transpose_jvp,), keep=('axes',), keep_ans=False)
 
 
+def _unreshape(kw, view):
+    """The base of a reshape view, from the view: reshaped back."""
+    return reshape_p, {"shape": kw["old"], "old": np.shape(view)}
+
+
 def reshape(x, shape):
     """``np.reshape(x, shape)`` through :data:`reshape_p`; a result that shares ``x``'s
     memory is a view of ``x`` that follows in-place writes (:func:`view_of`)."""
-    old = np.shape(x)
-    kw = {"shape": shape, "old": old}
+    kw = {"shape": shape, "old": np.shape(x)}
     out = reshape_p(x, **kw)
-    if isinstance(out, Tensor):
-        out = view_of(out, x, reshape_p, kw, reshape_p, {"shape": old, "old": out.shape})
-    return out
+    return view_of(out, x, reshape_p, kw, _unreshape) if isinstance(out, Tensor) else out
+
+
+def _untranspose(kw, view):
+    """The base of a transpose view, from the view: the inverse permutation."""
+    axes = kw["axes"]
+    return transpose_p, {"axes": tuple(sorted(range(len(axes)), key=axes.__getitem__))}
 
 
 def transpose(x, axes):
@@ -250,10 +258,7 @@ def transpose(x, axes):
     tracked as a view of ``x`` (:func:`view_of`)."""
     kw = {"axes": axes}
     out = transpose_p(x, **kw)
-    if isinstance(out, Tensor):
-        out = view_of(out, x, transpose_p, kw, transpose_p,
-                      {"axes": tuple(int(a) for a in np.argsort(axes))})
-    return out
+    return view_of(out, x, transpose_p, kw, _untranspose) if isinstance(out, Tensor) else out
 
 
 # ``old`` is x's shape, passed along so the node keeps a shape rather than the array
