@@ -305,3 +305,20 @@ def test_a_returned_view_sees_a_later_write_in_every_interface():
         v = _transposed_square(x)
     cr.autograd.backward(v)
     np.testing.assert_allclose(x.grad.numpy(), 2 * X0)
+
+
+def test_second_order_write_through_views_matches_the_program_without_them():
+    def through_views(x):
+        y = x * 1.0
+        y.T[0] = x[:, 0] ** 3               # a write through a transpose
+        r = y.reshape(-1)
+        r *= x.reshape(-1)                  # and through a reshape
+        return (y * y).sum()
+
+    def without(x):
+        y = x * 1.0
+        y[:, 0] = x[:, 0] ** 3
+        y = y * x
+        return (y * y).sum()
+    for fn in (cr.grad, cr.hessian, lambda f: cr.jacfwd(cr.grad(f))):
+        np.testing.assert_allclose(fn(through_views)(X0), fn(without)(X0), rtol=1e-12)
