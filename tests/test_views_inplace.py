@@ -322,3 +322,18 @@ def test_second_order_write_through_views_matches_the_program_without_them():
         return (y * y).sum()
     for fn in (cr.grad, cr.hessian, lambda f: cr.jacfwd(cr.grad(f))):
         np.testing.assert_allclose(fn(through_views)(X0), fn(without)(X0), rtol=1e-12)
+
+
+def test_retain_grad_follows_a_view_to_its_new_history():
+    x = cr.tensor(X0, requires_grad=True)
+    y = x * 1.0
+    v = y.T
+    v.retain_grad()
+    hits = []
+    v.register_hook(hits.append)            # registered on the value before the write
+    y += 1.0
+    assert v.grad_fn is not None and "transpose" in repr(v)
+    (v * 2.0).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), np.full(SHAPE[::-1], 2.0))
+    assert hits == []                       # as in PyTorch: that value is not used
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(SHAPE, 2.0))

@@ -255,20 +255,27 @@ def _refresh_view(v):
     v._vsnap = v._vc[0]
     level = base._level
     op = v._index
+    old = v._node
     node = None
     if type(op) is ViewOp:          # a reshape-family view: the same op on the base again
         if base._node is not None and v._level == level:
             node = new_node(op.prim, (base._node,), (None,), op.kw, v.data, level)
-        v._node = node
         v._tangent = None if base._tangent is None else \
             op.prim.jvp_rule(0)(base._tangent, v.data, base.data, **op.kw)
-        return
-    if base._node is not None and v._level == level:
-        node = new_node(_R.getitem_p, (base._node,), (None,), {"idx": op, "shape": base.shape},
-                    v.data, level)
+    else:
+        if base._node is not None and v._level == level:
+            node = new_node(_R.getitem_p, (base._node,), (None,),
+                            {"idx": op, "shape": base.shape}, v.data, level)
+        if base._tangent is not None:
+            v._tangent = _R.index_tangent(base._tangent, base.data, op)
     v._node = node
-    if base._tangent is not None:
-        v._tangent = _R.index_tangent(base._tangent, base.data, op)
+    if type(old) is Node and old.hooks and node is not None:
+        # retain_grad() follows the tensor to its new history (as in PyTorch); other hooks
+        # stay with the value they were registered on
+        moved = [h for h in old.hooks if getattr(h, "retains", False)]
+        if moved:
+            old.hooks = [h for h in old.hooks if h not in moved] or None
+            node.hooks = moved
 
 
 def _check_view_write(t, recording):
@@ -280,7 +287,7 @@ def _check_view_write(t, recording):
         op = child._index
         if type(op) is ViewOp and op.undo is None:
             raise RuntimeError(
-                f"cannot write through a {op.prim.name} view: it shows some elements of its "
+                f"cannot write through a {op.prim.name} view: it can show an element of its "
                 "base more than once, so NumPy makes it read-only. Write into the base, or "
                 "into a copy (v = v.copy())")
         if recording and type(base._node) is Leaf:
@@ -443,6 +450,8 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
+        if self._base is not None:
+            _refresh_view(self)         # show the grad_fn a base's later write gave it
         arr = _base_array(self.data)
         if is_other(arr):       # the library's own repr: a Dask array is not computed
             body = repr(arr)
@@ -609,6 +618,8 @@ class Tensor:
 
     def register_hook(self, fn: Callable[[Tensor], Optional[Tensor]]) -> Any:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a result replaces it."""
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         if node is None:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
@@ -626,6 +637,8 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep the gradient of a computed tensor in ``.grad`` after backward (the gradient
         after this tensor's hooks, whenever they were registered, as in PyTorch 2)."""
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         if type(node) is not Node:
             return
