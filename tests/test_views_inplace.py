@@ -337,3 +337,50 @@ def test_retain_grad_follows_a_view_to_its_new_history():
     np.testing.assert_array_equal(v.grad.numpy(), np.full(SHAPE[::-1], 2.0))
     assert hits == []                       # as in PyTorch: that value is not used
     np.testing.assert_array_equal(x.grad.numpy(), np.full(SHAPE, 2.0))
+
+
+def test_a_views_hooks_see_what_flows_into_the_view_after_a_write_through_it():
+    x = cr.tensor(X0, requires_grad=True)
+    y = x * 1.0
+    v = y.T
+    v *= 2.0                                # y is 2 x now
+    seen = []
+    v.register_hook(seen.append)
+    v.retain_grad()
+    y.retain_grad()
+    ((v * 3.0).sum() + (y * 5.0).sum()).backward()
+    np.testing.assert_array_equal(seen[0].numpy(), np.full(SHAPE[::-1], 3.0))  # v's own use
+    np.testing.assert_array_equal(v.grad.numpy(), np.full(SHAPE[::-1], 3.0))
+    np.testing.assert_array_equal(y.grad.numpy(), np.full(SHAPE, 8.0))        # 5 + 3
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(SHAPE, 16.0))
+
+
+def test_retain_grad_follows_an_in_place_write():
+    x = cr.tensor(np.arange(3.0), requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    y *= 2.0                                # .grad is the new y's gradient, as in PyTorch
+    (y * 3.0).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [12.0, 12.0, 12.0])
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.T.reshape(2, 3),                    # a reshape that copies
+    lambda x: np.take(x, [0, 1, 2], axis=1),        # NumPy builds these as views of scratch
+    lambda x: np.tile(x, 1),
+])
+def test_a_result_on_scratch_memory_with_a_view_can_be_written(make):
+    x = cr.tensor(X0, requires_grad=True)
+    z = make(x * 1.0)
+    before = z.numpy().copy()
+    v = z[1:]                                       # a tracked view holds the memory too
+    z[0] = 5.0
+    (z * v).sum().backward()                        # 5 * row 1 + row 1 ** 2
+    row = before[1]
+    expect = np.zeros(before.shape)
+    expect[1] = 5.0 + 2 * row
+    tags = make(np.arange(6).reshape(SHAPE))        # where z's elements come from in x
+    grad = np.zeros(6)
+    np.add.at(grad, tags.ravel(), expect.ravel())
+    np.testing.assert_allclose(x.grad.numpy(), grad.reshape(SHAPE))

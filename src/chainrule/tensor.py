@@ -269,13 +269,18 @@ def _refresh_view(v):
         if base._tangent is not None:
             v._tangent = _R.index_tangent(base._tangent, base.data, op)
     v._node = node
-    if type(old) is Node and old.hooks and node is not None:
-        # retain_grad() follows the tensor to its new history (as in PyTorch); other hooks
-        # stay with the value they were registered on
+    _move_retained(old, node)
+
+
+def _move_retained(old, new):
+    """``retain_grad()`` follows a tensor from its node ``old`` to its new history ``new``
+    (an in-place write, a view's replay), as in PyTorch; other hooks stay with the value
+    they were registered on."""
+    if type(old) is Node and old.hooks and new is not None and new is not old:
         moved = [h for h in old.hooks if getattr(h, "retains", False)]
         if moved:
             old.hooks = [h for h in old.hooks if h not in moved] or None
-            node.hooks = moved
+            new.hooks = (new.hooks or []) + moved
 
 
 def _check_view_write(t, recording):
@@ -1077,7 +1082,9 @@ def _check_alias(t):
     too, and never reaches this check.  A view that nothing tracked (a tensor wrapped around
     a NumPy view by other code) is not, so writing through it would change ``x``'s values
     while ``x``'s graph (or tangent) says otherwise: a silently wrong derivative.  Such a
-    write is refused, unless nothing but this tensor holds the memory, where no one can tell.
+    write is refused, unless no other tensor holds the memory (this tensor's own tracked
+    views aside), where no one can tell: a view of a temporary (``np.zeros_like(x).T``, a
+    reshape that copies, results that NumPy builds as views of scratch arrays).
     """
     data = t.data
     if t._base is not None or not isinstance(data, np.ndarray):
@@ -1086,13 +1093,31 @@ def _check_alias(t):
     if owner is None:
         return
     # references to owner: data.base, the local name, getrefcount's argument; more means
-    # another array (or tensor) shares this memory
-    if sys.getrefcount(owner) > 3:
+    # another array (or tensor) may share this memory: look who (rare, so gc may be slow)
+    if sys.getrefcount(owner) > 3 and _held_elsewhere(t, owner):
         raise RuntimeError(
             "this tensor is a view into another array's memory that chainrule does not track "
             "(made outside its view functions), and writing into it in place would "
             "change that array behind the gradient's back. Write into the original tensor "
             "(x[...] = ...), or make this one its own copy first (y = x.reshape(...).copy()).")
+
+
+def _held_elsewhere(t, owner):
+    """Whether a tensor other than ``t`` and its tracked views (which share ``t``'s version
+    counter) holds ``owner``'s memory, directly or through a NumPy view of it."""
+    import gc
+    family = getattr(t, "_vc", None)
+
+    def foreign(holder):
+        return isinstance(holder, Tensor) and holder is not t and (
+            family is None or getattr(holder, "_vc", None) is not family)
+    for r in gc.get_referrers(owner):
+        if foreign(r):
+            return True
+        if isinstance(r, np.ndarray) and r is not t.data and r.base is owner and \
+                any(foreign(h) for h in gc.get_referrers(r)):
+            return True
+    return False
 
 
 def _write_data(t, idx, raw):
@@ -1229,7 +1254,12 @@ def _bump(t):
 
 
 def _rebase(t, node, tangent):
-    """Give ``t`` new history after an in-place write, and its bases too if it is a view."""
+    """Give ``t`` new history after an in-place write, and its bases too if it is a view.
+
+    The bases take the write; the views in the chain are then left out of date, so that
+    their next use replays them from the base (as PyTorch's views): a view's gradient (its
+    hooks, ``retain_grad``) is what flows into the view, not what flows into its base."""
+    _move_retained(t._node, node)
     t._node = node
     t._tangent = tangent
     child = t
@@ -1257,6 +1287,7 @@ def _rebase(t, node, tangent):
             if child._tangent is not None or base._tangent is not None:
                 base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
                                                    child.data, op)
+        _move_retained(bold, base._node)
         chain.append(base)
         child = base
     vc = _version_counter(t)
@@ -1265,9 +1296,6 @@ def _rebase(t, node, tangent):
         if owner(c.data) is not owner(t.data):
             note_write(c.data)
     vc[0] = stamp
-    for c in chain:
-        if c._base is not None:
-            c._vsnap = stamp
 
 
 # ---------------------------------------------------------------------- ndarray methods
