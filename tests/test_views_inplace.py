@@ -145,7 +145,8 @@ def test_second_order_through_a_view_sees_the_write(name):
         return (c * v * v).sum()            # sum_j C_j x_j ** 4
     cb = pulled_back(view, c)
     np.testing.assert_allclose(cr.grad(f)(X0), 4 * cb * X0 ** 3)
-    np.testing.assert_allclose(cr.hessian(f)(X0).reshape(6, 6), np.diag(np.ravel(12 * cb * X0 ** 2)))
+    np.testing.assert_allclose(cr.hessian(f)(X0).reshape(6, 6),
+                               np.diag(np.ravel(12 * cb * X0 ** 2)))
     d = np.ones(SHAPE)
     np.testing.assert_allclose(cr.grad(lambda x: (cr.grad(f)(x) * d).sum())(X0), 12 * cb * X0 ** 2)
 

@@ -56,7 +56,8 @@ from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc
 __all__ = [
     "Primitive", "Tensor", "apply", "identity", "defprim", "defufunc", "local_rule",
     "implements", "register_ufunc", "nondiff", "all_primitives",
-    "plain", "view_of", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
+    "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
+    "view_of",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
     "plain_array", "array_or_tensor", "index_from_end",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
