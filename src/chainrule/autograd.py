@@ -226,6 +226,8 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         targets.append(x._node)
     roots, seeds = [], []
     for y, gy in zip(outs, gouts):
+        if isinstance(y, Tensor) and y._base is not None:
+            refresh_view(y)
         if not isinstance(y, Tensor) or y._node is None:
             raise RuntimeError(
                 "an output does not require grad: it was not computed from an input that "
@@ -284,7 +286,7 @@ def backward(heads: Union[Tensor, Sequence[Tensor]], head_grads: Any = None,
     >>> x.grad
     Tensor([3., 5.])
     """
-    from .tensor import Tensor, seed
+    from .tensor import Tensor, refresh_view, seed
     heads = _as_list(heads)
     gs = _as_list(head_grads) if head_grads is not None else [None] * len(heads)
     if len(gs) != len(heads):
@@ -292,6 +294,8 @@ def backward(heads: Union[Tensor, Sequence[Tensor]], head_grads: Any = None,
     for h in heads:
         if not isinstance(h, Tensor):
             raise TypeError(f"heads must be tensors, got {type(h).__name__}")
+        if h._base is not None:
+            refresh_view(h)
         if h._node is None:
             raise RuntimeError(
                 "a head does not require grad: it was not computed from an input that "

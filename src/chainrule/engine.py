@@ -690,11 +690,13 @@ def apply(prim, args, kw):
 
 
 # The two fast paths below handle what nearly every operation is: one or two inputs, tensors
-# of one level (or constants), no views, no forward-mode tangents.  Anything else goes to
-# _apply_general, which does the same for any number of inputs, levels, views and tangents.
+# of one level (or constants), no stale views (a view whose base was written in place since
+# its graph was made), no forward-mode tangents.  Anything else goes to _apply_general, which
+# does the same for any number of inputs, levels, views and tangents.
 def apply1(prim, a, kw=None):
     """``apply`` for one positional input (and keywords: the reductions, reshapes, indexing)."""
-    if not isinstance(a, Tensor) or a._base is not None or a._tangent is not None:
+    if not isinstance(a, Tensor) or a._base is not None and a._vsnap != a._vc[0] or \
+            a._tangent is not None:
         return _apply_general(prim, (a,), kw)
     x = a.data
     ans = prim.fn(x, **kw) if kw else prim.fn(x)
@@ -709,10 +711,11 @@ def apply1(prim, a, kw=None):
 def apply2(prim, a, b):
     """``apply`` for two positional inputs and no keywords (the binary operators)."""
     if isinstance(a, Tensor):
-        if a._base is not None or a._tangent is not None:
+        if a._base is not None and a._vsnap != a._vc[0] or a._tangent is not None:
             return _apply_general(prim, (a, b), None)
         if isinstance(b, Tensor):
-            if b._level != a._level or b._base is not None or b._tangent is not None:
+            if b._level != a._level or b._base is not None and b._vsnap != b._vc[0] or \
+                    b._tangent is not None:
                 return _apply_general(prim, (a, b), None)
             pb = b._node
             b = b.data
@@ -722,7 +725,7 @@ def apply2(prim, a, b):
         level = a._level
         a = a.data
     elif isinstance(b, Tensor):
-        if b._base is not None or b._tangent is not None:
+        if b._base is not None and b._vsnap != b._vc[0] or b._tangent is not None:
             return _apply_general(prim, (a, b), None)
         pa = None
         pb = b._node

@@ -187,6 +187,64 @@ def _is_basic(idx):
                and not isinstance(i, bool) for i in items)
 
 
+class ViewOp:
+    """How a reshape-family view (``reshape``, ``transpose``, ``broadcast_to``, ...) follows
+    its base: ``prim(base, **kw)`` made it, and, as it holds every element of its base, the
+    base after a write into the view is ``inv_prim(view, **inv_kw)``, where ``(inv_prim,
+    inv_kw) = undo(kw, view)``; ``undo`` is ``None`` for a view NumPy makes read-only (such as
+    ``broadcast_to``, which shows elements more than once).
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> y = cr.tensor(np.arange(4.0)) * 1.0
+    >>> y.reshape(2, 2)._index
+    ViewOp(reshape, {'shape': (2, 2), 'old': (4,)})
+    """
+
+    __slots__ = ("prim", "kw", "undo")
+
+    def __init__(self, prim, kw, undo):
+        self.prim, self.kw, self.undo = prim, kw, undo
+
+    def __repr__(self):
+        return f"ViewOp({self.prim.name}, {self.kw})"
+
+
+def view_of(out, base, prim, kw, undo=None):
+    """Track ``out = prim(base, **kw)`` as a view of ``base`` when NumPy made it one.
+
+    A tracked view shares its base's version counter; after an in-place write into the base
+    (or another of its views) the view replays ``prim`` on the base's new history, so its
+    gradient and tangent see the write, as its values do.  ``undo(kw, view)`` gives the
+    primitive and keywords that make the base from the view, for writes through the view
+    (``None``: the view is read-only).  A result that NumPy copied (a reshape of a
+    non-contiguous array) is a new array, not a view, and is returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np, chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    >>> y = x * 1.0
+    >>> v = y.reshape(2, 2)
+    >>> y *= x                                  # v sees the new values and their gradient
+    >>> v.sum().backward()
+    >>> x.grad
+    Tensor([2., 4., 6., 8.])
+    """
+    if not isinstance(out, Tensor) or not isinstance(base, Tensor) or \
+            out._level != base._level:
+        return out
+    mem = owner(out.data)
+    if mem is None or mem is not owner(base.data):
+        return out                  # a copy (or data of another library): not a view
+    out._vc = vc = _version_counter(base)
+    out._base = base
+    out._index = ViewOp(prim, kw, undo)
+    out._vsnap = vc[0]
+    return out
+
+
 def _refresh_view(v):
     """Regenerate the graph of a view whose base was modified in place since it was taken."""
     base = v._base
@@ -196,13 +254,50 @@ def _refresh_view(v):
         return
     v._vsnap = v._vc[0]
     level = base._level
+    op = v._index
+    old = v._node
     node = None
-    if base._node is not None and v._level == level:
-        node = new_node(_R.getitem_p, (base._node,), (None,), {"idx": v._index, "shape": base.shape},
-                    v.data, level)
+    if type(op) is ViewOp:          # a reshape-family view: the same op on the base again
+        if base._node is not None and v._level == level:
+            node = new_node(op.prim, (base._node,), (None,), op.kw, v.data, level)
+        v._tangent = None if base._tangent is None else \
+            op.prim.jvp_rule(0)(base._tangent, v.data, base.data, **op.kw)
+    else:
+        if base._node is not None and v._level == level:
+            node = new_node(_R.getitem_p, (base._node,), (None,),
+                            {"idx": op, "shape": base.shape}, v.data, level)
+        if base._tangent is not None:
+            v._tangent = _R.index_tangent(base._tangent, base.data, op)
     v._node = node
-    if base._tangent is not None:
-        v._tangent = _R.index_tangent(base._tangent, base.data, v._index)
+    _move_retained(old, node)
+
+
+def _move_retained(old, new):
+    """``retain_grad()`` follows a tensor from its node ``old`` to its new history ``new``
+    (an in-place write, a view's replay), as in PyTorch; other hooks stay with the value
+    they were registered on."""
+    if type(old) is Node and old.hooks and new is not None and new is not old:
+        moved = [h for h in old.hooks if getattr(h, "retains", False)]
+        if moved:
+            old.hooks = [h for h in old.hooks if h not in moved] or None
+            new.hooks = (new.hooks or []) + moved
+
+
+def _check_view_write(t, recording):
+    """Refuse, before anything is written, a write through the view ``t`` that cannot be
+    recorded: into a leaf that requires grad, or through a read-only kind of view."""
+    child = t
+    while child._base is not None:
+        base = child._base
+        op = child._index
+        if type(op) is ViewOp and op.undo is None:
+            raise RuntimeError(
+                f"cannot write through a {op.prim.name} view: it can show an element of its "
+                "base more than once, so NumPy makes it read-only. Write into the base, or "
+                "into a copy (v = v.copy())")
+        if recording and type(base._node) is Leaf:
+            _inplace_leaf_error(base)
+        child = base
 
 
 class _DtypeGradError(ValueError, RuntimeError):
@@ -240,6 +335,8 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None:
+            _refresh_view(self)         # a write into its base may have given it a graph
         return self._node is not None
 
     @requires_grad.setter
@@ -248,10 +345,14 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None:
+            _refresh_view(self)
         return self._node is None or type(self._node) is Leaf
 
     @property
     def grad_fn(self) -> Any:
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         return node if type(node) is Node else None
 
@@ -354,6 +455,8 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
+        if self._base is not None:
+            _refresh_view(self)         # show the grad_fn a base's later write gave it
         arr = _base_array(self.data)
         if is_other(arr):       # the library's own repr: a Dask array is not computed
             body = repr(arr)
@@ -520,6 +623,8 @@ class Tensor:
 
     def register_hook(self, fn: Callable[[Tensor], Optional[Tensor]]) -> Any:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a result replaces it."""
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         if node is None:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
@@ -537,6 +642,8 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep the gradient of a computed tensor in ``.grad`` after backward (the gradient
         after this tensor's hooks, whenever they were registered, as in PyTorch 2)."""
+        if self._base is not None:
+            _refresh_view(self)
         node = self._node
         if type(node) is not Node:
             return
@@ -748,7 +855,8 @@ class Tensor:
         def swapaxes(self, *args: Any, **kwargs: Any) -> Tensor: ...
         def sort(self, *args: Any, **kwargs: Any) -> Any: ...
         def reshape(self, *shape: Any, order: str = "C") -> Tensor: ...
-        def view(self, *shape: Any, order: str = "C") -> Tensor: ...
+        def view(self, *shape: Any) -> Tensor: ...
+        def fill(self, value: Any) -> None: ...
         def transpose(self, *axes: Any) -> Tensor: ...
         def flatten(self) -> Tensor: ...
         def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor: ...
@@ -969,11 +1077,14 @@ def _inplace_leaf_error(t):
 def _check_alias(t):
     """Refuse an in-place write into memory that another array sees behind the graph's back.
 
-    Indexing views (``x[1:]``) are tracked: a write into one is recorded on its base too.
-    Other NumPy views (``x.reshape(...)``, ``x.T``, ...) are not, so writing through one would
-    change ``x``'s values while ``x``'s graph (or tangent) says otherwise: a silently wrong
-    derivative.  Such a write is refused, unless nothing but this tensor holds the memory
-    (a view of a temporary, ``np.zeros_like(x).reshape(2, 2)``), where no one can tell.
+    Views made by indexing (``x[1:]``) and by the reshape family (``x.reshape(...)``,
+    ``x.T``, ... see :func:`view_of`) are tracked: a write into one is recorded on its base
+    too, and never reaches this check.  A view that nothing tracked (a tensor wrapped around
+    a NumPy view by other code) is not, so writing through it would change ``x``'s values
+    while ``x``'s graph (or tangent) says otherwise: a silently wrong derivative.  Such a
+    write is refused, unless no other tensor holds the memory (this tensor's own tracked
+    views aside), where no one can tell: a view of a temporary (``np.zeros_like(x).T``, a
+    reshape that copies, results that NumPy builds as views of scratch arrays).
     """
     data = t.data
     if t._base is not None or not isinstance(data, np.ndarray):
@@ -982,13 +1093,31 @@ def _check_alias(t):
     if owner is None:
         return
     # references to owner: data.base, the local name, getrefcount's argument; more means
-    # another array (or tensor) shares this memory
-    if sys.getrefcount(owner) > 3:
+    # another array (or tensor) may share this memory: look who (rare, so gc may be slow)
+    if sys.getrefcount(owner) > 3 and _held_elsewhere(t, owner):
         raise RuntimeError(
-            "this tensor is a view into another array's memory (made by reshape, transpose, "
-            "ravel, ... of a tensor that is still in use), and writing into it in place would "
+            "this tensor is a view into another array's memory that chainrule does not track "
+            "(made outside its view functions), and writing into it in place would "
             "change that array behind the gradient's back. Write into the original tensor "
             "(x[...] = ...), or make this one its own copy first (y = x.reshape(...).copy()).")
+
+
+def _held_elsewhere(t, owner):
+    """Whether a tensor other than ``t`` and its tracked views (which share ``t``'s version
+    counter) holds ``owner``'s memory, directly or through a NumPy view of it."""
+    import gc
+    family = getattr(t, "_vc", None)
+
+    def foreign(holder):
+        return isinstance(holder, Tensor) and holder is not t and (
+            family is None or getattr(holder, "_vc", None) is not family)
+    for r in gc.get_referrers(owner):
+        if foreign(r):
+            return True
+        if isinstance(r, np.ndarray) and r is not t.data and r.base is owner and \
+                any(foreign(h) for h in gc.get_referrers(r)):
+            return True
+    return False
 
 
 def _write_data(t, idx, raw):
@@ -1028,6 +1157,8 @@ def _setitem(t, idx, value):
             _inplace_leaf_error(t)
         recording = False
         vnode = vtan = None
+    if t._base is not None:
+        _check_view_write(t, recording)
     old_tan = t._tangent
     if recording or old_tan is not None or vtan is not None:
         _check_alias(t)
@@ -1051,6 +1182,8 @@ def _inplace_op(t, prim, other):
     """``t op= other`` for the arithmetic operators: compute, then write in place."""
     if _bad_operand(other):
         _object_operand(f"{prim.name} in place", (t, other))
+    if t._base is not None:
+        _refresh_view(t)
     recording = STATE.grad_enabled and (t._node is not None or
                                         (isinstance(other, Tensor) and other._node is not None))
     if recording and type(t._node) is Leaf:
@@ -1059,7 +1192,7 @@ def _inplace_op(t, prim, other):
         with engine.no_grad():
             return _inplace_op(t, prim, other)
     if t._base is not None:
-        _refresh_view(t)
+        _check_view_write(t, recording)
     if recording or t._tangent is not None or (isinstance(other, Tensor) and
                                                other._tangent is not None):
         _check_alias(t)
@@ -1121,7 +1254,12 @@ def _bump(t):
 
 
 def _rebase(t, node, tangent):
-    """Give ``t`` new history after an in-place write, and its bases too if it is a view."""
+    """Give ``t`` new history after an in-place write, and its bases too if it is a view.
+
+    The bases take the write; the views in the chain are then left out of date, so that
+    their next use replays them from the base (as PyTorch's views): a view's gradient (its
+    hooks, ``retain_grad``) is what flows into the view, not what flows into its base."""
+    _move_retained(t._node, node)
     t._node = node
     t._tangent = tangent
     child = t
@@ -1131,12 +1269,25 @@ def _rebase(t, node, tangent):
         bold = base._node
         if type(bold) is Leaf and STATE.grad_enabled and child._node is not None:
             _inplace_leaf_error(base)
-        if child._node is not None or (bold is not None and type(bold) is not Leaf):
-            base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),
-                              {"idx": child._index}, base.data, base._level)
-        if child._tangent is not None or base._tangent is not None:
-            base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
-                                               child.data, child._index)
+        op = child._index
+        if type(op) is ViewOp:
+            # the view holds every element of its base: the base is the view, shaped back
+            inv, inv_kw = op.undo(op.kw, child.data)
+            if child._node is not None:
+                base._node = new_node(inv, (child._node,), (None,), inv_kw, base.data,
+                                      base._level)
+            elif type(bold) is not Leaf:
+                base._node = None
+            base._tangent = None if child._tangent is None else \
+                inv.jvp_rule(0)(child._tangent, base.data, child.data, **inv_kw)
+        else:
+            if child._node is not None or (bold is not None and type(bold) is not Leaf):
+                base._node = new_node(_R.setitem_p, (bold, child._node), (None, None),
+                                      {"idx": op}, base.data, base._level)
+            if child._tangent is not None or base._tangent is not None:
+                base._tangent = _R.setitem_tangent(base._tangent, child._tangent, base.data,
+                                                   child.data, op)
+        _move_retained(bold, base._node)
         chain.append(base)
         child = base
     vc = _version_counter(t)
@@ -1145,9 +1296,6 @@ def _rebase(t, node, tangent):
         if owner(c.data) is not owner(t.data):
             note_write(c.data)
     vc[0] = stamp
-    for c in chain:
-        if c._base is not None:
-            c._vsnap = stamp
 
 
 # ---------------------------------------------------------------------- ndarray methods
@@ -1229,6 +1377,23 @@ def _reshape(self, *shape, order="C"):
     return np.reshape(self, shape, order=order)
 
 
+def _view(self, *shape):
+    """The same values seen in a new shape, sharing memory (PyTorch's ``view``);
+    ``x.view()`` with no shape is a view of the whole tensor, as ``ndarray.view()``."""
+    if not shape:
+        return np.reshape(self, self.shape)
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
+        raise TypeError(
+            f"x.view({shape[0]!r}): tensors take a shape (x.view(2, 3)); reinterpreting the "
+            "bytes as another dtype has no derivative. Use x.astype(dtype) to convert values")
+    return _reshape(self, *shape)
+
+
+def _fill(self, value):
+    """Fill with ``value`` in place and return ``None``, as ``ndarray.fill``."""
+    self[...] = value
+
+
 def _transpose(self, *axes):
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
@@ -1242,7 +1407,8 @@ def _norm(self, ord=None, axis=None, keepdims=False):
 
 
 Tensor.reshape = _reshape
-Tensor.view = _reshape
+Tensor.view = _view
+Tensor.fill = _fill
 Tensor.transpose = _transpose
 Tensor.flatten = lambda self: np.ravel(self).copy()
 Tensor.norm = _norm
@@ -1433,7 +1599,6 @@ _DOCS = {
     "clone": "Same as :meth:`copy` (PyTorch's spelling).",
     "reshape": "The same values in a new shape (``x.reshape(2, 3)`` or "
                "``x.reshape((2, 3))``), as ``np.reshape``.",
-    "view": "Same as :meth:`reshape` (PyTorch's spelling).",
     "transpose": "Axes reversed, or permuted as given (``x.transpose(1, 0, 2)``), as "
                  "``np.transpose``.",
     "flatten": "A 1-d copy of the values (``np.ravel(x).copy()``).",

@@ -28,7 +28,7 @@ from .api_arrays import unwrap, wrap
 from .arrays import constant_like, is_other, zeros_like
 from .engine import Leaf, backward_pass, new_level
 from .pytree import tree_flatten, tree_structure
-from .tensor import Tensor, plain, make_tensor, ones_like_raw
+from .tensor import Tensor, plain, make_tensor, ones_like_raw, refresh_view
 
 if TYPE_CHECKING:
     from typing_extensions import ParamSpec
@@ -130,6 +130,8 @@ def _check_ndim(ndim, name):
 def _output(v):
     """Results at the outermost level are plain ndarrays; inside other transforms, tensors."""
     if isinstance(v, Tensor):
+        if v._base is not None:
+            refresh_view(v)         # a view whose base was written after it was taken
         if v._node is not None or v._tangent is not None or v._level:
             return v
         v = plain(v)
@@ -218,6 +220,8 @@ def _check_outputs(name, holomorphic, outs, reverse=True):
 def _level_parts(out, level):
     """(raw value, node, tangent) of ``out`` seen from ``level``."""
     if isinstance(out, Tensor) and out._level == level:
+        if out._base is not None:
+            refresh_view(out)       # a view whose base was written after it was taken
         return out.data, out._node, out._tangent
     return out, None, None
 

@@ -10,8 +10,8 @@ import operator
 
 from ..rules.api import (array_or_tensor, constant, constant_like, implements, is_other, is_traced,
                          make_tensor, plain, Tensor, write_out)
-from ..rules.shape import (broadcast_to_p, concatenate, copy_p, getitem_p, pad_p, repeat_p,
-                           reshape_p, roll_p, scatter_add_p, stack_p, tile_p, transpose_p)
+from ..rules.shape import (broadcast_to, concatenate, copy_p, getitem_p, pad_p, repeat_p,
+                           reshape, roll_p, scatter_add_p, stack_p, tile_p, transpose)
 
 __all__ = []
 
@@ -22,7 +22,7 @@ def _copy(a, order="K", subok=False):
 
 
 def _reshaped(a, shape):
-    return reshape_p(a, shape=shape, old=np.shape(a))
+    return reshape(a, shape)
 
 
 @implements(np.reshape)
@@ -50,14 +50,14 @@ def _transpose(a, axes=None):
     axes = tuple(_pos_axis(ax, nd) for ax in axes)
     if sorted(axes) != list(range(nd)):
         raise ValueError("axes don't match array")
-    return transpose_p(a, axes=axes)
+    return transpose(a, axes)
 
 
 @implements(np.broadcast_to)
 def _broadcast_to(array, shape, subok=False):
     if isinstance(shape, numbers.Integral):
         shape = (int(shape),)
-    return broadcast_to_p(array, shape=tuple(shape), old=np.shape(array))
+    return broadcast_to(array, tuple(shape))
 
 
 # ---------------------------------------------------------------- new arrays shaped like others
@@ -138,7 +138,7 @@ def _moveaxis(a, source, destination):
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return transpose_p(a, axes=tuple(order))
+    return transpose(a, tuple(order))
 
 
 @implements(np.swapaxes)
@@ -147,7 +147,7 @@ def _swapaxes(a, axis1, axis2):
     order = list(range(nd))
     i, j = _pos_axis(axis1, nd), _pos_axis(axis2, nd)
     order[i], order[j] = order[j], order[i]
-    return transpose_p(a, axes=tuple(order))
+    return transpose(a, tuple(order))
 
 
 @implements(np.expand_dims)
@@ -358,8 +358,8 @@ def _rot90(m, k=1, axes=(0, 1)):
     order = list(range(nd))
     order[a0], order[a1] = order[a1], order[a0]
     if k == 1:
-        return transpose_p(_np_flip(m, a1), axes=tuple(order))
-    return _np_flip(transpose_p(m, axes=tuple(order)), a1)
+        return transpose(_np_flip(m, a1), tuple(order))
+    return _np_flip(transpose(m, tuple(order)), a1)
 
 
 @implements(np.roll)
@@ -637,7 +637,7 @@ def _rollaxis(a, axis, start=0):
     axes = list(range(nd))
     axes.remove(axis)
     axes.insert(start, axis)
-    return transpose_p(a, axes=tuple(axes))
+    return transpose(a, tuple(axes))
 
 
 # ---------------------------------------------------------------- grids

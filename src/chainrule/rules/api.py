@@ -17,6 +17,7 @@ Inside rules and handlers
     :func:`unbroadcast` (sum a gradient down to a shape), :func:`write_out` (``out=``),
     :func:`keepdims_flag`, :func:`plain_array` (plain values as an array of their library),
     :func:`array_or_tensor` (an argument as a tensor or an array),
+    :func:`view_of` (track a result that NumPy made a view of its input, as a reshape),
     :func:`index_from_end` (a slice along a negative axis), :func:`unsupported` (options a
     handler rejects),
     :func:`no_rule_error` (the error for a lost gradient), :func:`strong_times` /
@@ -46,7 +47,7 @@ from ..dispatch import implements, nondiff, register_ufunc
 from ..engine import Primitive, apply, identity, unbroadcast
 from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rule_error,
                             numpy_name, run_on_values)
-from ..tensor import Tensor, make_tensor, plain
+from ..tensor import Tensor, make_tensor, plain, view_of
 from ..arrays import as_array, constant_like, is_other, scatter_add, zeros_as, zeros_like
 from .complex import REAL_ONLY, conj_if, conj_transpose, real_cotangent, real_only
 from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc, local_rule,
@@ -56,6 +57,7 @@ __all__ = [
     "Primitive", "Tensor", "apply", "identity", "defprim", "defufunc", "local_rule",
     "implements", "register_ufunc", "nondiff", "all_primitives",
     "plain", "is_traced", "maybe_nonzero", "constant", "at_level", "make_tensor", "run_on_values",
+    "view_of",
     "unbroadcast", "write_out", "keepdims_flag", "unsupported", "no_rule_error", "numpy_name",
     "plain_array", "array_or_tensor", "index_from_end",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",

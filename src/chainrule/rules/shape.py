@@ -13,11 +13,11 @@ import numpy as np
 
 from ..arrays import like_of
 from .api import (Tensor, batch_ndim, constant_like, defprim, is_other, make_tensor, plain,
-                  scatter_add, unbroadcast, zeros_as)
+                  scatter_add, unbroadcast, view_of, zeros_as)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
-           "broadcast_to_p",
+           "broadcast_to_p", "reshape", "transpose", "broadcast_to",
            "concatenate_p", "concatenate", "stack_p", "roll_p", "repeat_p", "tile_p", "pad_p"]
 
 
@@ -234,6 +234,33 @@ transpose_p = defprim(lambda x, axes: np.transpose(x, axes), name="transpose",
                       jvp=(_transpose_jvp,), keep=('axes',), keep_ans=False)
 
 
+def _unreshape(kw, view):
+    """The base of a reshape view, from the view: reshaped back."""
+    return reshape_p, {"shape": kw["old"], "old": np.shape(view)}
+
+
+def reshape(x, shape):
+    """``np.reshape(x, shape)`` through :data:`reshape_p`; a result that shares ``x``'s
+    memory is a view of ``x`` that follows in-place writes (:func:`view_of`)."""
+    kw = {"shape": shape, "old": np.shape(x)}
+    out = reshape_p(x, **kw)
+    return view_of(out, x, reshape_p, kw, _unreshape) if isinstance(out, Tensor) else out
+
+
+def _untranspose(kw, view):
+    """The base of a transpose view, from the view: the inverse permutation."""
+    axes = kw["axes"]
+    return transpose_p, {"axes": tuple(sorted(range(len(axes)), key=axes.__getitem__))}
+
+
+def transpose(x, axes):
+    """``np.transpose(x, axes)`` (``axes`` a permutation) through :data:`transpose_p`,
+    tracked as a view of ``x`` (:func:`view_of`)."""
+    kw = {"axes": axes}
+    out = transpose_p(x, **kw)
+    return view_of(out, x, transpose_p, kw, _untranspose) if isinstance(out, Tensor) else out
+
+
 # ``old`` is x's shape, passed along so the node keeps a shape rather than the array
 def _bcast_vjp(g, ans, x, shape, old):
     return unbroadcast(g, old)
@@ -249,6 +276,14 @@ def _bcast_jvp(t, ans, x, shape, old):
 
 broadcast_to_p = defprim(lambda x, shape, old: np.broadcast_to(x, shape), name="broadcast_to",
                          vjp=(_bcast_vjp,), jvp=(_bcast_jvp,), keep=('old',), keep_ans=False)
+
+
+def broadcast_to(x, shape):
+    """``np.broadcast_to(x, shape)`` through :data:`broadcast_to_p`: a read-only view of
+    ``x`` that follows in-place writes into ``x`` (:func:`view_of`)."""
+    kw = {"shape": shape, "old": np.shape(x)}
+    out = broadcast_to_p(x, **kw)
+    return view_of(out, x, broadcast_to_p, kw) if isinstance(out, Tensor) else out
 
 
 # ---------------------------------------------------------------- joining

@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 
 from .. import engine
-from ..tensor import Tensor, plain
+from ..tensor import Tensor, plain, refresh_view
 from ..transforms import jvp
 
 __all__ = ["GraphNode", "from_result", "from_tensor_run", "trace", "replay", "recorded"]
@@ -103,6 +103,8 @@ def from_result(y, names=None):
     if not isinstance(y, Tensor):
         raise TypeError(f"cr.graph(y) takes a tensor, got {type(y).__name__}; for a function "
                         "write cr.graph(fun, *args)")
+    if y._base is not None:
+        refresh_view(y)
     root = y._node
     if root is None:
         raise ValueError("this tensor has no recorded graph (it does not require grad, or it "
