@@ -78,6 +78,21 @@ def test_cross_of_2_vectors_follows_this_numpy(shapes):
     assert seen and all(w.filename == __file__ for w in seen)
 
 
+@pytest.mark.parametrize("shapes", [((2,), (2,)), ((4, 2), (3,)), ((3, 2), (3, 2))])
+def test_linalg_cross_takes_3_vectors_only(shapes):
+    """``np.linalg.cross`` refuses anything but 3-vectors on every NumPy, as NumPy does."""
+    a, b = (np.ones(s) for s in shapes)
+    expect, _ = _outcome(np.linalg.cross, a, b)
+    got, _ = _outcome(lambda a, b: np.linalg.cross(cr.tensor(a), b), a, b)
+    assert expect[0] is ValueError and got == expect
+
+
+def test_linalg_cross_along_another_axis():
+    a, b = np.arange(6.0).reshape(3, 2), np.ones((3, 2))
+    np.testing.assert_array_equal(np.linalg.cross(cr.tensor(a), b, axis=0).numpy(),
+                                  np.linalg.cross(a, b, axis=0))
+
+
 def test_cross_of_2_vectors_as_numpy_2_5(monkeypatch):
     """What NumPy 2.5 does (simulated where an older NumPy is installed): any vector length
     but 3 raises NumPy 2.5's ValueError, 3-vectors still work."""

@@ -293,6 +293,12 @@ def _warn_as_numpy(w):
     warnings.warn(str(w.message), w.category, stacklevel=level)
 
 
+def _require_3_vectors(na, nb):
+    if na != 3 or nb != 3:
+        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but they "
+                         f"are {na} and {nb} dimensional instead.")
+
+
 @implements(np.cross)
 def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product, component by component as NumPy computes it (2-vectors: zero z, where
@@ -302,9 +308,8 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     a = _moveaxis_last(a, neg_axes(axisa, np.ndim(a))[0])
     b = _moveaxis_last(b, neg_axes(axisb, np.ndim(b))[0])
     na, nb = np.shape(a)[-1], np.shape(b)[-1]
-    if not _CROSS_2 and (na != 3 or nb != 3):
-        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but they "
-                         f"are {na} and {nb} dimensional instead.")
+    if not _CROSS_2:
+        _require_3_vectors(na, nb)
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
@@ -326,8 +331,14 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.transpose(res, tuple(perm))
 
 
+def _linalg_cross(x1, x2, /, *, axis=-1):
+    """``np.linalg.cross``: 3-vectors only, on every NumPy."""
+    _require_3_vectors(np.shape(x1)[axis], np.shape(x2)[axis])
+    return _cross(x1, x2, axis=axis)
+
+
 if hasattr(np.linalg, "cross"):
-    implements(np.linalg.cross)(lambda x1, x2, /, *, axis=-1: _cross(x1, x2, axis=axis))
+    implements(np.linalg.cross)(_linalg_cross)
 
 
 @implements(np.linalg.multi_dot)
