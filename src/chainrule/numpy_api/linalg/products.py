@@ -332,7 +332,7 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 def _linalg_cross(x1, x2, /, *, axis=-1):
-    """``np.linalg.cross``: 3-vectors only, on every NumPy."""
+    """The array API's cross product: 3-vectors only, on every NumPy."""
     _require_3_vectors(np.shape(x1)[axis], np.shape(x2)[axis])
     return _cross(x1, x2, axis=axis)
 
