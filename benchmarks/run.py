@@ -235,11 +235,12 @@ def _child(spec):
 
 
 # ---------------------------------------------------------------------- the runner
-def _env(memory=False):
+def _env(memory=False, gpu=False):
     env = dict(os.environ)
     for v in THREAD_VARS:
         env[v] = "1"
-    env.setdefault("JAX_PLATFORMS", "cpu")   # no probing for accelerators
+    if not gpu:
+        env.setdefault("JAX_PLATFORMS", "cpu")   # no probing for accelerators
     # glibc's malloc serves big blocks with mmap and gives them back to the OS when freed,
     # until a freed block raises its "dynamic mmap threshold": from then on blocks that size
     # come from the heap, and freed ones stay resident.  So the threshold moves with what a
@@ -262,11 +263,13 @@ def _env(memory=False):
 
 def run_isolated(spec, timeout=900):
     """Run one measurement for ``spec`` in a fresh interpreter; returns its result dict."""
-    memory = WORKLOADS[spec["workload"]].kind == "memory"
+    wl = WORKLOADS[spec["workload"]]
+    memory = wl.kind == "memory"
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "benchmarks.run", "--child", json.dumps(spec)],
-            cwd=ROOT, env=_env(memory), capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env=_env(memory, wl.device == "gpu"), capture_output=True, text=True,
+            timeout=timeout,
             stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return {"workload": spec["workload"], "library": spec["library"],
@@ -492,8 +495,10 @@ def _epilog():
         "",
         "libraries: chainrule (this checkout's src/), numpy (gradients written by hand: the",
         "floor), torch (PyTorch eager), torch-func (torch.func transforms), jax (no jit),",
-        "jax-jit (compiled before timing), autograd (HIPS autograd), mygrad. A library that",
-        "is not installed shows as skipped. Install the peers with pip install -e '.[bench]'.",
+        "jax-jit (compiled before timing), autograd (HIPS autograd), mygrad. On the gpu-*",
+        "workloads chainrule runs on CuPy arrays, cupy is the hand-written floor and numpy",
+        "the CPU reference. A library that is not installed (or, on gpu-*, finds no GPU)",
+        "shows as skipped. Install the peers with pip install -e '.[bench]'.",
         "",
         "ratio = chainrule / library, from the same run: above 1 the library is faster (or",
         "uses less memory); 'paired' is the median over rounds of the per-round ratios.",
@@ -503,6 +508,7 @@ def _epilog():
         "  python -m benchmarks --quick                           all, tiny sizes (~1 min)",
         "  python -m benchmarks --workloads deep --set steps=500000 --libraries chainrule numpy",
         "  python -m benchmarks --workloads overhead mlp --libraries chainrule numpy torch",
+        "  python -m benchmarks --workloads gpu-overhead gpu-mlp    needs CuPy and a GPU",
     ]
     return "\n".join(lines)
 
@@ -515,8 +521,10 @@ def main(argv=None):
                     "where installed. Each library runs in its own processes, pinned to one "
                     "CPU with one thread.",
         epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS),
-                        choices=list(WORKLOADS), metavar="NAME", help="default: all")
+    parser.add_argument("--workloads", nargs="+",
+                        default=[n for n, wl in WORKLOADS.items() if wl.device == "cpu"],
+                        choices=list(WORKLOADS), metavar="NAME",
+                        help="default: all but the GPU ones (gpu-*), which run when named")
     parser.add_argument("--libraries", nargs="+", default=None, metavar="NAME",
                         help="default: every library each workload has; a workload without "
                              "one of these just leaves it out")

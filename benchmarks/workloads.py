@@ -50,6 +50,8 @@ class Workload:
     atol: float = 1e-12
     targets: tuple = ()
     notes: dict = field(default_factory=dict)   # library -> a line printed under the table
+    device: str = "cpu"             # "gpu": run only when named (python -m benchmarks
+                                    # --workloads gpu-mlp); its libraries skip without a GPU
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -141,21 +143,27 @@ def overhead_chainrule_compiled(n, steps):
     return _compiled(cr.value_and_grad(_overhead_loss(np, steps)), _overhead_input(n))
 
 
+def _overhead_by_hand(xp, x, steps):
+    """The forward pass and the backward pass derived by hand, on ``xp``'s arrays."""
+    y = x
+    saved = []
+    for _ in range(steps):
+        saved.append(y)
+        y = xp.sin(y) * 1.01 + 0.1 * y
+    loss = (y * y).sum()
+    g = 2.0 * y
+    for yp in reversed(saved):
+        g = g * (xp.cos(yp) * 1.01 + 0.1)
+    return loss, g
+
+
 def overhead_numpy(n, steps):
     """The same forward pass on ndarrays, and the backward pass derived by hand:
     d/dy [sin(y) * 1.01 + 0.1 * y] = 1.01 cos(y) + 0.1 (4 ops a step, as forward)."""
     x = _overhead_input(n)
 
     def call():
-        y = x
-        saved = []
-        for _ in range(steps):
-            saved.append(y)
-            y = np.sin(y) * 1.01 + 0.1 * y
-        loss = (y * y).sum()
-        g = 2.0 * y
-        for yp in reversed(saved):
-            g = g * (np.cos(yp) * 1.01 + 0.1)
+        loss, g = _overhead_by_hand(np, x, steps)
         return float(loss), g
     return call
 
@@ -336,27 +344,44 @@ def mlp_chainrule_compiled(batch, d_in, hidden, classes):
     return _compiled(vg, Ws, X, Y)
 
 
+def _mlp_by_hand(xp, X, Y, W1, W2, W3):
+    """Forward and backward by hand on ``xp``'s arrays, with the softmax and cross-entropy
+    fused: dloss/dz = (softmax(z) - Y) / batch."""
+    batch = X.shape[0]
+    h1 = xp.tanh(X @ W1)
+    h2 = xp.tanh(h1 @ W2)
+    z = h2 @ W3
+    m = z.max(axis=1, keepdims=True)
+    e = xp.exp(z - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = (xp.log(s) + m).sum() / batch - (Y * z).sum() / batch
+    dz = (e / s - Y) / batch
+    g3 = h2.T @ dz
+    d2 = (dz @ W3.T) * (1.0 - h2 * h2)
+    g2 = h1.T @ d2
+    d1 = (d2 @ W2.T) * (1.0 - h1 * h1)
+    g1 = X.T @ d1
+    return loss, (g1, g2, g3)
+
+
 def mlp_numpy(batch, d_in, hidden, classes):
-    """Forward and backward by hand, with the softmax and cross-entropy fused:
-    dloss/dz = (softmax(z) - Y) / batch."""
-    X, Y, (W1, W2, W3) = _mlp_inputs(batch, d_in, hidden, classes)
+    """Forward and backward by hand (:func:`_mlp_by_hand`)."""
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
 
     def call():
-        h1 = np.tanh(X @ W1)
-        h2 = np.tanh(h1 @ W2)
-        z = h2 @ W3
-        m = z.max(axis=1, keepdims=True)
-        e = np.exp(z - m)
-        s = e.sum(axis=1, keepdims=True)
-        loss = (np.log(s) + m).sum() / batch - (Y * z).sum() / batch
-        dz = (e / s - Y) / batch
-        g3 = h2.T @ dz
-        d2 = (dz @ W3.T) * (1.0 - h2 * h2)
-        g2 = h1.T @ d2
-        d1 = (d2 @ W2.T) * (1.0 - h1 * h1)
-        g1 = X.T @ d1
-        return float(loss), (g1, g2, g3)
+        loss, gs = _mlp_by_hand(np, X, Y, *Ws)
+        return float(loss), gs
     return call
+
+
+def _mlp_loss_torch(torch, X, Y, W1, W2, W3):
+    """:func:`_mlp_loss` in PyTorch's spelling (``torch.max`` with a dim returns a pair)."""
+    h1 = torch.tanh(X @ W1)
+    h2 = torch.tanh(h1 @ W2)
+    z = h2 @ W3
+    m = torch.amax(z, dim=1, keepdim=True)
+    lse = torch.log(torch.sum(torch.exp(z - m), dim=1, keepdim=True)) + m
+    return -torch.sum(Y * (z - lse)) / X.shape[0]
 
 
 def mlp_torch(batch, d_in, hidden, classes):
@@ -369,12 +394,7 @@ def mlp_torch(batch, d_in, hidden, classes):
     def call():
         for w in Ws:
             w.grad = None
-        h1 = torch.tanh(X @ W1)
-        h2 = torch.tanh(h1 @ W2)
-        z = h2 @ W3
-        m = torch.amax(z, dim=1, keepdim=True)
-        lse = torch.log(torch.sum(torch.exp(z - m), dim=1, keepdim=True)) + m
-        loss = -torch.sum(Y * (z - lse)) / X.shape[0]
+        loss = _mlp_loss_torch(torch, X, Y, W1, W2, W3)
         loss.backward()
         return loss.item(), tuple(w.grad.numpy() for w in Ws)
     return call
@@ -899,6 +919,140 @@ def nograd_mygrad(n, steps):
     return call
 
 
+# ------------------------------------------------------------------------------ gpu
+# The overhead chain and the MLP on a GPU: CuPy arrays for chainrule (eager, through NumPy's
+# protocols: nothing CuPy-specific in chainrule) and for gradients written by hand (the GPU
+# floor), PyTorch and JAX on CUDA; ``numpy`` is the hand-written CPU version, the reference
+# the results are checked against.  Every call ends by copying its results to the host,
+# which waits for the GPU, so a call's time is the whole computation.  Without a GPU each
+# GPU library's setup raises ImportError, so its row shows as skipped.
+
+def _cupy():
+    import cupy as cp
+    try:
+        cp.cuda.runtime.getDeviceCount()
+        cp.zeros(1).sum().item()
+    except Exception as e:                        # noqa: BLE001  (no driver, no device)
+        raise ImportError(f"CuPy imports but no GPU answers ({type(e).__name__})") from None
+    return cp
+
+
+def _torch_cuda():
+    torch = _torch()
+    if not torch.cuda.is_available():
+        raise ImportError("PyTorch sees no CUDA device")
+    return torch
+
+
+def _jax_gpu():
+    jax = _jax()
+    try:
+        dev = jax.devices("gpu")[0]
+    except RuntimeError as e:
+        raise ImportError(f"JAX sees no GPU ({e})") from None
+    return jax, dev
+
+
+def gpu_overhead_chainrule(n, steps):
+    import chainrule as cr
+    cp = _cupy()
+    x = cr.tensor(cp.asarray(_overhead_input(n)), requires_grad=True)
+
+    def call():
+        x.grad = None
+        y = _overhead_chain(np, x, steps)
+        loss = (y * y).sum()
+        loss.backward()
+        return loss.item(), cp.asnumpy(x.grad.data)
+    return call
+
+
+def gpu_overhead_cupy(n, steps):
+    cp = _cupy()
+    x = cp.asarray(_overhead_input(n))
+
+    def call():
+        loss, g = _overhead_by_hand(cp, x, steps)
+        return float(loss), cp.asnumpy(g)
+    return call
+
+
+def gpu_overhead_torch(n, steps):
+    torch = _torch_cuda()
+    x = torch.tensor(_overhead_input(n), requires_grad=True, device="cuda")
+
+    def call():
+        x.grad = None
+        loss = _overhead_loss(torch, steps)(x)
+        loss.backward()
+        return loss.item(), x.grad.cpu().numpy()
+    return call
+
+
+def gpu_overhead_jax_jit(n, steps):
+    jax, dev = _jax_gpu()
+    x = jax.device_put(_overhead_input(n), dev)
+    vg = jax.value_and_grad(_overhead_loss(jax.numpy, steps))
+    return _jax_call(_compile(jax, vg, x), x)
+
+
+gpu_overhead_numpy = overhead_numpy
+
+
+def gpu_mlp_chainrule(batch, d_in, hidden, classes):
+    import chainrule as cr
+    cp = _cupy()
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
+    X, Y = cp.asarray(X), cp.asarray(Y)
+    Ws = [cr.tensor(cp.asarray(w), requires_grad=True) for w in Ws]
+
+    def call():
+        for w in Ws:
+            w.grad = None
+        loss = _mlp_loss(np, X, Y, *Ws)
+        loss.backward()
+        return loss.item(), tuple(cp.asnumpy(w.grad.data) for w in Ws)
+    return call
+
+
+def gpu_mlp_cupy(batch, d_in, hidden, classes):
+    cp = _cupy()
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
+    X, Y, Ws = cp.asarray(X), cp.asarray(Y), [cp.asarray(w) for w in Ws]
+
+    def call():
+        loss, gs = _mlp_by_hand(cp, X, Y, *Ws)
+        return float(loss), tuple(cp.asnumpy(g) for g in gs)
+    return call
+
+
+def gpu_mlp_torch(batch, d_in, hidden, classes):
+    torch = _torch_cuda()
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
+    X, Y = torch.from_numpy(X).cuda(), torch.from_numpy(Y).cuda()
+    Ws = [torch.tensor(w, requires_grad=True, device="cuda") for w in Ws]
+
+    def call():
+        for w in Ws:
+            w.grad = None
+        loss = _mlp_loss_torch(torch, X, Y, *Ws)
+        loss.backward()
+        return loss.item(), tuple(w.grad.cpu().numpy() for w in Ws)
+    return call
+
+
+def gpu_mlp_jax_jit(batch, d_in, hidden, classes):
+    jax, dev = _jax_gpu()
+    jnp = jax.numpy
+    X, Y, Ws = _mlp_inputs(batch, d_in, hidden, classes)
+    X, Y, Ws = jax.device_put((X, Y, Ws), dev)
+    vg = jax.value_and_grad(lambda Ws, X, Y: _mlp_loss(jnp, X, Y, *Ws))
+    return _jax_call(_compile(jax, vg, Ws, X, Y), Ws, X, Y)
+
+
+gpu_mlp_numpy = mlp_numpy
+
+
 # ------------------------------------------------------------------------------ table
 def _per_library(prefix, names):
     """{library: setup} from the functions ``<prefix>_<library>`` of this module."""
@@ -908,6 +1062,11 @@ def _per_library(prefix, names):
 
 PEERS = ("chainrule", "chainrule-compiled", "numpy", "torch", "jax", "jax-jit", "autograd",
          "mygrad")
+GPU_PEERS = ("chainrule", "cupy", "torch", "jax-jit", "numpy")
+GPU_NOTES = {"chainrule": "eager chainrule on CuPy arrays",
+             "cupy": "gradients written by hand on CuPy arrays (the GPU floor)",
+             "torch": "PyTorch eager on CUDA", "jax-jit": "jax.jit on the GPU",
+             "numpy": "gradients written by hand in NumPy, on the CPU (the reference)"}
 
 WORKLOADS = {
     "overhead": Workload(
@@ -1044,5 +1203,24 @@ WORKLOADS = {
                "chainrule-no_grad": "a cr.tensor with requires_grad=True, inside "
                                     "cr.no_grad()",
                "mygrad": "a constant tensor"},
+    ),
+    "gpu-overhead": Workload(
+        description="the overhead chain on a GPU (CuPy arrays; PyTorch and JAX on CUDA): "
+                    "per-operation cost when every operation is a kernel launch",
+        params={"n": 8, "steps": 100},
+        small={"n": 8, "steps": 3},
+        ops=lambda n, steps: 4 * steps + 2,
+        libraries=_per_library("gpu_overhead", GPU_PEERS),
+        device="gpu", repeats=10, rounds=2,
+        notes=GPU_NOTES,
+    ),
+    "gpu-mlp": Workload(
+        description="the MLP on a GPU at a size a GPU is for: batch 1024, 784-1024-1024-10, "
+                    "float64",
+        params={"batch": 1024, "d_in": 784, "hidden": 1024, "classes": 10},
+        small={"batch": 4, "d_in": 12, "hidden": 8, "classes": 3},
+        libraries=_per_library("gpu_mlp", GPU_PEERS),
+        device="gpu", repeats=10, rounds=2, rtol=1e-7, atol=1e-10,
+        notes=GPU_NOTES,
     ),
 }

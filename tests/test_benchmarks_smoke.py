@@ -21,7 +21,28 @@ def _run(workload, library):
     wl = WORKLOADS[workload]
     if wl.kind == "memory":
         return measure_memory(workload, library, params=wl.small)
-    return measure(workload, library, params=wl.small, repeats=1, min_time=0, warmup=0)
+    try:
+        return measure(workload, library, params=wl.small, repeats=1, min_time=0, warmup=0)
+    except ImportError as e:
+        if wl.device != "gpu" or library == "numpy":
+            raise
+        pytest.skip(f"{workload}/{library}: {e}")       # CuPy, or a GPU, is missing
+
+
+def test_gpu_workloads_run_only_when_named(monkeypatch, capsys):
+    """gpu-* workloads: not in the default list, JAX free to find the GPU, and a GPU library
+    shows as skipped (not as an error) where no GPU answers."""
+    from benchmarks.run import _env
+    gpu = [n for n, wl in WORKLOADS.items() if wl.device == "gpu"]
+    assert gpu and all(n.startswith("gpu-") for n in gpu)
+    monkeypatch.delenv("JAX_PLATFORMS", raising=False)
+    assert _env()["JAX_PLATFORMS"] == "cpu" and "JAX_PLATFORMS" not in _env(gpu=True)
+    assert main(["--quick", "--workloads", "gpu-overhead", "--libraries", "cupy", "numpy",
+                 "--repeats", "1", "--cpu", "none", "--no-progress"]) == 0
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("cupy"))
+    assert "error" not in row
+    with pytest.raises(SystemExit):        # argparse: gpu workloads are known by name only
+        main(["--workloads", "gpu-nothing"])
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))

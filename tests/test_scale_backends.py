@@ -36,6 +36,16 @@ def _cupy():
     return cp.asarray, back
 
 
+def _device():
+    """The CPU stand-in for CuPy (tests/devicearray.py): runs everywhere, as strict."""
+    from devicearray import DeviceArray
+
+    def back(a):
+        assert isinstance(a, DeviceArray), type(a)
+        return a.get()
+    return DeviceArray, back
+
+
 def _numpy():
     def back(a):
         assert isinstance(a, (np.ndarray, np.generic)), type(a)
@@ -43,7 +53,7 @@ def _numpy():
     return np.asarray, back
 
 
-BACKENDS = {"numpy": _numpy, "array-api-strict": _strict, "cupy": _cupy}
+BACKENDS = {"numpy": _numpy, "array-api-strict": _strict, "device": _device, "cupy": _cupy}
 
 
 @pytest.fixture(params=list(BACKENDS))
@@ -75,6 +85,66 @@ OPS = {
 }
 
 
+# NumPy functions outside the array API standard (array-api-strict has no einsum, pad, ...):
+# checked over NumPy and CuPy, which implements NEP 13/18 and most of NumPy.
+def _sq(v):
+    """A well-conditioned 3x3 matrix made of v alone (no NumPy constant to mix in)."""
+    return v[:9].reshape(3, 3) + np.diag(v[9:12] + 3)
+
+
+NEP18_OPS = {
+    "einsum": lambda v: np.einsum("ij,jk->ik", v.reshape(3, 4), v.reshape(4, 3)),
+    "fft": lambda v: np.abs(np.fft.fft(v)), "rfft": lambda v: np.fft.irfft(np.fft.rfft(v) * 2),
+    "solve": lambda v: np.linalg.solve(_sq(v), v[9:]), "det": lambda v: np.linalg.det(_sq(v)),
+    "slogdet": lambda v: np.linalg.slogdet(_sq(v))[1],
+    "eigh": lambda v: np.linalg.eigvalsh(_sq(v) + _sq(v).T),
+    "svd": lambda v: np.linalg.svd(v.reshape(3, 4), compute_uv=False),
+    "qr-r": lambda v: np.abs(np.linalg.qr(v.reshape(4, 3))[1]),
+    "cholesky": lambda v: np.linalg.cholesky(_sq(v) @ _sq(v).T),
+    "pinv": lambda v: np.linalg.pinv(v.reshape(3, 4)),
+    "matrix_power": lambda v: np.linalg.matrix_power(_sq(v), 3),
+    "pad": lambda v: np.pad(v, 2), "take_along_axis": lambda v: np.take_along_axis(
+        v.reshape(3, 4), np.argsort(v.reshape(3, 4), axis=1), axis=1),
+    "diff": lambda v: np.diff(v, 2), "outer": lambda v: np.outer(v, v[:3]),
+    "kron": lambda v: np.kron(v[:3], v[3:6]), "trace": lambda v: np.trace(v.reshape(3, 4)),
+    "diagonal": lambda v: np.diagonal(v.reshape(3, 4)), "cross": lambda v: np.cross(v[:3], v[3:6]),
+    "max-axis": lambda v: np.max(v.reshape(3, 4), axis=0),
+    "norm-axis": lambda v: np.linalg.norm(v.reshape(3, 4), axis=1),
+    "cumsum-axis": lambda v: np.cumsum(v.reshape(3, 4), axis=1),
+    "repeat-tile": lambda v: np.tile(np.repeat(v[:3], 2), 2),
+    "split": lambda v: np.split(v, 3)[1] * 2, "arctan2": lambda v: np.arctan2(v, v[::-1]),
+    "hypot": lambda v: np.hypot(v, 0.5), "expm1-log1p": lambda v: np.log1p(np.expm1(v)),
+    "complex": lambda v: np.abs(np.exp(1j * v) * (v + 2j)),
+    "mean-var-axis": lambda v: np.var(v.reshape(3, 4), axis=0) + np.mean(v.reshape(3, 4), 1)[0],
+    "float32": lambda v: (v.astype(np.float32) ** 2).astype(np.float64),
+}
+
+
+@pytest.fixture(params=["numpy", "device", "cupy"])
+def nep18_backend(request):
+    return BACKENDS[request.param]()
+
+
+@pytest.mark.parametrize("name", NEP18_OPS)
+def test_nep18_functions_keep_the_array_type(nep18_backend, name):
+    _same_gradient_and_jvp(*nep18_backend, NEP18_OPS[name], seed=2,
+                           rtol=1e-5 if name == "float32" else 1e-9)
+
+
+def _same_gradient_and_jvp(to, back, f, seed, rtol):
+    """The gradient of sum(f(v)**2) and the JVP of f on ``to``'s arrays equal NumPy's."""
+    xn = np.random.default_rng(seed).uniform(0.1, 1.0, 12)
+
+    def loss(v):
+        y = f(v)
+        return np.sum(y * y)
+    g = cr.grad(loss)(to(xn))
+    np.testing.assert_allclose(back(g), cr.grad(loss)(xn), rtol=rtol)
+    _, t = cr.jvp(f, (to(xn),), (to(np.ones(12)),))
+    np.testing.assert_allclose(back(t), cr.jvp(f, (xn,), (np.ones(12),))[1], rtol=rtol,
+                               atol=1e-12)
+
+
 def _written(v):
     out = np.zeros_like(v)
     out[2:5] = v[:3] * 2
@@ -83,17 +153,7 @@ def _written(v):
 
 @pytest.mark.parametrize("name", OPS)
 def test_gradients_keep_the_array_type(backend, name):
-    to, back = backend
-    f = OPS[name]
-    xn = np.random.default_rng(1).uniform(0.1, 1.0, 12)
-
-    def loss(v):
-        y = f(v)
-        return np.sum(y * y)
-    g = cr.grad(loss)(to(xn))
-    np.testing.assert_allclose(back(g), cr.grad(loss)(xn), rtol=1e-10)
-    _, t = cr.jvp(f, (to(xn),), (to(np.ones(12)),))
-    np.testing.assert_allclose(back(t), cr.jvp(f, (xn,), (np.ones(12),))[1], rtol=1e-10)
+    _same_gradient_and_jvp(*backend, OPS[name], seed=1, rtol=1e-10)
 
 
 def test_tensor_api_keeps_the_array_type(backend):
@@ -142,3 +202,28 @@ def test_jacobians_keep_the_array_type(backend, transform):
         (lambda v: np.sin(v) * v[::-1])
     t = getattr(cr, transform)
     np.testing.assert_allclose(back(t(f)(to(xn))), t(f)(xn), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend_name", ["array-api-strict", "cupy", "dask"])
+def test_compile_refuses_other_array_types_with_a_way_out(backend_name):
+    if backend_name == "dask":
+        da = pytest.importorskip("dask.array")
+        x = da.ones(4, chunks=2)
+    else:
+        to, _ = BACKENDS[backend_name]()
+        x = to(np.ones(4))
+    f = cr.compile(cr.grad(lambda v: np.sum(np.sin(v))))
+    with pytest.raises(TypeError, match=r"cr\.compile: an argument is a .*NumPy arrays.*"
+                                        r"without cr\.compile"):
+        f(x)
+    np.testing.assert_allclose(f(np.ones(4)), np.cos(np.ones(4)))
+
+
+def test_scipy_matrix_functions_on_device_arrays_say_scipy_needs_numpy():
+    pytest.importorskip("scipy")
+    from chainrule.scipy import linalg
+    to, _ = _device()
+    x = cr.tensor(to(np.eye(2)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"DeviceArray arrays cannot do scipy\.linalg\.expm "
+                                        r"\(SciPy computes on NumPy arrays only\)"):
+        linalg.expm(x)

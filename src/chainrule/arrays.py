@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = ["is_other", "ones_like", "zeros_like", "zeros_as", "scatter_add", "constant_like",
+           "index_like",
            "type_name", "unsupported", "UnsupportedArrayOperation", "as_array", "like_of"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
@@ -150,7 +151,7 @@ def scatter_add(g, shape, idx, unique):
                 g = np.reshape(g, _indexed_shape(shape, idx))
             out[idx] = g
             return out
-        np.add.at(out, idx, g)
+        np.add.at(out, index_like(idx, g), g)
         return out
     except (TypeError, NotImplementedError, AttributeError, ValueError) as e:
         if not is_other(g):
@@ -165,6 +166,19 @@ def scatter_add(g, shape, idx, unique):
         return np.reshape(onehot, (shape[0],) + (1,) * (len(shape) - 1)) * g
     gm = np.reshape(g, (-1,) + tuple(shape[1:]))
     return np.tensordot(np.reshape(onehot, (shape[0], -1)), gm, axes=1)
+
+
+def index_like(idx, x):
+    """The index ``idx`` with its NumPy integer and boolean arrays moved to the library of
+    ``x`` (CuPy's ``add.at`` takes no NumPy index arrays); slices, ``None`` and numbers
+    stay, and for NumPy data ``idx`` is returned as it is."""
+    if not is_other(x):
+        return idx
+    if isinstance(idx, tuple):
+        return tuple(index_like(i, x) for i in idx)
+    if isinstance(idx, list):
+        idx = np.asarray(idx)
+    return np.asarray(idx, like=x) if type(idx) is np.ndarray else idx
 
 
 def _one_hot(g, shape, idx):

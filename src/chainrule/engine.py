@@ -383,8 +383,11 @@ class Cotangents:
         return self
 
     def parts(self):
-        """One cotangent per output, zeros where none arrived."""
-        return tuple(np.zeros(s, d) if g is None else g
+        """One cotangent per output, zeros where none arrived (in the library of those that
+        did: CuPy's zeros for CuPy cotangents)."""
+        from .arrays import zeros_as        # engine.py imports no other chainrule module
+        like = next(g for g in self.items if g is not None)
+        return tuple(zeros_as(like, s, d) if g is None else g
                      for g, (s, d) in zip(self.items, self.like))
 
 

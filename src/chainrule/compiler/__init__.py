@@ -330,6 +330,12 @@ def _flatten(args, kwargs):
             key.append((t, tuple(x)))
             for i in x.values():
                 walk(i)
+        elif hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__"):
+            raise TypeError(
+                f"cr.compile: an argument is a {t.__module__}.{t.__qualname__}; compiled "
+                "programs are NumPy code and take NumPy arrays. Call the function without "
+                "cr.compile (eager chainrule keeps CuPy, Dask and array-API arrays as they "
+                "are: docs/scale.md), or pass np.asarray(x) if a host copy is what you want")
         else:
             try:
                 hash(x)

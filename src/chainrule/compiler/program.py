@@ -339,7 +339,11 @@ class Program:
 
         def same(v):
             x = meta[v]
-            return x[0] is res[0] and x[1] == res[1] and x[2] == res[2]
+            if x[1] != res[1] or x[2] != res[2]:
+                return False
+            # a NumPy scalar and a 0-d array hold the same value (results leave through
+            # np.asarray, and no write goes in place into a variable that is not fresh)
+            return x[0] is res[0] or res[1] == () and issubclass(x[0], _SCALAR_OR_ARRAY)
 
         first = args[0] if args else None
         if kind == "method" and op in _IDENTITY_METHODS:
@@ -852,6 +856,7 @@ def _is_const(t, unit, known, resolve, res):
 
 
 _ARITHMETIC = frozenset((np.multiply, np.true_divide, np.add, np.subtract, np.power))
+_SCALAR_OR_ARRAY = (np.ndarray, np.generic)
 
 
 def _no_unit(args, known, resolve):

@@ -8,8 +8,9 @@ The NumPy-API layer: each handler takes NumPy's arguments and calls primitives o
 """
 import numpy as np
 
-from ..rules.api import (implements, index_from_end, is_traced, keepdims_flag, neg_axes, plain,
-                         plain_array, Tensor, unsupported, write_out)
+from ..rules.api import (as_array, constant_like, implements, index_from_end, is_traced,
+                         keepdims_flag, neg_axes, plain, plain_array, Tensor, unsupported,
+                         write_out)
 from ..rules.reductions import (cumprod_p, cumsum_p, embed_p, is_inexact, max_p, min_p,
                                 numpy_quantile_q, prod_p, QUANTILE_METHODS, quantile_p,
                                 reduced_size, std_sqrt_p, sum_p)
@@ -160,7 +161,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_N
 
 
 def _array(x):
-    return x if isinstance(x, Tensor) else np.asarray(x)
+    return x if isinstance(x, Tensor) else as_array(x)
 
 
 @implements(np.average)
@@ -234,7 +235,7 @@ def _cumulative_handler(prim, name, initial):
             if initial:
                 front = np.zeros((shape[axis],) + (1,) * (-axis - 1), dtype=res.dtype)
                 front[0] = initial
-                res = res + front
+                res = res + constant_like(front, res)
         return write_out(res, out)
     handler.__name__ = name
     return handler
@@ -629,7 +630,10 @@ def _check_weights(w, X, name):
         raise RuntimeError(f"incompatible numbers of samples and {name}")
     if np.any(v < 0):
         raise ValueError(f"{name} cannot be negative")
-    return _array(w).astype(float)
+    w = _array(w)
+    if type(w) is np.ndarray:           # a list or an ndarray of weights: to X's library
+        w = constant_like(w, X)
+    return w.astype(float)
 
 
 @implements(np.cov)

@@ -511,7 +511,7 @@ def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 def _triangle(m, mask):
-    return np.where(mask, m, np.zeros((), dtype=np.result_type(m)))
+    return np.where(mask, m, np.result_type(m).type(0))     # a scalar: any library takes it
 
 
 @implements(np.tril)
@@ -678,8 +678,12 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
     div = (num - 1) if endpoint else num
     dt = np.linspace(_dtype_probe(start), _dtype_probe(stop), 2).dtype
     start, stop = array_or_tensor(start).astype(dt), array_or_tensor(stop).astype(dt)
+    if type(start) is np.ndarray:       # a number: in stop's library (CuPy mixes no ndarray)
+        start = constant_like(start, stop)
+    if type(stop) is np.ndarray:
+        stop = constant_like(stop, start)
     delta = stop - start
-    y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * np.ndim(delta))
+    y = constant_like(np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * np.ndim(delta)), delta)
     if div > 0:
         step = delta / div
         y = y / div * delta if np.any(_base(step) == 0) else y * step

@@ -60,7 +60,7 @@ __all__ = [
     "plain_array", "array_or_tensor", "index_from_end",
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
     "real_only", "REAL_ONLY", "real_cotangent", "conj_if", "conj_transpose",
-    "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add",
+    "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add", "as_array",
 ]
 
 

@@ -13,7 +13,7 @@ is the weighted conjugate of ``rfft`` of the cotangent.
 
 import numpy as np
 
-from .api import defprim, index_from_end
+from .api import constant_like, defprim, index_from_end, zeros_as
 
 __all__ = ["fft_p", "ifft_p", "rfft_p", "irfft_p"]
 SWAP_NORM = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
@@ -28,7 +28,7 @@ def _fit(a, m, axis):
         return a[index_from_end(axis, slice(0, m))]
     shape = list(np.shape(a))
     shape[axis] = m - k
-    return np.concatenate([a, np.zeros(shape, dtype=np.result_type(a))], axis=axis)
+    return np.concatenate([a, zeros_as(a, shape, np.result_type(a))], axis=axis)
 
 
 def _real_like(g, x):
@@ -61,7 +61,7 @@ def _irfft_weights(n, m, axis, dtype):
 def _irfft_vjp(g, ans, x, n, axis, norm):
     m = n // 2 + 1
     spec = np.conj(np.fft.rfft(g, axis=axis, norm=SWAP_NORM[norm]))
-    spec = spec * _irfft_weights(n, m, axis, np.finfo(ans.dtype).dtype)
+    spec = spec * constant_like(_irfft_weights(n, m, axis, np.finfo(ans.dtype).dtype), spec)
     return _real_like(_fit(spec, np.shape(x)[axis], axis), x)
 
 

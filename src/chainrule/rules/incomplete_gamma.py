@@ -16,6 +16,8 @@ True
 import numpy as np
 import scipy.special as sc
 
+from .api import constant_like
+
 __all__ = ["gammainc_da", "gammainc_da2"]
 
 _NODES, _WEIGHTS = np.polynomial.laguerre.laggauss(80)
@@ -25,7 +27,7 @@ def _series(a, x, order):
     """``d^order/da^order P(a, x)`` from the series (below the switch), with as many terms as
     the largest ``a`` needs: ``50 + 16 sqrt(a + 1)``, rounded up to one of two counts (so
     ``cr.compile`` keeps its program for new values) or, past ``a = 800``, exact."""
-    n = _terms(a)
+    n = constant_like(_terms(a), a)
     an = a[..., None] + n + 1                            # a + n + 1
     lx = np.log(x)[..., None]
     terms = np.exp((an - 1) * lx - x[..., None] - sc.gammaln(an))
@@ -46,14 +48,15 @@ def _terms(a):
 def _quadrature(a, x, order):
     """``d^order/da^order Q(a, x)`` by Gauss-Laguerre quadrature (above the switch)."""
     c = np.where(a > 1, 1 - (a - 1) / x, 1.0)[..., None]
-    w = _NODES / c                                        # u = w / c
+    nodes, weights = constant_like(_NODES, c), constant_like(_WEIGHTS, c)
+    w = nodes / c                                         # u = w / c
     xs, as_ = x[..., None], a[..., None]
     # e^-u (1 + u/x)^(a-1) du = e^-w * flat(w) dw
-    flat = np.exp(_NODES - w + (as_ - 1) * np.log1p(w / xs)) / c
+    flat = np.exp(nodes - w + (as_ - 1) * np.log1p(w / xs)) / c
     d = np.log(xs + w) - sc.psi(as_)
     f = d if order == 1 else d * d - sc.zeta(2.0, as_)
     pre = np.exp(-x + (a - 1) * np.log(x) - sc.gammaln(a))
-    return pre * np.sum(_WEIGHTS * flat * f, axis=-1)
+    return pre * np.sum(weights * flat * f, axis=-1)
 
 
 def _switch(a):

@@ -28,7 +28,7 @@ array([0. , 0.5, 0.5])
 import numpy as np
 
 from .api import (batch_ndim, constant_like, defprim, index_from_end, is_other, local_rule,
-                  plain, plain_array, zeros_like)
+                  plain, plain_array, zeros_as, zeros_like)
 
 __all__ = ["restore_reduced_axes", "sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p",
            "quantile_p",
@@ -350,6 +350,8 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     x = plain_array(x)
     skip_nan = kind.startswith("nan")
     q = numpy_quantile_q(x, 0.5 if "median" in kind else q, kind)
+    if type(q) is np.ndarray:           # in x's library, which may not mix with NumPy's
+        q = constant_like(q, x)
     nd = x.ndim
     red = [a + nd for a in axis]
     kept = [d for d in range(nd) if d not in red]
@@ -358,11 +360,11 @@ def _quantile_weights(x, q, axis, method, kind, dtype):
     kshape = xs.shape[:len(kept)]
     n = reduced_size(x.shape, axis)
     if n == 0:
-        return np.zeros(q.shape + x.shape, dtype=dtype)
+        return zeros_as(x, q.shape + x.shape, dtype)
     rows = xs.reshape(kshape + (n,))
-    nan = np.isnan(rows) if is_inexact(rows) else np.zeros(rows.shape, dtype=bool)
+    nan = np.isnan(rows) if is_inexact(rows) else zeros_as(rows, rows.shape, bool)
     s = np.sort(rows, axis=-1)    # NaNs last
-    cnt = n - np.sum(nan, axis=-1) if skip_nan else np.full(kshape, n)
+    cnt = n - np.sum(nan, axis=-1) if skip_nan else constant_like(np.full(kshape, n), x)
     cnt = cnt.astype(q.dtype) if q.dtype.kind == "f" else cnt    # as NumPy's Python int n
     qq = q.reshape(q.shape + (1,) * len(kshape))
     v = QUANTILE_METHODS[method](cnt, qq)

@@ -12,8 +12,8 @@ import numbers
 import numpy as np
 
 from ..arrays import like_of
-from .api import (Tensor, batch_ndim, defprim, is_other, make_tensor, scatter_add, unbroadcast,
-                  zeros_as)
+from .api import (Tensor, batch_ndim, constant_like, defprim, is_other, make_tensor, plain,
+                  scatter_add, unbroadcast, zeros_as)
 
 __all__ = ["getitem_p", "setitem_p", "scatter_add_p", "index_tangent", "setitem_tangent",
            "copy_p", "astype_p", "astype", "astype_const_p", "reshape_p", "transpose_p",
@@ -140,9 +140,9 @@ def _setitem_vjp_v(g, ans, x, v, idx):
     shape = np.shape(g)                # the recorded node keeps no x: g has its shape
     ids = np.full_like(g, -1, shape=shape, dtype=np.intp)
     sel = np.shape(ids[idx])
-    order = np.arange(int(np.prod(sel, dtype=np.int64))).reshape(sel)
+    order = constant_like(np.arange(int(np.prod(sel, dtype=np.int64))).reshape(sel), g)
     ids[idx] = order
-    return np.where(ids[idx] == order, gv, np.zeros((), dtype=np.result_type(gv)))
+    return np.where(ids[idx] == order, gv, np.result_type(gv).type(0))
 
 
 # x[idx] = v, recorded by Tensor.__setitem__ (the write itself happens in place); the node
@@ -283,7 +283,12 @@ concatenate_p = defprim(lambda *xs, axis, sizes: np.concatenate(xs, axis=axis),
 
 
 def concatenate(xs, axis):
-    """``np.concatenate(xs, axis)`` (``axis`` negative) through :data:`concatenate_p`."""
+    """``np.concatenate(xs, axis)`` (``axis`` negative) through :data:`concatenate_p`.
+    NumPy pieces (what ``np.diff``'s ``prepend=1.5`` or ``np.block``'s numbers become) join
+    the library of the others' data, which may not mix with NumPy's (CuPy)."""
+    other = next((d for d in map(plain, xs) if is_other(d)), None)
+    if other is not None:
+        xs = [constant_like(x, other) if type(x) is np.ndarray else x for x in xs]
     return concatenate_p(*xs, axis=axis, sizes=tuple(np.shape(x)[axis] for x in xs))
 
 

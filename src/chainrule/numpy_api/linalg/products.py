@@ -8,7 +8,7 @@ import functools
 import numbers
 import numpy as np
 
-from ...rules.api import implements, neg_axes, write_out
+from ...rules.api import constant_like, implements, neg_axes, write_out
 from ...rules.linalg.common import reshape_to, result_dtype
 from ...rules.linalg.products import EINSUM_LABELS, einsum_p, fresh_labels, matmul_p
 
@@ -396,7 +396,8 @@ def _matrix_power(a, n):
         a, n = np.linalg.inv(a), -n
     if n == 0:
         shape = np.shape(a)
-        return np.broadcast_to(np.eye(shape[-1], dtype=result_dtype(a)), shape) + 0 * a
+        eye = constant_like(np.eye(shape[-1], dtype=result_dtype(a)), a)
+        return np.broadcast_to(eye, shape) + 0 * a
     res, base = None, a
     while n:
         if n & 1:

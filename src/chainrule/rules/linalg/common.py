@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ..api import all_finite, conj_if, conj_transpose, maybe_nonzero, plain
+from ..api import all_finite, conj_if, conj_transpose, constant_like, maybe_nonzero, plain
 
 
 __all__ = ["mT", "mH", "conj", "reshape_to", "pad_tangent", "result_dtype", "result_type_of",
@@ -137,14 +137,14 @@ def masked_over(x, d):
 def eye_like(x, n=None):
     """The ``n x n`` identity (``n``: the last axis of ``x``) in ``x``'s dtype."""
     n = np.shape(x)[-1] if n is None else n
-    return np.eye(n, dtype=result_dtype(x))
+    return constant_like(np.eye(n, dtype=result_dtype(x)), x)
 
 
 def offdiag_inv(d):
     """``1 / d`` off the diagonal of the last two axes, 0 on it; ``inf`` (a constant) where
     ``d`` is 0 off the diagonal, meant for :func:`masked_times`."""
     n = np.shape(d)[-1]
-    eye = np.eye(n, dtype=bool)
+    eye = constant_like(np.eye(n, dtype=bool), d)
     bad = (plain(d) == 0) & ~eye
     safe = np.where(eye | bad, np.ones_like(d), d)
     inv = 1 / safe

@@ -17,7 +17,7 @@ of ``(a + a^H) / 2`` (docs/complex.md).
 """
 import numpy as np
 
-from ..api import defprim, maybe_nonzero, plain
+from ..api import constant_like, defprim, maybe_nonzero, plain
 from .common import (conj, conj_convention, diag_part, eye_like, herm_from, herm_grad, mH, mT,
                      masked_over, masked_times, offdiag_inv, real_part as _real, reshape_to)
 
@@ -98,7 +98,7 @@ eigh_p = defprim(lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO)), name="eigh", ra
 def _eig_coupling(w):
     """``F_ij = 1 / (w_j - w_i)``; a repeated eigenvalue has no derivative: say so."""
     d = _row(w) - mT(_row(w))
-    if np.any((plain(d) == 0) & ~np.eye(np.shape(d)[-1], dtype=bool)):
+    if np.any((plain(d) == 0) & ~constant_like(np.eye(np.shape(d)[-1], dtype=bool), d)):
         raise np.linalg.LinAlgError(
             "np.linalg.eig: the matrix has a repeated eigenvalue, where its eigenvalues and "
             "eigenvectors have no derivative. For a Hermitian matrix use np.linalg.eigh, whose "

@@ -23,25 +23,28 @@ import warnings
 
 import numpy as np
 
-from ..api import defprim
+from ...arrays import unsupported as unsupported_array
+from ..api import defprim, is_other
 from .common import mT
 
 __all__ = ["expm", "logm", "sqrtm", "frechet", "scipy_value", "takes_disp", "error_estimate"]
 
 
-def _stacked(f):
-    """``f`` (SciPy's, for one matrix) over a stack of matrices."""
+def _stacked(f, name):
+    """``f`` (SciPy's ``name``, for one matrix) over a stack of matrices."""
     def run(a):
         host = getattr(type(a), "host_call", None)
         if host is not None:        # cr.compile's traced value: SciPy runs as one step
             return host(a, run, a)
+        if is_other(a):
+            raise unsupported_array(a, f"scipy.linalg.{name} (SciPy computes on NumPy arrays only)")
         a = np.asarray(a)
         if a.ndim == 2:
             return f(a)
         out = [f(m) for m in a.reshape((-1,) + a.shape[-2:])]
         res = np.stack(out) if out else np.zeros((0,) + a.shape[-2:], a.dtype)
         return res.reshape(a.shape[:-2] + res.shape[-2:])
-    run.__name__ = f.__name__
+    run.__name__ = name
     return run
 
 
@@ -56,7 +59,7 @@ def frechet(f, a, e):
 
 
 def _matrix_function(fn, name):
-    prim = defprim(_stacked(fn), name=name, raw=True, keep=("a",), keep_ans=False)
+    prim = defprim(_stacked(fn, name), name=name, raw=True, keep=("a",), keep_ans=False)
     prim.defvjp(lambda g, ans, a: frechet(prim, mT(a), g))
     prim.defjvp(lambda t, ans, a: frechet(prim, a, t))
     return prim

@@ -9,7 +9,7 @@ import string
 
 import numpy as np
 
-from ..api import batch_ndim, defprim
+from ..api import batch_ndim, constant_like, defprim
 from .common import mT, pad_tangent, reshape_to, result_dtype
 
 __all__ = ["einsum_p", "matmul_p"]
@@ -122,14 +122,14 @@ def _einsum_vjp(i, g, ans, *ops, spec, optimize):
             f = fresh_labels(used, 1)
             used.add(f)
             terms.append(c + f)
-            args.append(np.eye(sizes[c], dtype=dt))
+            args.append(constant_like(np.eye(sizes[c], dtype=dt), g))
             have.add(c)
             new_target += f
         else:
             new_target += c
     for c in set(target) - have:
         terms.append(c)
-        args.append(np.ones(sizes[c], dtype=dt))
+        args.append(constant_like(np.ones(sizes[c], dtype=dt), g))
     return np.einsum(",".join(terms) + "->" + new_target, *args, optimize=optimize)
 
 

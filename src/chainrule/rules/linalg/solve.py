@@ -6,7 +6,7 @@
 
 import numpy as np
 
-from ..api import batch_ndim, defprim, plain
+from ..api import batch_ndim, constant_like, defprim, plain
 from .common import conj, conj_convention, mH, mT, pad_tangent, reshape_to, result_dtype
 
 __all__ = ["cofactor", "det_p", "inv_p", "pinv_p", "slogdet_p", "solve_p"]
@@ -58,7 +58,7 @@ def cofactor(a, det=None):
     if n <= _MINORS_MAX:
         keep = np.array([[j for j in range(n) if j != i] for i in range(n)])
         minors = a[..., keep[:, None, :, None], keep[None, :, None, :]]   # (..., n, n, n-1, n-1)
-        sign = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+        sign = constant_like((-1.0) ** np.add.outer(np.arange(n), np.arange(n)), a)
         return sign * np.linalg.det(minors)
     u, s, vh = np.linalg.svd(a)
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
@@ -116,13 +116,18 @@ solve_p = defprim(np.linalg.solve, name="solve", vjp=(_solve_vjp,), joint_vjp=Tr
                   jvp=(_solve_jvp_a, _solve_jvp_b), keep=("a",))
 
 
+def _projectors(a, p):
+    """``I - A A+`` and ``I - A+ A`` (``p`` is ``A+``), the identities in ``a``'s library."""
+    m, n = np.shape(a)[-2:]
+    dt = result_dtype(a)
+    return (constant_like(np.eye(m, dtype=dt), a) - np.matmul(a, p),
+            constant_like(np.eye(n, dtype=dt), a) - np.matmul(p, a))
+
+
 def _pinv_vjp(g, ans, a, rcond):
     """Conjugate convention (Golub and Pereyra's derivative, transposed)."""
     p = ans
-    m, n = np.shape(a)[-2:]
-    dt = result_dtype(a)
-    q = np.eye(m, dtype=dt) - np.matmul(a, p)        # I - A A+
-    r = np.eye(n, dtype=dt) - np.matmul(p, a)        # I - A+ A
+    q, r = _projectors(a, p)
     gt = mH(g)
     return (-np.matmul(mH(p), np.matmul(g, mH(p)))
             + np.matmul(q, np.matmul(gt, np.matmul(p, mH(p))))
@@ -131,10 +136,7 @@ def _pinv_vjp(g, ans, a, rcond):
 
 def _pinv_jvp(t, ans, a, rcond):
     p = ans
-    m, n = np.shape(a)[-2:]
-    dt = result_dtype(a)
-    q = np.eye(m, dtype=dt) - np.matmul(a, p)
-    r = np.eye(n, dtype=dt) - np.matmul(p, a)
+    q, r = _projectors(a, p)
     tt = mH(t)
     return (-np.matmul(p, np.matmul(t, p))
             + np.matmul(np.matmul(p, mH(p)), np.matmul(tt, q))
