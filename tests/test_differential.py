@@ -437,7 +437,14 @@ def test_against_jax(key, complex_):
             return
         ct = _like(got, rng)
         tans = [_like(a, rng) for a in args]
-        want, jgs, jt = _jax_side(r, args, ct, tans)
+        try:
+            want, jgs, jt = _jax_side(r, args, ct, tans)
+        except TypeError as e:
+            if not (complex_ and _jax_refuses_complex(e)):
+                raise
+            _check_without_jax(key, r, args, got, ct, tans)     # this can fail
+            pytest.skip(f"JAX {jax.__version__} refuses complex input to {key} ({e}); "
+                        f"checked against NumPy's values and derivatives instead")
         _close(got, want, r.tol, "value")
 
         def f_cr(*xs):
@@ -448,6 +455,53 @@ def test_against_jax(key, complex_):
         _, t = cr.jvp(f_cr, tuple(args), tuple(tans))
         _close(t, jt, r.tol, "JVP")
         assert np.iscomplexobj(t) == np.iscomplexobj(np.asarray(jt)), "JVP dtype kind"
+
+
+def _jax_refuses_complex(e):
+    """Whether JAX refused complex input as such (JAX 0.11 on complex maximum: ``gt does not
+    accept dtype complex128``), rather than failing otherwise."""
+    return isinstance(e, TypeError) and "does not accept dtype complex" in str(e)
+
+
+# functions that pick one argument per element (NumPy orders complex numbers
+# lexicographically): the derivative is the picked argument's
+PICKERS = {"maximum", "minimum", "fmax", "fmin"}
+
+
+def _check_without_jax(key, r, args, got, ct, tans):
+    """Where JAX refuses the input: the value is NumPy's, the derivatives pass
+    finite differences, and a function in PICKERS passes the picked argument's derivative
+    on (JVP: its tangent; VJP: the cotangent, to it alone)."""
+    _close(got, r.call(np, *args), r.tol, "value (NumPy's)")
+    cr.check_grads(lambda *xs: r.call(np, *xs), *args, order=1)
+    if key not in PICKERS:
+        return
+    x, y = args
+    first = r.call(np, x, y) == x               # NumPy's choice, element by element
+    _, pull = cr.vjp(lambda *xs: r.call(np, *xs), x, y)
+    gx, gy = pull(ct)
+    _close(gx, np.where(first, ct, 0), 1e-15, "VJP of the picked argument")
+    _close(gy, np.where(first, 0, ct), 1e-15, "VJP of the other argument")
+    _, t = cr.jvp(lambda *xs: r.call(np, *xs), (x, y), tuple(tans))
+    _close(t, np.where(first, tans[0], tans[1]), 1e-15, "JVP")
+
+
+def test_jax_refusing_complex_input_skips_after_numpys_check(monkeypatch):
+    """Simulated JAX 0.11 (refuses complex maximum): the case is checked without JAX, then
+    skipped; any other TypeError from JAX fails the case."""
+    def refuse(r, args, ct, tans):
+        raise TypeError("gt does not accept dtype complex128. Accepted dtypes are subtypes "
+                        "of int, uint, float.")
+    monkeypatch.setitem(globals(), "_jax_side", refuse)
+    with pytest.raises(pytest.skip.Exception, match=f"JAX {jax.__version__} refuses"):
+        test_against_jax("maximum", True)
+    with pytest.raises(TypeError, match="does not accept"):
+        test_against_jax("maximum", False)          # real input: JAX must take it
+    # a chainrule that got complex maximum wrong (here: minimum on tensors) still fails
+    monkeypatch.setitem(RECIPES, "maximum", R(lambda m, x, y: (
+        np.minimum if isinstance(x, cr.Tensor) else np.maximum)(x, y), ((0.3, 0.9),) * 2))
+    with pytest.raises(AssertionError):
+        test_against_jax("maximum", True)
 
 
 def _second_cases():

@@ -36,6 +36,9 @@ def _numpy_crosses_2_vectors():
 
 
 _CROSSES_2 = _numpy_crosses_2_vectors()
+# NumPy 2.0-2.4 warn on 2-vectors, and chainrule with them (tests/test_versions.py checks that)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 SPREAD3 = np.diag([0.0, 5.0, 10.0])          # eigenvalues of a + SPREAD3 stay apart
 SV32 = np.array([[4.0, 0.0], [0.0, 2.0], [0.0, 0.0]])   # singular values ~4 and ~2
 SV33 = np.diag([6.0, 3.0, 1.5])

@@ -143,3 +143,114 @@ def test_without_tensors_scipy_itself_answers():
     assert type(linalg.expm(a)) is np.ndarray
     np.testing.assert_array_equal(linalg.solve_triangular(a, np.ones(3)),
                                   sl.solve_triangular(a, np.ones(3)))
+
+
+# ---------------------------------------------------------------- disp across SciPy versions
+# SciPy < 1.16: disp=False returns (X, errest), disp=True prints; 1.16 and 1.17 deprecate
+# disp; 1.18 removed it.  The installed SciPy is one of these; the others are simulated by
+# replacing scipy.linalg's functions (where chainrule looks them up) with ones of that shape.
+from chainrule.rules.linalg import matrix_functions as mf  # noqa: E402
+
+
+def _quiet_real(name):
+    """The installed SciPy's ``name``, called its own way, as a function of the matrix."""
+    fn = getattr(sl, name)
+    old = mf.takes_disp(fn)
+
+    def value(a):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(a, disp=False)[0] if old else fn(a)
+    return value
+
+
+@pytest.fixture
+def scipy_without_disp(monkeypatch):
+    """SciPy 1.18's ``logm`` and ``sqrtm``: no ``disp``; ``logm`` warns on a large error
+    estimate (here always, so a leak shows)."""
+    calls = []
+
+    def fake(name):
+        real = _quiet_real(name)
+
+        def fn(A):
+            calls.append(name)
+            if name == "logm":
+                import warnings
+                warnings.warn("logm result may be inaccurate, approximate err = 1e-12",
+                              RuntimeWarning, stacklevel=2)
+            return real(A)
+        fn.__name__ = name
+        return fn
+    for name in ("logm", "sqrtm"):
+        monkeypatch.setattr(sl, name, fake(name))
+    return calls
+
+
+def test_matrix_functions_on_a_scipy_without_disp(scipy_without_disp):
+    import warnings
+    a = _spd(3) / 3
+    assert mf.takes_disp(sl.logm) is None and mf.takes_disp(sl.sqrtm) is None
+    for name in ("logm", "sqrtm"):
+        f = getattr(linalg, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            warnings.filterwarnings("ignore", "logm result", RuntimeWarning)
+            cr.check_grads(f, a)                # (it calls f on ndarrays too: SciPy's path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")     # no DeprecationWarning, no message leaks
+            x, err = f(a, disp=False)          # an ndarray: the estimate computed here
+            xt, err_t = f(cr.tensor(a), disp=False)
+            y = getattr(mf, name)(cr.tensor(a))
+            cr.grad(lambda a: f(a).sum())(a)
+        np.testing.assert_allclose(xt.data, x, rtol=1e-12)
+        np.testing.assert_allclose(y.data, x, rtol=1e-12)
+        assert isinstance(err, float) and err == pytest.approx(err_t) and err < 1e-10
+        want = (np.linalg.norm(sl.expm(x) - a, 1) / np.linalg.norm(a, 1) if name == "logm"
+                else np.linalg.norm(x @ x - a) ** 2 / np.linalg.norm(a))
+        assert err == pytest.approx(want, abs=1e-300)
+    assert set(scipy_without_disp) == {"logm", "sqrtm"}      # the replacements answered
+    with pytest.warns(RuntimeWarning, match="inaccurate"):
+        linalg.logm(a)                          # disp=True on an ndarray: SciPy's own message
+
+
+def test_matrix_functions_on_a_scipy_whose_disp_returns_the_estimate(monkeypatch, capsys):
+    """SciPy < 1.16: ``disp=True`` prints, ``disp=False`` returns ``(X, errest)``."""
+    def fake(name):
+        real = _quiet_real(name)
+
+        def fn(A, disp=True):
+            x = real(A)
+            if disp:
+                print(f"{name}: the message disp=True prints")
+                return x
+            return x, 0.125                     # SciPy's own estimate, passed through
+        return fn
+    for name in ("logm", "sqrtm"):
+        monkeypatch.setattr(sl, name, fake(name))
+    a = _spd(3) / 3
+    for name in ("logm", "sqrtm"):
+        assert mf.takes_disp(getattr(sl, name)) is True
+        g = cr.grad(lambda a: getattr(linalg, name)(a)[0, 1])(a)
+        assert capsys.readouterr().out == ""    # tensors: called with disp=False
+        np.testing.assert_allclose(g, cr.grad(lambda a: getattr(mf, name)(a)[0, 1])(a))
+        assert np.any(g != 0)
+        assert getattr(linalg, name)(a, disp=False)[1] == 0.125
+        getattr(linalg, name)(a)
+        assert "disp=True prints" in capsys.readouterr().out
+
+
+def test_error_estimates_are_scipys():
+    """Where the installed SciPy still returns its estimate, chainrule's is the same."""
+    import warnings
+    b = _spd(3) / 3 + 0.1 * _m(3)
+    for name in ("logm", "sqrtm"):
+        fn = getattr(sl, name)
+        if mf.takes_disp(fn) is None:
+            pytest.skip("this SciPy no longer returns an error estimate to compare with")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            x, err = fn(b, disp=False)
+        assert err > 0
+        assert mf.error_estimate(name, x, b) == pytest.approx(err, rel=1e-6)

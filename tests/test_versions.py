@@ -43,18 +43,71 @@ def test_declared_numpy_floor_is_the_one_enforced():
     assert floor == "2.0"          # chainrule/__init__.py refuses NumPy 1.x with this floor
 
 
-def test_cross_of_2_vectors_follows_this_numpy():
-    """NumPy 2.0-2.4 take 2-vectors (deprecated), NumPy 2.5 raises: chainrule does as NumPy."""
+def _outcome(f, *args):
+    """``(result or (exception type, message), [(warning category, message)])`` of
+    ``f(*args)``."""
     import warnings
-    a, b = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([3.0, 4.0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         try:
-            expect = np.cross(a, b)
-        except ValueError as e:
-            with pytest.raises(ValueError, match="3-dimensional"):
-                np.cross(cr.tensor(a), b)
-            assert "3-dimensional" in str(e)
-            return
-        got = np.cross(cr.tensor(a, requires_grad=True), b)
+            out = f(*args)
+        except Exception as e:
+            out = (type(e), str(e))
+    return out, [(w.category, str(w.message)) for w in seen]
+
+
+@pytest.mark.parametrize("shapes", [((2, 2), (2,)), ((2,), (2, 3)), ((3,), (2,)), ((4,), (3,))],
+                         ids=["2-2", "2-3", "3-2", "4-3"])
+def test_cross_of_2_vectors_follows_this_numpy(shapes):
+    """NumPy 2.0-2.4 take 2-vectors with a DeprecationWarning, NumPy 2.5 raises ValueError:
+    chainrule's np.cross does what this NumPy does (the same warning, or the same error), and
+    the warning points at the caller's line.  (4-vectors: an error on every NumPy.)"""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    expect, numpy_warns = _outcome(np.cross, a, b)
+    got, ours = _outcome(lambda a, b: np.cross(cr.tensor(a, requires_grad=True), b), a, b)
+    assert ours == numpy_warns
+    if isinstance(expect, tuple):               # the same error, word for word
+        assert expect[0] is ValueError and got == expect
+        return
     np.testing.assert_allclose(got.detach().numpy(), expect)
+    import warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        np.cross(cr.tensor(a), b)
+    assert seen and all(w.filename == __file__ for w in seen)
+
+
+@pytest.mark.parametrize("shapes", [((2,), (2,)), ((4, 2), (3,)), ((3, 2), (3, 2))])
+def test_linalg_cross_takes_3_vectors_only(shapes):
+    """``np.linalg.cross`` refuses anything but 3-vectors on every NumPy, as NumPy does."""
+    a, b = (np.ones(s) for s in shapes)
+    expect, _ = _outcome(np.linalg.cross, a, b)
+    got, _ = _outcome(lambda a, b: np.linalg.cross(cr.tensor(a), b), a, b)
+    assert expect[0] is ValueError and got == expect
+
+
+def test_linalg_cross_along_another_axis():
+    a, b = np.arange(6.0).reshape(3, 2), np.ones((3, 2))
+    np.testing.assert_array_equal(np.linalg.cross(cr.tensor(a), b, axis=0).numpy(),
+                                  np.linalg.cross(a, b, axis=0))
+
+
+def test_cross_of_2_vectors_as_numpy_2_5(monkeypatch):
+    """What NumPy 2.5 does (simulated where an older NumPy is installed): any vector length
+    but 3 raises NumPy 2.5's ValueError, 3-vectors still work."""
+    from chainrule.numpy_api.linalg import products
+    monkeypatch.setattr(products, "_CROSS_2", False)
+    monkeypatch.setattr(products, "_CROSS_2_WARNING", None)
+    for sa, sb in [((2,), (2,)), ((4, 2), (3,)), ((3,), (2,)), ((4,), (3,))]:
+        with pytest.raises(ValueError, match=f"Both input arrays must be \\(arrays of\\) "
+                           f"3-dimensional vectors, but they are {sa[-1]} and {sb[-1]} "
+                           f"dimensional instead"):
+            np.cross(cr.tensor(np.ones(sa)), np.ones(sb))
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(np.cross(cr.tensor(a), b).numpy(), np.cross(a, b))
+
+
+def test_convolve_refuses_empty_input_as_numpy():
+    with pytest.raises(ValueError, match="cannot be empty"):
+        np.convolve(cr.tensor(np.ones(2)), np.ones(0))

@@ -108,13 +108,27 @@ def expm(A):
     return matrix_functions.expm(A)
 
 
+def _plain_matrix_function(name, A, disp):
+    """SciPy's ``name`` of an array, with ``disp`` as SciPy before 1.16 took it on every SciPy
+    (1.18 removed it): ``disp=False`` returns ``(X, error estimate)``, quietly."""
+    fn = getattr(_scipy(), name)
+    if matrix_functions.takes_disp(fn):        # SciPy < 1.16: its own disp
+        return fn(A) if disp else fn(A, disp=False)
+    if disp:
+        return fn(A)                            # SciPy's own message where it has one
+    x = matrix_functions.scipy_value(name, A)
+    return x, matrix_functions.error_estimate(name, x, A)
+
+
 def logm(A, disp=True):
     """The principal matrix logarithm (``scipy.linalg.logm``); ``disp=False`` also returns
-    SciPy's error estimate (of the values; it carries no gradient)."""
+    SciPy's error estimate ``||expm(X) - A||_1 / ||A||_1`` (of the values; it carries no
+    gradient), on every SciPy (1.18 removed ``disp``)."""
     if not contains_tensor(A):
-        return _scipy().logm(A) if disp else _scipy().logm(A, disp=False)
+        return _plain_matrix_function("logm", A, disp)
     out = matrix_functions.logm(A)
-    return out if disp else (out, _error_estimate(out, A))
+    return out if disp else (out, matrix_functions.error_estimate("logm", _values(out),
+                                                                  _values(A)))
 
 
 def _real_for(x, g):
@@ -122,42 +136,29 @@ def _real_for(x, g):
     return g if np.iscomplexobj(x) or not np.iscomplexobj(g) else np.real(g)
 
 
-def _sqrtm_values(a):
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)     # SciPy 1.16 deprecates disp
-        return matrix_functions.sqrtm(a)
-
-
 # X @ X = A, so X dX + dX X = dA: a Sylvester equation, as well conditioned as X is at every
 # order (the Frechet derivative of sqrtm read off a block matrix is not, from second order on)
-sqrtm_p = defprim(_sqrtm_values, name="sqrtm", raw=True,
+sqrtm_p = defprim(matrix_functions.sqrtm, name="sqrtm", raw=True,
                   vjp=(lambda g, ans, a: _real_for(a, sylvester_p(mT(ans), mT(ans), g)),),
                   jvp=(lambda t, ans, a: sylvester_p(ans, ans, t),), keep=("a",))
 
 
 def sqrtm(A, disp=True, blocksize=64):
     """The principal matrix square root (``scipy.linalg.sqrtm``); ``disp=False`` also
-    returns the error estimate ``||X @ X - A||_F / ||A||_F`` (a number, no gradient).
-    Its derivatives solve Sylvester equations ``X dX + dX X = dA``."""
+    returns SciPy's error estimate ``||X @ X - A||_F ** 2 / ||A||_F`` (a number, no
+    gradient), on every SciPy (1.18 removed ``disp``; ``blocksize`` is ignored, as SciPy
+    1.16 on ignores it).  Its derivatives solve Sylvester equations ``X dX + dX X = dA``."""
     if not contains_tensor(A):
-        return _scipy().sqrtm(A) if disp else _scipy().sqrtm(A, disp=False)
+        return _plain_matrix_function("sqrtm", A, disp)
     out = sqrtm_p(A)
     if disp:
         return out
-    x, a = _values(out), _values(A)
-    return out, float(np.linalg.norm(x @ x - a) / np.linalg.norm(a))
+    return out, matrix_functions.error_estimate("sqrtm", _values(out), _values(A))
 
 
 def _values(x):
     from ..tensor import plain
     return np.asarray(plain(x))
-
-
-def _error_estimate(out, A):
-    """SciPy's estimate for ``logm``: ``||expm(X) - A||_1 / ||A||_1``."""
-    x, a = _values(out), _values(A)
-    return float(np.linalg.norm(_scipy().expm(x) - a, 1) / np.linalg.norm(a, 1))
 
 
 def solve_sylvester(a, b, q):

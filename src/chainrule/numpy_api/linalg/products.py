@@ -264,35 +264,57 @@ def _cross_parts(a, b, na, nb):
     return (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2), z
 
 
-def _numpy_crosses_2_vectors():
-    """NumPy 2.0-2.4 take 2-vectors (deprecated); NumPy 2.5 raises ValueError."""
+def _numpy_on_2_vectors():
+    """What the installed NumPy's ``np.cross`` does with 2-vectors: ``(True, warning)`` where
+    it takes them (NumPy 2.0-2.4 with a ``DeprecationWarning``, that warning), ``(False,
+    None)`` where it raises ``ValueError`` (NumPy 2.5 on)."""
     import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         try:
             np.cross(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
         except ValueError:
-            return False
-    return True
+            return False, None
+    return True, next((w for w in seen if issubclass(w.category, DeprecationWarning)), None)
 
 
-_CROSS_2 = _numpy_crosses_2_vectors()
+_CROSS_2, _CROSS_2_WARNING = _numpy_on_2_vectors()
+
+
+def _warn_as_numpy(w):
+    """NumPy's warning ``w`` again, attributed to the first caller outside chainrule."""
+    import os
+    import sys
+    import warnings
+    pkg = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    f, level = sys._getframe(1), 2
+    while f is not None and f.f_code.co_filename.startswith(pkg):
+        f, level = f.f_back, level + 1
+    warnings.warn(str(w.message), w.category, stacklevel=level)
+
+
+def _require_3_vectors(na, nb):
+    if na != 3 or nb != 3:
+        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but they "
+                         f"are {na} and {nb} dimensional instead.")
 
 
 @implements(np.cross)
 def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product, component by component as NumPy computes it (2-vectors: zero z)."""
+    """Cross product, component by component as NumPy computes it (2-vectors: zero z, where
+    the installed NumPy takes them, with its warning)."""
     if axis is not None:
         axisa = axisb = axisc = axis
     a = _moveaxis_last(a, neg_axes(axisa, np.ndim(a))[0])
     b = _moveaxis_last(b, neg_axes(axisb, np.ndim(b))[0])
     na, nb = np.shape(a)[-1], np.shape(b)[-1]
+    if not _CROSS_2:
+        _require_3_vectors(na, nb)
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
-    if not _CROSS_2 and 2 in (na, nb):
-        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but they "
-                         f"are {na} and {nb} dimensional instead.")
+    if 2 in (na, nb) and _CROSS_2_WARNING is not None:
+        _warn_as_numpy(_CROSS_2_WARNING)
     dt = result_dtype(a, b)
     xy, z = _cross_parts(a, b, na, nb)
     if xy is None:
@@ -309,8 +331,14 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.transpose(res, tuple(perm))
 
 
+def _linalg_cross(x1, x2, /, *, axis=-1):
+    """The array API's cross product: 3-vectors only, on every NumPy."""
+    _require_3_vectors(np.shape(x1)[axis], np.shape(x2)[axis])
+    return _cross(x1, x2, axis=axis)
+
+
 if hasattr(np.linalg, "cross"):
-    implements(np.linalg.cross)(lambda x1, x2, /, *, axis=-1: _cross(x1, x2, axis=axis))
+    implements(np.linalg.cross)(_linalg_cross)
 
 
 @implements(np.linalg.multi_dot)
