@@ -37,7 +37,8 @@ def _stacked(f, name):
         if host is not None:        # cr.compile's traced value: SciPy runs as one step
             return host(a, run, a)
         if is_other(a):
-            raise unsupported_array(a, f"scipy.linalg.{name} (SciPy computes on NumPy arrays only)")
+            raise unsupported_array(
+                a, f"scipy.linalg.{name} (SciPy computes on NumPy arrays only)")
         a = np.asarray(a)
         if a.ndim == 2:
             return f(a)
