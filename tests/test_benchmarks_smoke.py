@@ -83,6 +83,21 @@ def test_runner_end_to_end(capsys, tmp_path):
     assert "chainrule from" in out and "target:" in out
 
 
+def test_each_round_starts_from_another_heap_layout(monkeypatch):
+    """Rounds sample heap layouts (what a process allocated before its arrays moves a
+    BLAS-bound step by up to 30%), the same one for every library of a round."""
+    import benchmarks.run as run
+    offsets = [run.heap_offset(r) for r in range(8)]
+    assert offsets[0] == 0 and len(set(offsets)) == 8 and max(offsets) < 70_000
+    assert len({o % 4096 for o in offsets}) == 8            # different places in a page
+    seen = []
+    monkeypatch.setattr(run, "run_isolated", lambda spec: seen.append(
+        (spec["library"], spec["heap_offset"])) or {"skipped": "test"})
+    run.run_rounds("overhead", ["chainrule", "numpy"], {}, 2, 0, 3)
+    assert sorted(seen) == sorted((lib, run.heap_offset(r)) for r in range(3)
+                                  for lib in ("chainrule", "numpy"))
+
+
 def test_progress_without_tqdm_prints_one_line_per_step(monkeypatch):
     import io
     from benchmarks.progress import Progress
