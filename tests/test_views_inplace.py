@@ -385,3 +385,41 @@ def test_a_result_on_scratch_memory_with_a_view_can_be_written(make):
     grad = np.zeros(6)
     np.add.at(grad, tags.ravel(), expect.ravel())
     np.testing.assert_allclose(x.grad.numpy(), grad.reshape(SHAPE))
+
+
+# ------------------------------------------------------------------ out= is the operator
+def _written_through_out(x, w):
+    y = x * 1.0
+    np.multiply(y, w, out=y)          # multiply saves y: the node must keep y's old value
+    np.add(y, x, out=y)
+    np.exp(y, out=y)
+    np.subtract(w, y, out=y)          # y as the second operand
+    np.power(y, 2, out=y)
+    return np.sum(y)
+
+
+def _written_by_operators(x, w):
+    y = x * 1.0
+    y *= w
+    y += x
+    y = np.exp(y)
+    y = w - y
+    return np.sum(y ** 2)
+
+
+def test_ufunc_out_into_an_input_is_the_in_place_operator():
+    """np.multiply(y, w, out=y) differentiates as y *= w (it raised "saved tensor modified")
+    in reverse mode, forward mode and at second order, and on the tensor API."""
+    x, w = np.array([0.1, 0.2, 0.3]), np.array([0.5, -0.4, 0.3])
+    for fn in (cr.grad, cr.hessian):
+        for got, want in zip(fn(_written_through_out, argnums=(0, 1))(x, w),
+                             fn(_written_by_operators, argnums=(0, 1))(x, w)):
+            np.testing.assert_allclose(got, want, rtol=1e-13)
+    np.testing.assert_allclose(
+        cr.jvp(lambda a: _written_through_out(a, w), (x,), (np.ones(3),))[1],
+        cr.jvp(lambda a: _written_by_operators(a, w), (x,), (np.ones(3),))[1], rtol=1e-13)
+    cr.check_grads(_written_through_out, x, w, modes=("fwd", "rev"), order=2)
+    tx, tw = cr.tensor(x, requires_grad=True), cr.tensor(w, requires_grad=True)
+    _written_through_out(tx, tw).backward()
+    np.testing.assert_allclose(tx.grad.numpy(), cr.grad(_written_by_operators)(x, w),
+                               rtol=1e-13)

@@ -18,7 +18,8 @@ from .arrays import is_other
 from .dispatch import (FUNCTIONS, NONDIFF, UFUNCS, implements, load_late_rules,  # noqa: F401
                        nondiff, register_ufunc)
 from .engine import apply
-from .tensor import Tensor, bad_operand, make_tensor, object_operand, plain, set_items
+from .tensor import (Tensor, bad_operand, make_tensor, object_operand, plain, set_items,
+                     snapshot)
 
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min,
            np.logical_and: np.all, np.logical_or: np.any}
@@ -119,6 +120,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         if kwargs:
             raise TypeError(
                 f"np.{ufunc.__name__}: keyword(s) {sorted(kwargs)} are not supported on tensors")
+        if isinstance(out, Tensor) and (out._node is not None or out._tangent is not None) \
+                and any(x is out for x in inputs):
+            # np.multiply(y, w, out=y) is y *= w: the node reads y's value before the write
+            inputs = tuple(snapshot(x) if x is out else x for x in inputs)
         prim = UFUNCS.get(ufunc)
         if prim is None and ufunc not in FUNCTIONS and ufunc not in NONDIFF and load_late_rules():
             prim = UFUNCS.get(ufunc)                 # e.g. SciPy's, loaded on first use

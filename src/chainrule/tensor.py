@@ -1178,6 +1178,15 @@ def _setitem(t, idx, value):
     _rebase(t, node, tangent)
 
 
+def snapshot(t):
+    """``t``'s current value and graph, in memory of its own: what an operation whose result
+    is then written into ``t`` (``t op= u``, ``np.add(t, u, out=t)``) reads, so that the node
+    it records keeps the value it read, not the one written over it."""
+    if t._base is not None:
+        _refresh_view(t)
+    return make_tensor(t.data.copy(), t._node, t._level, t._tangent)
+
+
 def _inplace_op(t, prim, other):
     """``t op= other`` for the arithmetic operators: compute, then write in place."""
     if _bad_operand(other):
@@ -1198,7 +1207,7 @@ def _inplace_op(t, prim, other):
         _check_alias(t)
     src = t
     if recording and t._node is not None:
-        src = make_tensor(t.data.copy(), t._node, t._level, t._tangent)   # keep the old value
+        src = snapshot(t)                   # the recorded node keeps the old value
     res = prim(src, other) if isinstance(src, Tensor) else prim(src, other)
     if isinstance(res, Tensor) and res._level > t._level:
         raise TypeError(
