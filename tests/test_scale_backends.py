@@ -227,3 +227,63 @@ def test_scipy_matrix_functions_on_device_arrays_say_scipy_needs_numpy():
     with pytest.raises(TypeError, match=r"DeviceArray arrays cannot do scipy\.linalg\.expm "
                                         r"\(SciPy computes on NumPy arrays only\)"):
         linalg.expm(x)
+
+
+@pytest.fixture(params=["device", "cupy"])
+def strict_backend(request):
+    """The libraries that refuse NumPy arrays: the CPU stand-in, and CuPy where a GPU is."""
+    return BACKENDS[request.param]()
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_optimizers_keep_the_array_type(strict_backend, kind):
+    """Training on the device: the optimizers' state and updates stay in the data's library
+    (they copied to NumPy with .numpy(), which CuPy refuses), in both styles."""
+    to, back = strict_backend
+    w0, c = np.linspace(0.5, 1.5, 6).reshape(3, 2), np.arange(1.0, 3.0)
+    got, want = cr.tensor(to(w0), requires_grad=True), cr.tensor(w0, requires_grad=True)
+    opts = {}
+    for p, cc in ((got, to(c)), (want, c)):
+        opt = opts[id(p)] = getattr(cr.optim, kind)([p], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            (p * p * cc).sum().backward()
+            opt.step()
+    np.testing.assert_allclose(back(got.data), want.numpy(), rtol=1e-13)
+    state = opts[id(got)].state_dict()["state"][0]
+    assert not any(isinstance(v, np.ndarray) for v in state.values()), state
+    fn = getattr(cr.optim, kind)(lr=0.1)
+    s = fn.init(to(w0))
+    p, s = fn.update(to(2 * w0 * c), s, to(w0))
+    ref = getattr(cr.optim, kind)(lr=0.1)
+    p_ref, _ = ref.update(2 * w0 * c, ref.init(w0), w0)
+    np.testing.assert_allclose(back(p), p_ref, rtol=1e-13)
+
+
+def test_check_grads_runs_in_the_data_library(strict_backend):
+    to, _ = strict_backend
+    cr.check_grads(lambda v: np.sum(np.tanh(v) ** 2), to(np.linspace(0, 1, 4)), order=2)
+    cr.check_grads(lambda v, w: np.abs(np.exp(1j * v) * w) ** 2, to(np.linspace(0, 1, 4)),
+                   to(np.linspace(0, 1, 4) + 0.5j), order=2)
+    wrong = cr.primitive(lambda v: np.sin(v))
+    cr.defvjp(wrong, lambda ans, v: lambda g: g * v)          # not cos(v): must be caught
+    with pytest.raises(AssertionError, match="reverse mode"):
+        cr.check_grads(wrong, to(np.linspace(0.1, 1, 4)), modes=("rev",), order=1)
+
+
+def test_real_input_gradient_of_a_complex_computation_is_real_without_a_warning(
+        strict_backend):
+    import warnings
+    to, back = strict_backend
+    x = np.linspace(0, 1, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = cr.grad(lambda v: np.sum(np.abs(np.exp(1j * v) * (v + 2j)) ** 2))(to(x))
+    np.testing.assert_allclose(back(g), 2 * x, rtol=1e-12)
+
+
+def test_graph_of_device_arrays_says_to_draw_host_copies():
+    to, _ = _device()
+    with pytest.raises(TypeError, match=r"cr\.graph records NumPy computations.*DeviceArray.*"
+                                        r"cupy\.asnumpy"):
+        cr.graph(lambda v: np.sum(np.sin(v)), to(np.ones(3)))

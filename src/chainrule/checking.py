@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from typing import Any, Callable, Optional, Sequence
 
+from .arrays import as_array, constant_like
 from .tensor import Tensor, plain
 
 __all__ = ["check_grads"]
@@ -19,7 +20,7 @@ def _tols(dtype):
 
 def _wide(a):
     """``a`` in double precision: float64, or complex128 for complex ``a``."""
-    a = np.asarray(a)
+    a = as_array(a)         # a CuPy or Dask array is checked in its own library
     return a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
 
 
@@ -44,17 +45,18 @@ def _inner(a, b):
 
 
 def _random_like(x, rng):
-    """A standard normal draw shaped like ``x``; complex (both parts drawn) for complex ``x``."""
+    """A standard normal draw shaped like ``x``, in ``x``'s library; complex (both parts drawn)
+    for complex ``x``."""
     shape = np.shape(x)
-    if np.asarray(x).dtype.kind == "c":
-        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    return rng.standard_normal(shape)
+    if as_array(x).dtype.kind == "c":
+        return constant_like(rng.standard_normal(shape) + 1j * rng.standard_normal(shape), x)
+    return constant_like(rng.standard_normal(shape), x)
 
 
 def _cast_args(args):
     out = []
     for a in args:
-        a = plain(a) if isinstance(a, Tensor) else np.asarray(a)
+        a = plain(a) if isinstance(a, Tensor) else as_array(a)
         if not np.issubdtype(a.dtype, np.inexact):
             raise TypeError(f"check_grads needs floating point arguments, got {a.dtype}; pass "
                             "floats, e.g. np.asarray(x, dtype=float)")
@@ -170,12 +172,12 @@ def _check(flat_fun, leaves, names, modes, order, eps, rtol, atol, seed, chain):
         outs, out_build = flatten_tree(out)
         cts = []
         for o in outs:
-            arr = plain(o) if isinstance(o, Tensor) else np.asarray(o)
+            arr = plain(o) if isinstance(o, Tensor) else as_array(o)
             cts.append(_random_like(arr, rng).astype(arr.dtype))
         ct = out_build(cts)
         gs = pullback(ct)
         for name, a, g in zip(names, leaves, gs):
-            ga = plain(g) if isinstance(g, Tensor) else np.asarray(g)
+            ga = plain(g) if isinstance(g, Tensor) else as_array(g)
             if ga.shape != a.shape:
                 raise AssertionError(f"{what}: the gradient of {name} has shape {ga.shape}, "
                                      f"the argument {a.shape}")

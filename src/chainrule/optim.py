@@ -40,6 +40,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 import numpy as np
 
+from .arrays import as_array, is_other
 from .engine import no_grad
 from .pytree import tree_flatten
 from .tensor import Tensor
@@ -243,13 +244,15 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    value = p.numpy()
+                    value = _values(p)
                     st = self.state.get(p)
                     if st is None:
                         st = self.state[p] = {"step": 0, **self._slots(value, group)}
                     count = st["step"] + 1
                     slots = {k: v for k, v in st.items() if k != "step"}
-                    g = np.asarray(p.grad.numpy(), dtype=value.dtype)
+                    g = _values(p.grad)
+                    if g.dtype != value.dtype:
+                        g = g.astype(value.dtype)
                     rate = lr(count - 1) if callable(lr) else lr
                     new, slots = self._update(value, g, slots, count, group, rate)
                     st.update(slots, step=count)
@@ -363,10 +366,19 @@ class Optimizer:
         return f"{type(self).__name__}({hyper})"
 
 
+def _values(t):
+    """A tensor's values as an array of its own library (a CuPy array stays on the GPU;
+    ``t.numpy()`` would copy it to the host, or refuse), sharing memory at level 0."""
+    data = t.data
+    while isinstance(data, Tensor):
+        data = data.data
+    return data if is_other(data) else t.numpy()
+
+
 def _leaf_array(x, what):
     if isinstance(x, Tensor):
-        x = x.numpy()
-    a = np.asarray(x)
+        x = _values(x)
+    a = as_array(x)
     if a.dtype.kind not in "fc":
         if a.dtype.kind in "biu":
             a = a.astype(float)
@@ -377,7 +389,8 @@ def _leaf_array(x, what):
 
 
 def _copy_slots(slots):
-    return {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in slots.items()}
+    return {k: np.copy(v) if isinstance(v, np.ndarray) else v.copy() if is_other(v) else v
+            for k, v in slots.items()}
 
 
 def _with_weight_decay(p, g, h):

@@ -310,10 +310,12 @@ def _split_aux(out):
 
 def _cast(g, like):
     dt = plain(like).dtype
-    if isinstance(g, Tensor):
-        return g if g.dtype == dt else g.astype(dt)
-    if is_other(g):
-        return g if g.dtype == dt else g.astype(dt)
+    if isinstance(g, Tensor) or is_other(g):
+        if g.dtype == dt:
+            return g
+        if dt.kind != "c" and g.dtype.kind == "c":
+            g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)
+        return g.astype(dt)
     if isinstance(g, (int, float)) or np.result_type(g) != dt:
         if dt.kind != "c" and np.iscomplexobj(g):
             g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)

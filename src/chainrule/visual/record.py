@@ -26,6 +26,7 @@ import numbers
 import numpy as np
 
 from .. import engine
+from ..arrays import is_other, type_name
 from ..tensor import Tensor, plain, refresh_view
 from ..transforms import jvp
 
@@ -184,6 +185,12 @@ def _arg_names(fun, n):
 
 
 def _is_input(a):
+    if is_other(plain(a)):
+        raise TypeError(
+            f"cr.graph records NumPy computations; an argument is a "
+            f"{type_name(plain(a))}. Draw the graph on host copies (cupy.asnumpy(x), "
+            "x.compute() for Dask): it is the same graph, and gradients on the device need "
+            "no pictures")
     if isinstance(a, Tensor):
         return a.dtype.kind in "fc"
     if isinstance(a, numbers.Number):          # an int (a count, an exponent) stays as given
