@@ -287,3 +287,20 @@ def test_graph_of_device_arrays_says_to_draw_host_copies():
     with pytest.raises(TypeError, match=r"cr\.graph records NumPy computations.*DeviceArray.*"
                                         r"cupy\.asnumpy"):
         cr.graph(lambda v: np.sum(np.sin(v)), to(np.ones(3)))
+
+
+def test_tensorflow_variables_and_the_tape_keep_the_array_type(strict_backend):
+    to, back = strict_backend
+    x0 = np.linspace(0.1, 1.0, 6).reshape(2, 3)
+    v = cr.Variable(to(x0))
+    with cr.GradientTape() as t:
+        y = np.sum(v * v)
+    np.testing.assert_allclose(back(unwrap(t.gradient(y, v).data)), 2 * x0, rtol=1e-14)
+    assert cr.Variable(cr.tensor(to(x0)), dtype=np.float32).dtype == np.float32
+
+
+def test_numpy_of_device_data_says_how_to_copy_to_the_host():
+    to, _ = _device()
+    with pytest.raises(TypeError, match=r"x\.numpy\(\) makes a NumPy array.*DeviceArray.*"
+                                        r"cupy\.asnumpy\(x\.data\)"):
+        cr.tensor(to(np.ones(3))).numpy()

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import engine
 from .api_arrays import wrap
-from .arrays import is_other, ones_like
+from .arrays import is_other, ones_like, type_name
 from .engine import STATE, Leaf, Node, new_node, owner, apply, apply1, apply2, note_write
 from .diagnostics import NonLeafGradWarning, check_conversion, user_frame
 from .dispatch import FUNCTIONS as _FUNCTIONS, UFUNCS as _UFUNCS
@@ -557,7 +557,16 @@ class Tensor:
         """The values as an ndarray (0-d for a 0-d tensor), outside any graph (shares memory
         at level 0)."""
         arr = _base_array(self.data)
-        return arr if type(arr) is np.ndarray else np.asarray(arr)
+        if type(arr) is np.ndarray:
+            return arr
+        try:
+            return np.asarray(arr)
+        except TypeError as e:          # CuPy refuses to copy to the host implicitly
+            raise TypeError(
+                f"x.numpy() makes a NumPy array, and this tensor holds a {type_name(arr)} "
+                f"({e}). Keep computing with x (or x.data, the array itself); copy to the "
+                "host with that library's own function (cupy.asnumpy(x.data), as "
+                "PyTorch's x.cpu().numpy())") from None
 
     # ------------------------------------------------------------------ graph control
     def detach(self) -> Tensor:

@@ -40,7 +40,8 @@ import numpy as np
 from .. import autograd
 from ..engine import Leaf
 from ..pytree import tree_flatten
-from ..tensor import Tensor, tensor
+from ..arrays import is_other
+from ..tensor import Tensor, plain, tensor
 
 __all__ = ["Variable", "GradientTape", "UnconnectedGradients"]
 
@@ -112,8 +113,12 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         if isinstance(initial_value, Tensor):
-            initial_value = initial_value.numpy()
-        Tensor.__init__(self, np.array(initial_value, dtype=dtype))
+            initial_value = plain(initial_value)
+        if is_other(initial_value):     # a CuPy or Dask array: a copy in its own library
+            value = initial_value.astype(dtype) if dtype is not None else initial_value.copy()
+        else:
+            value = np.array(initial_value, dtype=dtype)
+        Tensor.__init__(self, value)
         if shape is not None and tuple(shape) != self.shape:
             raise ValueError(f"initial_value has shape {self.shape}, not the shape {tuple(shape)} "
                              "given")
