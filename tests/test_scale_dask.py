@@ -187,3 +187,19 @@ def test_jacobians_of_dask_arrays_match_numpy(jac):
         got = jac(f)(da.from_array(x, chunks=2))
         assert isinstance(got, da.Array)
         np.testing.assert_allclose(np.asarray(got), cr.jacfwd(f)(x), rtol=1e-12)
+
+
+def test_optimizer_steps_stay_lazy_and_equal_numpys():
+    """cr.optim on Dask parameters: the update is a Dask graph (nothing computed), and its
+    values equal the same steps on NumPy."""
+    w0 = np.linspace(0.5, 1.5, 6).reshape(3, 2)
+    lazy = cr.tensor(da.from_array(w0, chunks=(2, 2)), requires_grad=True)
+    eager = cr.tensor(w0, requires_grad=True)
+    for p in (lazy, eager):
+        opt = cr.optim.Adam([p], lr=0.1)
+        for _ in range(2):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
+    assert isinstance(lazy.data, da.Array)
+    np.testing.assert_allclose(lazy.data.compute(), eager.numpy(), rtol=1e-13)
