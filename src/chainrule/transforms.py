@@ -309,18 +309,15 @@ def _split_aux(out):
 
 
 def _cast(g, like):
+    """The cotangent ``g`` in the dtype of its input ``like``: the real part for a real
+    input (JAX's convention), in ``g``'s own library (a tensor, CuPy, or NumPy)."""
     dt = plain(like).dtype
-    if isinstance(g, Tensor) or is_other(g):
-        if g.dtype == dt:
-            return g
-        if dt.kind != "c" and g.dtype.kind == "c":
-            g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)
-        return g.astype(dt)
-    if isinstance(g, (int, float)) or np.result_type(g) != dt:
-        if dt.kind != "c" and np.iscomplexobj(g):
-            g = np.real(g)      # a real input's cotangent is the real part (JAX's convention)
-        g = np.asarray(g, dtype=dt) if not isinstance(g, Tensor) else g.astype(dt)
-    return g
+    keeps = isinstance(g, Tensor) or is_other(g)
+    if (g.dtype if keeps else np.result_type(g)) == dt and not isinstance(g, (int, float)):
+        return g
+    if dt.kind != "c" and np.iscomplexobj(g):
+        g = np.real(g)
+    return g.astype(dt) if keeps else np.asarray(g, dtype=dt)
 
 
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Tuple[Any, ...]:
