@@ -21,8 +21,12 @@ Traceback (most recent call last):
 ...
 TypeError: Unsupported type <class 'numpy.ndarray'>
 """
+import weakref
+
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
+
+_OWNERS = weakref.WeakValueDictionary()     # id(owning ndarray) -> its DeviceArray
 
 _CREATION = {np.asarray, np.array, np.asanyarray, np.ascontiguousarray, np.zeros, np.ones,
              np.empty, np.full, np.eye, np.identity, np.arange, np.linspace, np.tri,
@@ -71,10 +75,29 @@ def _wrap(x):
 class DeviceArray(NDArrayOperatorsMixin):
     """An ndarray "on the device": see the module docstring."""
 
-    __slots__ = ("a",)
+    __slots__ = ("a", "_owner", "__weakref__")
 
     def __init__(self, a):
         self.a = np.asarray(a)
+        self._owner = None
+        if self.a.base is None or not isinstance(self.a.base, np.ndarray):
+            _OWNERS[id(self.a)] = self
+
+    @property
+    def base(self):
+        """The DeviceArray that owns this one's memory, ``None`` for an owner (CuPy's views
+        point to the array they were made from, as NumPy's do)."""
+        root = self.a
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        if root is self.a:
+            return None
+        if self._owner is None or self._owner.a is not root:
+            found = _OWNERS.get(id(root))
+            if found is None or found.a is not root:
+                found = DeviceArray(root)
+            self._owner = found                 # held: the same object every time
+        return self._owner
 
     # ------------------------------------------------------------------ protocols
     def __array__(self, dtype=None, copy=None):

@@ -304,3 +304,24 @@ def test_numpy_of_device_data_says_how_to_copy_to_the_host():
     with pytest.raises(TypeError, match=r"x\.numpy\(\) makes a NumPy array.*DeviceArray.*"
                                         r"cupy\.asnumpy\(x\.data\)"):
         cr.tensor(to(np.ones(3))).numpy()
+
+
+def test_in_place_writes_into_device_data_are_seen(strict_backend):
+    """A write into device data reaches the saved-tensor check and the views' gradients, as
+    on NumPy (CuPy views point to their owner through .base, as NumPy's do)."""
+    to, back = strict_backend
+    x = cr.tensor(to(np.arange(3.0)), requires_grad=True)
+    y = x * 1.0
+    z = y * y                   # saves y
+    y += 1.0
+    with pytest.raises(RuntimeError, match="saved for the backward pass"):
+        z.sum().backward()
+    x = cr.tensor(to(np.arange(4.0)), requires_grad=True)
+    y = x * 1.0
+    v = y.reshape(2, 2).T        # a view of y
+    y += x * x
+    v.sum().backward()
+    np.testing.assert_allclose(back(unwrap(x.grad.data)), 1 + 2 * np.arange(4.0))
+    r = cr.tensor(to(np.array([-1.0, 2.0])), requires_grad=True)
+    r.relu().sum().backward()
+    np.testing.assert_allclose(back(unwrap(r.grad.data)), [0.0, 1.0])

@@ -78,7 +78,7 @@ def _name(xp_array):
 class APIArray:
     """An array API array answering NumPy's ``__array_ufunc__`` and ``__array_function__``."""
 
-    __slots__ = ("array", "xp")
+    __slots__ = ("array", "xp", "__weakref__")     # weak references: engine.note_write
     __array_priority__ = 500.0
 
     def __init__(self, array):

@@ -82,13 +82,22 @@ def tick():
 
 
 def owner(arr):
-    """The array that owns ``arr``'s memory (NumPy views point to it through ``.base``)."""
+    """The array that owns ``arr``'s memory (NumPy views point to it through ``.base``, and
+    so do CuPy's); an array of another library without ``.base`` (Dask) is its own owner:
+    a write into it changes that object alone.  ``None`` for numbers and NumPy scalars."""
     while isinstance(arr, Tensor):
         arr = arr.data
-    if not isinstance(arr, np.ndarray):
+    if isinstance(arr, np.ndarray):
+        while isinstance(arr.base, np.ndarray):
+            arr = arr.base
+        return arr
+    if arr is None or isinstance(arr, (np.generic, int, float, complex)):
         return None
-    while isinstance(arr.base, np.ndarray):
-        arr = arr.base
+    kind = type(arr)
+    base = getattr(arr, "base", None)
+    while base is not None and type(base) is kind:
+        arr = base
+        base = getattr(arr, "base", None)
     return arr
 
 
@@ -104,7 +113,11 @@ def note_write(data):
         entry = _WRITES.get(key)
         if entry is not None and entry[0] is ref:
             del _WRITES[key]
-    _WRITES[key] = (weakref.ref(own, forget), t)
+    try:
+        ref = weakref.ref(own, forget)
+    except TypeError:       # an array type without weak references: not worth a strong one
+        return t
+    _WRITES[key] = (ref, t)
     return t
 
 

@@ -1381,7 +1381,7 @@ def _unsqueeze(self, dim):
 
 def _relu(self):
     """``max(x, 0)``, with derivative 0 at 0 (as PyTorch's)."""
-    return np.where(self > 0, self, np.zeros((), dtype=self.dtype))
+    return np.where(self > 0, self, self.dtype.type(0))     # a scalar: any library takes it
 
 
 def _sigmoid(self):
