@@ -455,6 +455,19 @@ def _nan_count(mask, axes, keepdims, dtype):
     return cnt, np.where(cnt == 0, 1, cnt).astype(dtype)
 
 
+def _nan_masked(a, axis, dtype, keepdims, where):
+    """What the nan- reductions of floating ``a`` share: ``(axes, keepdims, filled, mask)``,
+    with ``a`` in ``dtype``, its NaNs (and the entries ``where=`` leaves out) 0 in
+    ``filled`` and True in ``mask``."""
+    if dtype is not None:
+        a = a.astype(dtype)
+    filled, mask = _nan_filled(a, 0)
+    if _masked(where):                   # entries where= leaves out count as NaNs
+        mask = mask | ~np.broadcast_to(where, np.shape(a))
+        filled = np.where(mask, 0, filled)
+    return neg_axes(axis, np.ndim(a)), keepdims_flag(keepdims), filled, mask
+
+
 @implements(np.nanmean)
 def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
     """Mean of the non-NaN entries; an all-NaN slice gives NaN (with NumPy's warning) and
@@ -462,14 +475,7 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_No
     a = _array(a)
     if not is_inexact(a):
         return _mean(a, axis, dtype, out, keepdims_flag(keepdims), where=where)
-    if dtype is not None:
-        a = a.astype(dtype)
-    axes = neg_axes(axis, np.ndim(a))
-    keep = keepdims_flag(keepdims)
-    filled, mask = _nan_filled(a, 0)
-    if _masked(where):                   # entries where= leaves out count as NaNs
-        mask = mask | ~np.broadcast_to(where, np.shape(a))
-        filled = np.where(mask, 0, filled)
+    axes, keep, filled, mask = _nan_masked(a, axis, dtype, keepdims, where)
     tot = _total(filled, axes, keep)
     cnt, safe = _nan_count(mask, axes, keep, np.result_type(tot))
     res = tot / safe
@@ -489,14 +495,7 @@ def _nanvariance(a, axis, dtype, ddof, keepdims, where, mean, correction, name):
     if not is_inexact(a):
         return _variance(a, axis, dtype, ddof, keepdims, where, _NoValue, _NoValue,
                          name), False
-    if dtype is not None:
-        a = a.astype(dtype)
-    axes = neg_axes(axis, np.ndim(a))
-    keep = keepdims_flag(keepdims)
-    filled, mask = _nan_filled(a, 0)
-    if _masked(where):                   # entries where= leaves out count as NaNs
-        mask = mask | ~np.broadcast_to(where, np.shape(a))
-        filled = np.where(mask, 0, filled)
+    axes, keep, filled, mask = _nan_masked(a, axis, dtype, keepdims, where)
     cnt, safe = _nan_count(mask, axes, True, np.result_type(filled))
     avg = _total(filled, axes, True) / safe
     d = np.where(mask, 0, filled - avg)
