@@ -80,6 +80,7 @@ class APIArray:
 
     __slots__ = ("array", "xp", "__weakref__")     # weak references: engine.note_write
     __array_priority__ = 500.0
+    bool_arithmetic = False      # the standard has no sums or products of booleans
 
     def __init__(self, array):
         self.array = array

@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = ["is_other", "ones_like", "zeros_like", "zeros_as", "scatter_add", "constant_like",
-           "index_like",
+           "index_like", "numeric_mask",
            "type_name", "unsupported", "UnsupportedArrayOperation", "as_array", "like_of"]
 
 _PLAIN = (np.ndarray, np.generic, numbers.Number)
@@ -58,6 +58,19 @@ def like_of(a, *others):
         elif is_other(o):
             return np.asarray(a, like=o)
     return a
+
+
+def numeric_mask(mask, dtype):
+    """The boolean ``mask`` as an operand of sums and products in ``dtype``: itself where
+    the library computes with booleans as NumPy does (NumPy, CuPy, Dask), cast where it
+    does not (array-API-only libraries, whose arrays say ``bool_arithmetic = False``).
+
+    >>> numeric_mask(np.array([True, False]), np.float64).dtype
+    dtype('bool')
+    """
+    if getattr(type(mask), "bool_arithmetic", True):
+        return mask
+    return mask.astype(dtype)
 
 
 def type_name(x):

@@ -48,7 +48,8 @@ from ..engine import Primitive, apply, identity, unbroadcast
 from ..numpy_bridge import (at_level, constant, is_traced, maybe_nonzero, no_rule_error,
                             numpy_name, run_on_values)
 from ..tensor import Tensor, make_tensor, plain, view_of
-from ..arrays import as_array, constant_like, is_other, scatter_add, zeros_as, zeros_like
+from ..arrays import (as_array, constant_like, is_other, numeric_mask, scatter_add, zeros_as,
+                      zeros_like)
 from .complex import REAL_ONLY, conj_if, conj_transpose, real_cotangent, real_only
 from .registry import (all_finite, all_primitives, batch_ndim, defprim, defufunc, local_rule,
                        neg_axes, strong_over, strong_times, where0)
@@ -63,6 +64,7 @@ __all__ = [
     "strong_times", "strong_over", "where0", "all_finite", "batch_ndim", "neg_axes",
     "real_only", "REAL_ONLY", "real_cotangent", "conj_if", "conj_transpose",
     "is_other", "zeros_like", "zeros_as", "constant_like", "scatter_add", "as_array",
+    "numeric_mask",
 ]
 
 

@@ -28,7 +28,7 @@ array([0. , 0.5, 0.5])
 import numpy as np
 
 from .api import (batch_ndim, constant_like, defprim, index_from_end, is_other, local_rule,
-                  plain, plain_array, zeros_as, zeros_like)
+                  numeric_mask, plain, plain_array, zeros_as, zeros_like)
 
 __all__ = ["restore_reduced_axes", "sum_p", "prod_p", "max_p", "min_p", "cumsum_p", "cumprod_p",
            "quantile_p",
@@ -193,20 +193,26 @@ prod_p = defprim(
 
 
 # ---------------------------------------------------------------- max, min
+def _hits(ans, x, axis, keepdims):
+    """Where ``x`` attains the reduced extreme ``ans`` (the NaNs for a NaN extreme, which
+    comes from them) and how many entries do per reduced entry, in ``x``'s dtype.  The mask
+    stays boolean where the library computes with booleans (NumPy, CuPy, Dask): no cast."""
+    hit = numeric_mask((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x),
+                       x.dtype)
+    return hit, np.sum(hit, axis=axis, keepdims=True, dtype=x.dtype)
+
+
 def _ties(ans, x, axis, keepdims):
-    """Where ``x`` attains the reduced extreme ``ans``: 1/count there, 0 elsewhere (a NaN
-    extreme comes from the NaNs, so they get the gradient)."""
-    hit = ((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    """1/count where ``x`` attains the reduced extreme ``ans``, 0 elsewhere."""
+    hit, count = _hits(ans, x, axis, keepdims)
+    return hit / count
 
 
 def _to_ties(g, ans, x, axis, keepdims):
-    """The VJP of max/min: ``g / count`` where ``x`` attains the extreme (NaNs for a NaN
-    extreme), 0 elsewhere.  Divided on the reduced shape, then spread by the hits: one
-    call on ``x``'s shape fewer than ``g * _ties(...)``, and ``g / count`` is the correctly
-    rounded share."""
-    hit = ((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x)).astype(x.dtype)
-    count = np.sum(hit, axis=axis, keepdims=True)      # (array API: no sums of booleans)
+    """The VJP of max/min: ``g / count`` where ``x`` attains the extreme, 0 elsewhere.
+    Divided on the reduced shape, then spread by the hits: one call on ``x``'s shape fewer
+    than ``g * _ties(...)``, and ``g / count`` is the correctly rounded share."""
+    hit, count = _hits(ans, x, axis, keepdims)
     return restore_reduced_axes(g, x, axis, keepdims) / count * hit
 
 
