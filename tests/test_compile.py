@@ -87,6 +87,35 @@ def test_pytrees_value_and_grad_and_static_arguments():
     assert vg.traces == 2                 # power is part of the key: 2, then 4
 
 
+def test_nested_pytrees_and_keywords_keep_their_leaf_order():
+    from collections import namedtuple
+    Pair = namedtuple("Pair", "a b")
+
+    def f(tree, x, *, scale, extra):
+        (p, q), d = tree
+        return (np.sum(p.a * 1.0 + p.b * 2.0 + q[0] * 3.0 + q[1] * 4.0) + np.sum(d["u"] * 5.0)
+                + np.sum(d["v"][0] * 6.0) + np.sum(x * 7.0) + scale * np.sum(extra["w"] * 8.0))
+    rng = np.random.default_rng(3)
+    leaves = [rng.standard_normal(2) + 10.0 * k for k in range(8)]
+    tree = ((Pair(leaves[0], leaves[1]), [leaves[2], leaves[3]]),
+            {"u": leaves[4], "v": (leaves[5],)})
+    kw = dict(scale=0.5, extra={"w": leaves[7]})
+    g = cr.compile(cr.grad(f))
+    for _ in range(2):
+        got, want = g(tree, leaves[6], **kw), cr.grad(f)(tree, leaves[6], **kw)
+        (gp, gq), gd = got
+        assert isinstance(gp, Pair)
+        for a, b in ((gp.a, 1.0), (gp.b, 2.0), (gq[0], 3.0), (gq[1], 4.0), (gd["u"], 5.0),
+                     (gd["v"][0], 6.0)):
+            np.testing.assert_array_equal(a, np.full(2, b))
+        np.testing.assert_array_equal(got[1]["v"][0], want[1]["v"][0])
+    vg = cr.compile(cr.value_and_grad(f))
+    for scale in (0.5, 0.25):        # a float is a traced leaf, not a key: no new trace
+        v, _ = vg(tree, leaves[6], scale=scale, extra=kw["extra"])
+        assert v == cr.value_and_grad(f)(tree, leaves[6], scale=scale, extra=kw["extra"])[0]
+    assert g.traces == 1 and vg.traces == 1
+
+
 def test_hessian_jacobian_and_nested_transforms():
     f = lambda x: np.sum(np.sin(x) * x ** 2)
     x = np.linspace(-1, 1, 4)
@@ -366,6 +395,20 @@ def test_finiteness_guard_hit_and_false_miss():
     assert f.traces == 2
     np.testing.assert_array_equal(f(tiny), grad_log(tiny))
     assert f.traces == 2
+
+
+def test_backward_error_state_is_restored_after_a_guard_miss():
+    grad_log = cr.grad(lambda x: np.sum(np.log(x)))
+    f = cr.compile(grad_log)
+    assert "with np.errstate(all='ignore'):" in f.source(np.ones(2))
+    with np.errstate(divide="warn", over="raise", invalid="print", under="ignore"):
+        before = np.geterr()
+        np.testing.assert_array_equal(f(np.array([1.0, 4.0])), [1.0, 0.25])
+        assert np.geterr() == before
+        with pytest.warns(RuntimeWarning):        # the forward log(0), as eager
+            g = f(np.array([0.0, 2.0]))           # a guard miss inside the block
+        assert np.geterr() == before and f.traces == 2
+        np.testing.assert_array_equal(g, [np.inf, 0.5])
 
 
 def test_max_ties_and_nans_compiled_as_eager():

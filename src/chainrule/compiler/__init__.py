@@ -282,27 +282,33 @@ def _replay_on_copies(prog, leaves):
 
 
 def _flatten(args, kwargs):
-    """(array leaves, cache key, whether a traced value is among them)."""
+    """(array leaves, cache key, whether a traced value is among them).
+
+    One loop over an explicit stack, in the order a recursive walk would take: this runs on
+    every call of a compiled function, and a Python frame per container costs more than the
+    rest of the key."""
     leaves = []
     key = []
-    nested = [False]
-
-    def walk(x):
+    nested = False
+    stack = [kwargs, _KWARGS, args] if kwargs else [args]
+    pop, push, append, leaf = stack.pop, stack.extend, key.append, leaves.append
+    while stack:
+        x = pop()
         t = type(x)
         if t is np.ndarray:
-            leaves.append(x)
-            key.append((x.shape, x.dtype.char, x.dtype.num))
-        elif t is float or t is complex:
-            leaves.append(np.float64(x) if t is float else np.complex128(x))
-            key.append(t)
+            leaf(x)
+            append((x.shape, x.dtype.char, x.dtype.num))
         elif t is tuple or t is list:
-            key.append((t, len(x)))
-            for i in x:
-                walk(i)
+            append((t, len(x)))
+            push(reversed(x))
+        elif t is float or t is complex:
+            leaf(np.float64(x) if t is float else np.complex128(x))
+            append(t)
         elif t is dict:
-            key.append((dict, tuple(x)))
-            for i in x.values():
-                walk(i)
+            append((dict, tuple(x)))
+            push(reversed(x.values()))
+        elif x is _KWARGS:
+            append("kw")
         elif t is _Static:
             try:
                 hash(x.value)
@@ -312,24 +318,22 @@ def _flatten(args, kwargs):
                     f"{type(x.value).__name__}, which is not hashable; static values are "
                     "part of the cache key. Pass a tuple (or a number, a string), or make "
                     "the argument an ordinary (traced) one") from None
-            key.append((_Static, type(x.value), x.value))
+            append((_Static, type(x.value), x.value))
         elif isinstance(x, Traced):
-            nested[0] = True
+            nested = True
         elif isinstance(x, Tensor):
             raise TypeError(
                 "cr.compile: pass arrays, numbers and pytrees of them to a compiled function, "
                 "not tensors; make tensors inside it (cr.tensor(x, requires_grad=True))")
         elif isinstance(x, (np.ndarray, np.generic)):
-            leaves.append(x)
-            key.append((t, np.shape(x), x.dtype.char, x.dtype.num))
+            leaf(x)
+            append((t, np.shape(x), x.dtype.char, x.dtype.num))
         elif isinstance(x, (tuple, list)):       # namedtuples and subclasses
-            key.append((t, len(x)))
-            for i in x:
-                walk(i)
+            append((t, len(x)))
+            push(reversed(x))
         elif isinstance(x, dict):
-            key.append((t, tuple(x)))
-            for i in x.values():
-                walk(i)
+            append((t, tuple(x)))
+            push(reversed(x.values()))
         elif hasattr(x, "__array_function__") or hasattr(x, "__array_namespace__"):
             raise TypeError(
                 f"cr.compile: an argument is a {t.__module__}.{t.__qualname__}; compiled "
@@ -343,13 +347,11 @@ def _flatten(args, kwargs):
                 raise TypeError(
                     f"cr.compile: an argument of type {t.__name__} is neither an array nor a "
                     "hashable value (the cache key holds non-array arguments by value)") from None
-            key.append((t, x))
+            append((t, x))
+    return leaves, tuple(key), nested
 
-    walk(args)
-    if kwargs:
-        key.append("kw")
-        walk(kwargs)
-    return leaves, tuple(key), nested[0]
+
+_KWARGS = object()      # on _flatten's stack: the keyword arguments start here
 
 
 def _rebuild(args, kwargs, ins):

@@ -17,6 +17,7 @@ first three passes.
 """
 import builtins
 import keyword
+import math
 import numbers
 import operator
 import re
@@ -711,8 +712,11 @@ def finite(a):
     finite numbers then still answers True).  Programs call it where NumPy's overflow and
     invalid warnings are off (the backward pass's error state).
     """
-    s = float(a.sum())
-    return s - s == 0 or bool(np.isfinite(a).all())
+    return _isfinite(_add_reduce(a, None)) or bool(np.isfinite(a).all())
+
+
+_isfinite = math.isfinite      # (C functions: ``a.sum()`` would add a Python-level frame)
+_add_reduce = np.add.reduce
 
 
 # ufuncs written as Python operators (the same ufunc call for arrays, NumPy's fast scalar
