@@ -197,8 +197,8 @@ def _hits(ans, x, axis, keepdims):
     """Where ``x`` attains the reduced extreme ``ans`` (the NaNs for a NaN extreme, which
     comes from them) and how many entries do per reduced entry, in ``x``'s dtype.  The mask
     stays boolean where the library computes with booleans (NumPy, CuPy, Dask): no cast."""
-    hit = numeric_mask((x == restore_reduced_axes(ans, x, axis, keepdims)) | np.isnan(x),
-                       x.dtype)
+    hit = numeric_mask(plain((x == restore_reduced_axes(ans, x, axis, keepdims))
+                             | np.isnan(x)), x.dtype)     # (a constant: no tensor needed)
     return hit, np.sum(hit, axis=axis, keepdims=True, dtype=x.dtype)
 
 
