@@ -419,3 +419,121 @@ def test_max_ties_and_nans_compiled_as_eager():
     f = cr.compile(cr.grad(loss))
     np.testing.assert_array_equal(f(x), g)
     np.testing.assert_array_equal(f(x[::-1].copy()), cr.grad(loss)(x[::-1].copy()))
+
+
+def _dense_grad(W, X):
+    return cr.grad(lambda W: np.sum(np.tanh(X @ W) ** 2))(W)
+
+
+def test_big_products_are_written_in_the_faster_form_with_the_same_numbers(monkeypatch):
+    import chainrule.compiler.program as program
+    rng = np.random.default_rng(5)
+    X, W = rng.standard_normal((64, 300)), rng.standard_normal((300, 128))   # X.T @ d: 2.5M
+    key = ((300, 64), "F", (64, 128), "C", np.dtype(np.float64))
+    want = _dense_grad(W, X)
+    for wins in (True, False):
+        monkeypatch.setitem(program._PRODUCT_FORMS, key, wins)
+        f = cr.compile(_dense_grad)
+        src = f.source(W, X)
+        assert ("= (v" in src and ".T @ X).T" in src) == wins, src
+        assert "X.T @" in src or wins
+        g = f(W, X)
+        assert g.flags.f_contiguous == wins and g.shape == want.shape
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(f(W * 0.5, X), _dense_grad(W * 0.5, X), rtol=1e-12)
+    monkeypatch.setitem(program._PRODUCT_FORMS, key, True)
+    plain = cr.compile(_dense_grad, tune=False)
+    assert ".T @ X).T" not in plain.source(W, X) and plain(W, X).flags.c_contiguous
+
+
+def test_product_timing_keeps_a_form_only_with_the_same_numbers(monkeypatch):
+    from chainrule.compiler.program import transposed_product_wins, _PRODUCT_FORMS
+    shapes = ((200, 48), "F", (48, 128), "C", np.dtype(np.float64))
+    monkeypatch.delitem(_PRODUCT_FORMS, shapes, raising=False)
+    wins = transposed_product_wins(*shapes)
+    assert isinstance(wins, bool) and _PRODUCT_FORMS[shapes] is wins     # asked once
+    rng = np.random.default_rng(0)
+    a = np.asfortranarray(rng.standard_normal((200, 48)))
+    b = rng.standard_normal((48, 128))
+    if wins:                  # only where this machine's BLAS gives both forms equal
+        assert np.array_equal(a @ b, (b.T @ a.T).T)
+    # a form whose numbers differ is never taken, however fast
+    shapes2 = ((64, 300), "C", (300, 128), "C", np.dtype(np.float32))
+    monkeypatch.delitem(_PRODUCT_FORMS, shapes2, raising=False)
+    real_equal = np.array_equal
+    monkeypatch.setattr(np, "array_equal", lambda x, y: False)
+    try:
+        assert transposed_product_wins(*shapes2) is False
+    finally:
+        monkeypatch.setattr(np, "array_equal", real_equal)
+    monkeypatch.delitem(_PRODUCT_FORMS, shapes2)
+    # small products are never timed
+    small = cr.compile(_dense_grad)
+    small(np.ones((3, 2)), np.ones((4, 3)))
+    assert not any(k[0] == (3, 4) for k in _PRODUCT_FORMS)
+
+
+def test_quick_argument_check_replays_only_matching_arguments():
+    from collections import namedtuple
+    f = lambda p, x, s: np.sum(np.tanh(x @ p["W"]) * p["b"]) * s
+    vg = cr.compile(cr.value_and_grad(f))
+    rng = np.random.default_rng(2)
+    p = {"W": rng.standard_normal((3, 4)), "b": rng.standard_normal(4)}
+    x = rng.standard_normal((5, 3))
+
+    def same(*args):
+        v, g = vg(*args)
+        ve, ge = cr.value_and_grad(f)(*args)
+        assert v == ve and all(np.array_equal(g[k], ge[k]) for k in ge)
+    same(p, x, 2.0)
+    same(p, x, 3.0)                               # the key replays: the check is made
+    assert vg._fast and vg._fast[0](( p, x, 2.0), {}) is not None
+    check = vg._fast[0]
+    for args in [(p, x[:4], 2.0),                                 # another shape
+                 (p, x.astype(np.float32), 2.0),                  # another dtype
+                 ({"b": p["b"], "W": p["W"]}, x, 2.0),            # another key order
+                 (dict(p, c=p["b"]), x, 2.0),                     # another key
+                 (p, x, 2),                                       # an int, not a float
+                 (p, x, np.float64(2.0)),                         # a NumPy scalar
+                 (p, list(x), 2.0)]:                              # not an array
+        assert check(args, {}) is None
+    assert check((p, x, 2.0), {"s": 1.0}) is None
+    for args in [(p, x[:4], 2.0), ({"b": p["b"], "W": p["W"]}, x, 2.0),
+                 (p, x.astype(np.float32), 2.0)]:
+        same(*args)                               # the long way: still right
+    same(p, x, 1.5)
+    q = {"W": p["W"], "b": p["b"][:3]}            # the same structure, a new shape inside
+    with pytest.raises(ValueError):
+        vg(q, x, 1.0)                             # as eager: shapes that do not broadcast
+    # a pytree the check does not cover (a namedtuple) takes the long way every call
+    P = namedtuple("P", "W b")
+    g2 = cr.compile(cr.grad(lambda p, x: np.sum(x @ p.W + p.b)))
+    for _ in range(3):
+        got = g2(P(p["W"], p["b"]), x)
+        np.testing.assert_allclose(got.W, x.T @ np.ones((5, 4)), rtol=1e-12)
+    assert g2._fast is False
+
+
+def test_a_product_written_in_place_keeps_its_layout(monkeypatch):
+    """A swapped product is a transposed (Fortran-order) array, whose reshape copies; one
+    written in place (through a reshaped view) is kept as traced."""
+    import chainrule.compiler.program as program
+    rng = np.random.default_rng(6)
+    A, B = rng.standard_normal((300, 64)), rng.standard_normal((64, 128))
+    monkeypatch.setitem(program._PRODUCT_FORMS,
+                        ((128, 64), "F", (64, 300), "F", np.dtype(np.float64)), True)
+    monkeypatch.setitem(program._PRODUCT_FORMS,
+                        ((300, 64), "C", (64, 128), "C", np.dtype(np.float64)), True)
+
+    def f(A, B):
+        y = cr.tensor(A, requires_grad=True) @ B
+        y.reshape(-1)[:5] = 0.0            # through a view: y changes too
+        z = np.sum(np.tanh(y) * y)
+        z.backward()
+        return z.detach().data, y.detach().data
+    c = cr.compile(f)
+    for scale in (1.0, 0.5):
+        (v, y), (ve, ye) = c(A * scale, B), f(A * scale, B)
+        np.testing.assert_allclose(v, ve, rtol=1e-12)
+        np.testing.assert_array_equal(y.ravel()[:5], 0.0)
+        np.testing.assert_allclose(y, ye, rtol=1e-12)

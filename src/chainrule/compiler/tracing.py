@@ -97,6 +97,7 @@ class Trace:
         self.values = {}
         self.constant = set()
         self._owners = {}            # id(memory-owning array) -> (weakref, variable)
+        self.layout = {}             # var -> "C" or "F" for matrices (the products' tuning)
 
     # -- variables ---------------------------------------------------------------------
     def new(self, value, constant=False):
@@ -111,6 +112,10 @@ class Trace:
                 owner = n
                 self._owners[id(own)] = (weakref.ref(own), n)
             self.meta[n] = (np.ndarray, value.shape, value.dtype, value.nbytes, owner)
+            if value.ndim == 2:
+                flags = value.flags
+                self.layout[n] = "C" if flags.c_contiguous else "F" if flags.f_contiguous \
+                    else None
         else:
             self.meta[n] = (type(value), np.shape(value), getattr(value, "dtype", None), 0, n)
         if constant:
