@@ -752,7 +752,8 @@ def transposed_product_wins(shape_a, layout_a, shape_b, layout_b, dtype):
     if wins is None:
         rng = np.random.default_rng(0)
         order = {"C": np.ascontiguousarray, "F": np.asfortranarray}
-        a, b = (order[lay](rng.standard_normal(shape).astype(dtype, copy=False))
+        a, b = (order[lay]((rng.standard_normal(shape) + (
+                    1j * rng.standard_normal(shape) if dtype.kind == "c" else 0)).astype(dtype))
                 for shape, lay in ((shape_a, layout_a), (shape_b, layout_b)))
         wins = False
         if np.array_equal(a @ b, (b.T @ a.T).T):
