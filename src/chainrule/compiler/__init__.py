@@ -96,7 +96,7 @@ class Compiled:
         self.replays = 0         # second trace not counted)
         self._warned = False
         self._value_guard_warned = False
-        self._fast = None        # (check, key): the first replayed key's quick check
+        self._fast = None        # (check, key, programs) for the first key that replays
         try:
             self._params = list(inspect.signature(fun).parameters)
         except (TypeError, ValueError):

@@ -27,7 +27,7 @@ import numpy as np
 
 from .tracing import SHAPE_ONLY, Var, Op, GETITEM, copy_array, var_numbers
 
-__all__ = ["Program", "GuardMiss", "finite"]
+__all__ = ["Program", "GuardMiss", "finite", "transposed_product_wins"]
 
 
 class GuardMiss(Exception):
@@ -740,12 +740,12 @@ def transposed_product_wins(shape_a, layout_a, shape_b, layout_b, dtype):
     The two forms make the same BLAS call with the operands' roles swapped, which the BLAS
     library may run with different kernels: for ``X.T @ d`` (784x64 by 64x256, a dense
     layer's weight gradient) the transposed form takes 13% less time with single-threaded
-    OpenBLAS (and 20% more with two threads: the answer depends on the machine and its
-    settings, so it is measured).  Both
+    OpenBLAS, and 20% more with two threads, so the answer is measured, not assumed.  Both
     forms run once on random matrices, which must agree bit for bit, then each is timed
-    (best of 7, interleaved); the transposed form is used only if it is at least 5% faster.
-    The answer is kept per shapes, layouts and dtype for the process.  Its result is the
-    transpose of a C-ordered array (Fortran order).
+    (best of 7, interleaved); the transposed form wins only if it is at least 5% faster.
+    The answer is kept per shapes, layouts and dtype for the process (a later change of
+    BLAS threads can make it stale: a matter of speed, never of numbers).  Its result is
+    the transpose of a C-ordered array (Fortran order).
     """
     key = (shape_a, layout_a, shape_b, layout_b, dtype)
     wins = _PRODUCT_FORMS.get(key)
